@@ -1,0 +1,106 @@
+// The app's configuration: read once from the environment at start-up and validated, so a missing or
+// malformed variable stops the process with a message that names it and says how to fix it. Every variable
+// is documented in .env.example (a test keeps the two in step).
+import { z } from "zod";
+import { DEFAULT_DATABASE_URL } from "./defaults";
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", ""])
+  .default("false")
+  .transform((value) => value === "true" || value === "1");
+
+/** "kid:base64" pairs, newest first. Each key must decode to exactly 32 bytes (AES-256). */
+const encryptionKeys = z
+  .string({ required_error: "is required" })
+  .min(1, "is required")
+  .transform((raw, ctx) => {
+    const keys: { id: string; key: Buffer }[] = [];
+    for (const part of raw.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(part);
+      const key = match ? Buffer.from(match[2], "base64") : undefined;
+      if (!match || !key || key.length !== 32) {
+        ctx.addIssue({ code: "custom", message: "each entry must be <key id>:<32 bytes in base64>" });
+        return z.NEVER;
+      }
+      keys.push({ id: match[1], key });
+    }
+    if (new Set(keys.map((k) => k.id)).size !== keys.length) {
+      ctx.addIssue({ code: "custom", message: "key ids must be unique" });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    SHOPIFY_API_KEY: z.string({ required_error: "is required" }).min(1, "is required"),
+    SHOPIFY_API_SECRET: z.string({ required_error: "is required" }).min(1, "is required"),
+    SHOPIFY_APP_URL: z.string({ required_error: "is required" }).url("must be an absolute URL such as https://app.example.com"),
+    SCOPES: z
+      .string()
+      .default("read_customers,write_customers")
+      .transform((s) => s.split(",").map((scope) => scope.trim()).filter(Boolean)),
+    SHOP_CUSTOM_DOMAIN: z.string().optional(),
+    DATABASE_URL: z
+      .string()
+      .default(DEFAULT_DATABASE_URL)
+      .refine((url) => /^(file:|postgres(ql)?:\/\/)/i.test(url), "must start with file: (SQLite) or postgres:// (PostgreSQL)"),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    SECRETS_ENCRYPTION_KEYS: encryptionKeys,
+    PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    APP_BRIDGE_URL: z.string().url().optional(),
+    DEV_APP_BRIDGE_SHIM: booleanFlag,
+    DEV_SHOP_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be a *.myshopify.com domain")
+      .default("demo-shop.myshopify.com"),
+  })
+  .superRefine((config, ctx) => {
+    if (config.DEV_APP_BRIDGE_SHIM && config.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DEV_APP_BRIDGE_SHIM"],
+        message: "cannot be enabled when NODE_ENV=production (it mints session tokens for a development shop)",
+      });
+    }
+  });
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      "Invalid configuration:\n" +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        "\nSet these variables in the environment or in .env (see .env.example for what each one means).",
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment (process.env by default); throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // Treat empty strings as unset so `FOO=` in .env falls back to the default instead of failing oddly.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"} ${issue.message}`));
+}
+
+let cached: AppConfig | undefined;
+
+/** The validated configuration of this process, parsed on first use. */
+export function getConfig(): AppConfig {
+  cached ??= parseConfig();
+  return cached;
+}
+
+/** Tests change the environment between cases; production never calls this. */
+export function resetConfigForTests() {
+  cached = undefined;
+}

@@ -1,0 +1,53 @@
+// The one database client of the app. DATABASE_URL picks the database: a file: URL is SQLite (the embedded
+// default), postgres:// is PostgreSQL. Both use Prisma's engine-free client with a driver adapter, generated
+// from the same data model (prisma/schema.prisma), so the application code is the same on both.
+import { createRequire } from "node:module";
+import type * as SqliteAdapter from "@prisma/adapter-better-sqlite3";
+import type * as PostgresAdapter from "@prisma/adapter-pg";
+import type * as PrismaModule from "@prisma/client";
+import type { PrismaClient } from "@prisma/client";
+import { getConfig } from "~/config/env.server";
+import { databaseKind, sqliteFilePath } from "~/db/url";
+
+export type Database = PrismaClient;
+
+const require = createRequire(import.meta.url);
+
+export function createDatabaseClient(url: string, poolSize = 10): Database {
+  if (databaseKind(url) === "postgres") {
+    const { PrismaPg } = require("@prisma/adapter-pg") as typeof PostgresAdapter;
+    // The PostgreSQL client is generated from the same models (see scripts/db.ts), so its API is identical.
+    const { PrismaClient: PostgresClient } = require(".prisma/client-postgres") as typeof PrismaModule;
+    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  }
+  const { PrismaBetterSQLite3 } = require("@prisma/adapter-better-sqlite3") as typeof SqliteAdapter;
+  const { PrismaClient: SqliteClient } = require("@prisma/client") as typeof PrismaModule;
+  // timeout = SQLite's busy timeout: wait for the writer lock instead of failing at once.
+  return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: sqliteFilePath(url), timeout: 10_000 }) });
+}
+
+declare global {
+  // Kept across module reloads in development so a reload does not open another connection pool.
+  var __database: Database | undefined;
+}
+
+/** The process-wide client, created on first use. */
+export function getDatabase(): Database {
+  if (!globalThis.__database) {
+    const config = getConfig();
+    globalThis.__database = createDatabaseClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  }
+  return globalThis.__database;
+}
+
+/** Closes the process-wide client (graceful shutdown, tests). */
+export async function disconnectDatabase() {
+  const db = globalThis.__database;
+  globalThis.__database = undefined;
+  await db?.$disconnect();
+}
+
+/** A cheap query that proves the database answers (used by /healthz). */
+export async function pingDatabase(db: Database = getDatabase()): Promise<void> {
+  await db.$queryRawUnsafe("SELECT 1");
+}

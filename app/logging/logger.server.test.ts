@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { log, redact, setLogSink } from "./logger.server";
+
+describe("logger", () => {
+  const lines: string[] = [];
+  const previous = setLogSink((line) => lines.push(line));
+  afterEach(() => {
+    lines.length = 0;
+  });
+  it("writes one JSON object per line with the fields", () => {
+    log.warn("delivery failed", { shop: "a.myshopify.com", status: 500 });
+    const entry = JSON.parse(lines[0]);
+    expect(entry).toMatchObject({ level: "warn", msg: "delivery failed", shop: "a.myshopify.com", status: 500 });
+    setLogSink(previous);
+    setLogSink((line) => lines.push(line));
+  });
+
+  it("redacts secret-looking fields and key-looking values anywhere", () => {
+    const key = "sk_" + "a1b2c3d4".repeat(4);
+    log.error(`request with ${key} failed`, {
+      apiKey: key,
+      nested: { signingSecret: "whsec_123", note: `Bearer abc.def.ghijklmnop` },
+      headers: { authorization: `Bearer ${key}` },
+      error: new Error(`401 for key ${key}`),
+    });
+    expect(lines.join("\n")).not.toContain(key);
+    expect(lines.join("\n")).not.toContain("whsec_123");
+    expect(lines.join("\n")).not.toContain("abc.def.ghijklmnop");
+    expect(JSON.parse(lines[0]).nested.signingSecret).toBe("[redacted]");
+  });
+
+  it("leaves ordinary values alone", () => {
+    expect(redact({ shop: "x.myshopify.com", count: 3, skip: "sku_123" })).toEqual({ shop: "x.myshopify.com", count: 3, skip: "sku_123" });
+  });
+});

@@ -1,0 +1,53 @@
+// The one Shopify app instance: embedded admin with token exchange, offline sessions stored in this app's
+// database, and webhooks declared in shopify.app.toml (app-specific subscriptions).
+import "@shopify/shopify-app-remix/adapters/node";
+import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
+import { getConfig } from "~/config/env.server";
+import { getDatabase } from "~/db.server";
+import { recordInstall } from "~/shops/shops.server";
+
+export const apiVersion = ApiVersion.October26;
+
+function createShopifyApp() {
+  const config = getConfig();
+  return shopifyApp({
+    apiKey: config.SHOPIFY_API_KEY,
+    apiSecretKey: config.SHOPIFY_API_SECRET,
+    apiVersion,
+    scopes: config.SCOPES,
+    appUrl: config.SHOPIFY_APP_URL,
+    authPathPrefix: "/auth",
+    sessionStorage: new PrismaSessionStorage(getDatabase()),
+    distribution: AppDistribution.AppStore,
+    future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
+    // Never Debug: the library's debug output contains raw session tokens.
+    logger: { level: config.NODE_ENV === "test" ? LogSeverity.Error : LogSeverity.Info },
+    hooks: {
+      afterAuth: async ({ session }) => {
+        await recordInstall(getDatabase(), session.shop, session.scope ?? null);
+      },
+    },
+    ...(config.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [config.SHOP_CUSTOM_DOMAIN] } : {}),
+  });
+}
+
+type ShopifyApp = ReturnType<typeof createShopifyApp>;
+declare global {
+  var __shopifyApp: ShopifyApp | undefined;
+}
+
+/** Created on first use, after the configuration has been validated. */
+export function shopify(): ShopifyApp {
+  globalThis.__shopifyApp ??= createShopifyApp();
+  return globalThis.__shopifyApp;
+}
+
+export const authenticate = {
+  admin: (request: Request) => shopify().authenticate.admin(request),
+  webhook: (request: Request) => shopify().authenticate.webhook(request),
+};
+export const addDocumentResponseHeaders: ShopifyApp["addDocumentResponseHeaders"] = (request, headers) =>
+  shopify().addDocumentResponseHeaders(request, headers);
+export const login = (request: Request) => shopify().login(request);
+export const sessionStorage = () => shopify().sessionStorage;

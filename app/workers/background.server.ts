@@ -1,0 +1,43 @@
+// The place where background workers start and stop with the app. Each worker is a loop that runs until its
+// AbortSignal fires; the production server starts them (PROCESS_ROLE=all or worker) and waits for them on
+// shutdown. Features add their workers to `workers` below.
+import { log } from "~/logging/logger.server";
+
+export interface BackgroundWorker {
+  name: string;
+  /** Runs until `signal` aborts; must resolve soon after that (finishing or abandoning in-flight work safely). */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+export const workers: BackgroundWorker[] = [];
+
+export interface RunningWork {
+  names: string[];
+  /** Asks every worker to stop and resolves when all have, or after `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export function startBackgroundWork(list: BackgroundWorker[] = workers): RunningWork {
+  const controller = new AbortController();
+  const running = list.map((worker) =>
+    worker.run(controller.signal).catch((error) => {
+      log.error("background worker crashed", { worker: worker.name, error });
+    }),
+  );
+  if (list.length) log.info("background workers started", { workers: list.map((w) => w.name) });
+  return {
+    names: list.map((w) => w.name),
+    async stop(timeoutMs = 10_000) {
+      controller.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn("background workers did not stop in time", { timeoutMs });
+          resolve();
+        }, timeoutMs);
+      });
+      await Promise.race([Promise.all(running).then(() => undefined), timeout]);
+      clearTimeout(timer);
+    },
+  };
+}

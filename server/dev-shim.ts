@@ -1,0 +1,121 @@
+// DEVELOPMENT ONLY. Stands in for the part of Shopify admin and App Bridge that the app's pages need, so the
+// admin screens can be used in a plain browser without Shopify and without internet (`npm run demo`).
+// It is mounted only when DEV_APP_BRIDGE_SHIM is on, which the configuration refuses when NODE_ENV=production,
+// and it mints session tokens for one development shop (DEV_SHOP_DOMAIN) only. The tokens are real ones,
+// checked by the app exactly as Shopify's are.
+import type { Express } from "express";
+import type { AppConfig } from "../app/config/env.server";
+import { adminHostParam, signSessionToken } from "./session-token";
+
+export function mountDevShim(app: Express, config: AppConfig) {
+  if (config.NODE_ENV === "production") throw new Error("the development shim cannot run in production");
+  const shop = config.DEV_SHOP_DOMAIN;
+  const token = () => signSessionToken({ shop, apiKey: config.SHOPIFY_API_KEY, apiSecret: config.SHOPIFY_API_SECRET });
+
+  // What a merchant's click on the app in Shopify admin does: open /app embedded, with a fresh id token.
+  app.get("/dev/open", (req, res) => {
+    const target = typeof req.query.path === "string" && req.query.path.startsWith("/app") ? req.query.path : "/app";
+    const url = new URL(target, config.SHOPIFY_APP_URL);
+    url.searchParams.set("embedded", "1");
+    url.searchParams.set("shop", shop);
+    url.searchParams.set("host", adminHostParam(shop));
+    url.searchParams.set("id_token", token());
+    res.redirect(url.pathname + url.search);
+  });
+
+  app.get("/dev/session-token", (_req, res) => {
+    res.set("Cache-Control", "no-store").json({ token: token() });
+  });
+
+  // The library announces Shopify's CDN App Bridge in a Link preload header; there is no CDN here.
+  app.use((_req, res, next) => {
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name, value) =>
+      name.toLowerCase() === "link" ? setHeader(name, withoutCdnAppBridge(value)) : setHeader(name, value);
+    next();
+  });
+
+  app.get("/dev/app-bridge.js", (_req, res) => {
+    res.type("application/javascript").set("Cache-Control", "no-store").send(shimScript(shop));
+  });
+}
+
+function withoutCdnAppBridge(value: number | string | readonly string[]) {
+  if (typeof value === "number") return value;
+  const links = (Array.isArray(value) ? value : String(value).split(",")) as string[];
+  return links.filter((link) => !link.includes("cdn.shopify.com/shopifycloud/app-bridge.js")).join(",");
+}
+
+/** The browser half: window.shopify with idToken() and toast, fetch with the session token, nav menu, bounce. */
+function shimScript(shop: string) {
+  return `(() => {
+  const SHOP = ${JSON.stringify(shop)};
+  let cached = null;
+  async function idToken() {
+    if (cached && cached.expires > Date.now() + 5000) return cached.token;
+    const res = await originalFetch("/dev/session-token", { cache: "no-store" });
+    const { token } = await res.json();
+    cached = { token, expires: Date.now() + 55000 };
+    return token;
+  }
+  const originalFetch = window.fetch.bind(window);
+  // App Bridge adds the session token to the app's own fetch requests; so does this shim.
+  window.fetch = async (input, init = {}) => {
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, location.href);
+    if (url.origin !== location.origin || url.pathname.startsWith("/dev/")) return originalFetch(input, init);
+    const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+    if (!headers.has("Authorization")) headers.set("Authorization", "Bearer " + (await idToken()));
+    return originalFetch(input, { ...init, headers });
+  };
+
+  function toast(message, options = {}) {
+    const el = document.createElement("div");
+    el.setAttribute("role", "status");
+    el.dataset.devToast = options.isError ? "error" : "info";
+    el.textContent = message;
+    el.style.cssText = "position:fixed;left:50%;bottom:32px;transform:translateX(-50%);z-index:99999;" +
+      "padding:10px 16px;border-radius:10px;font:500 14px/20px system-ui,sans-serif;color:#fff;box-shadow:0 4px 12px rgba(0,0,0,.25);" +
+      "background:" + (options.isError ? "#8e1f0b" : "#303030");
+    document.body.appendChild(el);
+    setTimeout(() => el.remove(), options.duration || 5000);
+    return "toast-" + Date.now();
+  }
+
+  window.shopify = {
+    config: { apiKey: document.currentScript && document.currentScript.dataset.apiKey, shop: SHOP },
+    environment: { embedded: true, mobile: false, pos: false },
+    idToken,
+    toast: { show: toast, hide: () => {} },
+    loading: () => {},
+  };
+
+  // The bounce page (/auth/session-token) asks App Bridge for a token and reloads the target with it.
+  if (location.pathname === "/auth/session-token") {
+    const params = new URLSearchParams(location.search);
+    const reload = params.get("shopify-reload");
+    if (reload) idToken().then((token) => {
+      const target = new URL(reload, location.href);
+      target.searchParams.set("id_token", token);
+      location.replace(target.pathname + target.search);
+    });
+  }
+
+  // Shopify admin shows the app's ui-nav-menu links in its sidebar; the shim shows them as a bar on top.
+  // Constructed style sheets change nothing in the DOM, so React's hydration of the page is undisturbed.
+  const base = new CSSStyleSheet();
+  base.replaceSync("ui-nav-menu{display:flex;gap:16px;align-items:center;padding:10px 20px;background:#1a1a1a;" +
+    "font:500 13px/20px system-ui,sans-serif}ui-nav-menu a{color:#e3e3e3;text-decoration:none;padding:4px 8px;border-radius:6px}" +
+    "ui-nav-menu a[rel=home]{color:#fff;font-weight:650}ui-nav-menu a:hover{background:#303030}" +
+    "ui-nav-menu::before{content:'Shopify admin (development shim) · " + SHOP + "';color:#8a8a8a;margin-right:8px}");
+  const current = new CSSStyleSheet();
+  const markCurrent = () => current.replaceSync('ui-nav-menu a[href="' + CSS.escape(location.pathname) + '"]{background:#303030}');
+  markCurrent();
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, base, current];
+  for (const method of ["pushState", "replaceState"]) {
+    const original = history[method].bind(history);
+    history[method] = (...args) => { const result = original(...args); markCurrent(); return result; };
+  }
+  addEventListener("popstate", markCurrent);
+})();
+`;
+}

@@ -1,0 +1,92 @@
+// Production entry: `npm run build && npm start`. Serves the Remix build over HTTP, runs the background
+// workers, migrates the database on start, and shuts down gracefully on SIGTERM/SIGINT.
+//   PROCESS_ROLE=all     web and workers in one process (the default)
+//   PROCESS_ROLE=web     HTTP only
+//   PROCESS_ROLE=worker  workers only (plus /healthz on PORT for the orchestrator)
+import { existsSync } from "node:fs";
+import type { Server } from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import type * as AppEntry from "../app/entry.server";
+import { mountDevShim } from "./dev-shim";
+
+const root = process.cwd();
+const buildFile = path.join(root, "build", "index.js");
+
+async function main() {
+  // Variables already in the environment win over .env (Node's loadEnvFile does not overwrite them).
+  if (existsSync(path.join(root, ".env"))) process.loadEnvFile(path.join(root, ".env"));
+  if (!existsSync(buildFile)) fail(`No build at ${buildFile}: run \`npm run build\` first.`);
+
+  const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild;
+  const entry = build.entry.module as unknown as typeof AppEntry;
+  let config: ReturnType<typeof entry.getConfig>;
+  try {
+    config = entry.getConfig();
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { log } = entry;
+
+  const migrations = await entry.applyMigrations(config.DATABASE_URL, root);
+  if (migrations.applied.length) log.info("database migrated", { applied: migrations.applied });
+
+  const runWeb = config.PROCESS_ROLE !== "worker";
+  const runWorkers = config.PROCESS_ROLE !== "web";
+  const work = runWorkers ? entry.startBackgroundWork() : undefined;
+  const remix = createRequestHandler({ build, mode: config.NODE_ENV === "production" ? "production" : "development" });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(compression());
+  if (runWeb) {
+    // Fingerprinted assets never change; everything else in public/ may.
+    app.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
+    if (config.DEV_APP_BRIDGE_SHIM) mountDevShim(app, config);
+    app.all("*", remix);
+  } else {
+    app.get("/healthz", remix);
+  }
+
+  const server: Server = app.listen(config.PORT, config.HOST, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    log.info("server listening", { port, role: config.PROCESS_ROLE, workers: work?.names ?? [] });
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    const deadline = setTimeout(() => {
+      log.warn("shutdown timed out; closing open connections");
+      server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    // Stop accepting; requests already in flight finish (keep-alive sockets close when idle).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await Promise.all([closed, work?.stop(config.SHUTDOWN_TIMEOUT_MS)]);
+    await entry.disconnectDatabase();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+main().catch((error) => {
+  console.error("start-up failed:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

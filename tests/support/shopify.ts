@@ -1,0 +1,98 @@
+// Requests as Shopify sends them, built with Shopify's own test helpers: session tokens signed with the test
+// app secret (valid, expired, forged) and webhooks with a real HMAC. They go through the real
+// authenticate.admin / authenticate.webhook code paths.
+import {
+  API_KEY,
+  API_SECRET_KEY,
+  APP_URL,
+  getHmac,
+  getJwt,
+  RequestType,
+  setUpValidRequest,
+  setUpValidSession,
+} from "@shopify/shopify-api/test-helpers";
+import type { Database } from "~/db.server";
+import { recordInstall } from "~/shops/shops.server";
+
+export const BROWSER_UA =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/** What an install leaves behind: the shop's offline session (so no token exchange is needed) and its record. */
+export async function installShop(db: Database, shop: string, scope = "read_customers,write_customers") {
+  const session = setUpValidSession({ shop, scope });
+  await db.session.upsert({
+    where: { id: session.id },
+    create: { id: session.id, shop, state: session.state, isOnline: false, scope, accessToken: session.accessToken! },
+    update: { scope },
+  });
+  await recordInstall(db, shop, scope);
+}
+
+const storeName = (shop: string) => shop.replace(/\.myshopify\.com$/, "");
+
+/** A document request as Shopify admin loads the embedded app: ?embedded=1&shop&host&id_token=<jwt>. */
+export function adminDocumentRequest(shop: string, pathname: string) {
+  return setUpValidRequest(
+    { type: RequestType.Admin, store: storeName(shop), apiKey: API_KEY, apiSecretKey: API_SECRET_KEY },
+    new Request(new URL(pathname, APP_URL), { headers: { "User-Agent": BROWSER_UA } }),
+  );
+}
+
+/** A fetch from the embedded app (App Bridge adds Authorization: Bearer <session token>). */
+export function adminFetchRequest(shop: string, pathname: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  headers.set("User-Agent", BROWSER_UA);
+  return setUpValidRequest(
+    { type: RequestType.Bearer, store: storeName(shop), apiKey: API_KEY, apiSecretKey: API_SECRET_KEY },
+    new Request(new URL(pathname, APP_URL), { ...init, headers }),
+  );
+}
+
+/** A bearer request with a token built from `overrides` (expired, other audience…) or signed with `secret`. */
+export async function adminRequestWithToken(
+  shop: string,
+  pathname: string,
+  { secret = API_SECRET_KEY, overrides = {} }: { secret?: string; overrides?: Record<string, unknown> } = {},
+) {
+  const { token } = await getJwt(storeName(shop), API_KEY, secret, overrides);
+  return new Request(new URL(pathname, APP_URL), {
+    headers: { Authorization: `Bearer ${token}`, "User-Agent": BROWSER_UA },
+  });
+}
+
+export interface WebhookOptions {
+  hmac?: string;
+  webhookId?: string;
+  method?: string;
+  omitHeaders?: string[];
+}
+
+/** A webhook as Shopify delivers it: raw JSON body, X-Shopify-* headers, base64 HMAC-SHA256 of the body. */
+export function webhookRequest(pathname: string, topic: string, shop: string, payload: unknown, options: WebhookOptions = {}) {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "X-Shopify-Topic": topic,
+    "X-Shopify-Shop-Domain": shop,
+    "X-Shopify-Hmac-Sha256": options.hmac ?? getHmac(body, API_SECRET_KEY),
+    "X-Shopify-Webhook-Id": options.webhookId ?? crypto.randomUUID(),
+    "X-Shopify-API-Version": "2026-10",
+    "X-Shopify-Event-Id": crypto.randomUUID(),
+    "X-Shopify-Triggered-At": new Date().toISOString(),
+  };
+  for (const name of options.omitHeaders ?? []) delete headers[name];
+  const method = options.method ?? "POST";
+  return new Request(new URL(pathname, APP_URL), { method, headers, body: method === "GET" ? undefined : body });
+}
+
+/** Runs a Remix loader/action and returns the Response, whether it returned or threw one. */
+export async function runRoute(fn: (args: { request: Request; params: Record<string, string>; context: object }) => unknown, request: Request, params: Record<string, string> = {}): Promise<Response> {
+  try {
+    const result = await fn({ request, params, context: {} });
+    if (result instanceof Response) return result;
+    return Response.json(result);
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown;
+    throw thrown;
+  }
+}
