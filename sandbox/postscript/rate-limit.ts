@@ -1,0 +1,62 @@
+/**
+ * Per-token rate limiter for the Postscript stand-in.
+ *
+ * [C-primary] research §5.1: "We allow up to 15 requests per second on our endpoints." Limits are per token:
+ * partner-only → per partner; shop-only → per shop; partner + shop token → per partner/shop combination.
+ * [I] Postscript's algorithm (fixed vs sliding window, whether rejected calls count) is undocumented.
+ * The stand-in uses a SLIDING 1 s window over ACCEPTED requests: a request is accepted when fewer than
+ * `limit` requests of the same bucket were accepted in the last `windowMs` milliseconds. This is exact and
+ * deterministic (no dependence on where a wall-clock second boundary falls): 20 simultaneous requests
+ * always give exactly 15 accepted + 5 rejected, and the bucket frees up exactly `windowMs` after the first
+ * accepted request. Rejected requests do not consume budget.
+ */
+import { performance } from "node:perf_hooks";
+
+export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterMs: number };
+
+export class SlidingWindowRateLimiter {
+  private readonly buckets = new Map<string, number[]>();
+
+  constructor(
+    private limit: number,
+    private readonly windowMs = 1000,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    if (!(limit >= 1)) throw new Error(`rate limit must be >= 1, got ${limit}`);
+  }
+
+  get limitPerWindow(): number {
+    return this.limit;
+  }
+
+  setLimit(limit: number): void {
+    if (!(limit >= 1)) throw new Error(`rate limit must be >= 1, got ${limit}`);
+    this.limit = limit;
+  }
+
+  /** Tries to take one slot from `bucket`. */
+  take(bucket: string): RateDecision {
+    const t = this.now();
+    let stamps = this.buckets.get(bucket);
+    if (!stamps) {
+      stamps = [];
+      this.buckets.set(bucket, stamps);
+    }
+    // Drop timestamps that left the window: a stamp s is inside while t - s < windowMs.
+    let drop = 0;
+    while (drop < stamps.length && t - stamps[drop] >= this.windowMs) drop++;
+    if (drop > 0) stamps.splice(0, drop);
+    if (stamps.length < this.limit) {
+      stamps.push(t);
+      return { allowed: true, remaining: this.limit - stamps.length };
+    }
+    // The slot frees when the oldest counted stamp leaves the window (stamps beyond the limit can exist
+    // after the limit was lowered at run time, hence index length - limit).
+    const freeingStamp = stamps[stamps.length - this.limit];
+    return { allowed: false, retryAfterMs: Math.max(0, freeingStamp + this.windowMs - t) };
+  }
+
+  reset(): void {
+    this.buckets.clear();
+  }
+}
