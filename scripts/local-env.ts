@@ -16,7 +16,6 @@ export function ensureLocalEnv(root: string, port: number): { created: boolean; 
     SHOPIFY_APP_URL: appUrl,
     DATABASE_URL: "file:./data/app.sqlite",
     SECRETS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
-    APP_BRIDGE_URL: `${appUrl}/dev/app-bridge.js`,
     DEV_APP_BRIDGE_SHIM: "true",
     DEV_SHOP_DOMAIN: "demo-shop.myshopify.com",
   };

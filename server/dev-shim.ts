@@ -7,6 +7,8 @@ import type { Express } from "express";
 import type { AppConfig } from "../app/config/env.server";
 import { adminHostParam, signSessionToken } from "./session-token";
 
+export const DEV_SHIM_APP_BRIDGE_PATH = "/dev/app-bridge.js";
+
 export function mountDevShim(app: Express, config: AppConfig) {
   if (config.NODE_ENV === "production") throw new Error("the development shim cannot run in production");
   const shop = config.DEV_SHOP_DOMAIN;
@@ -35,7 +37,7 @@ export function mountDevShim(app: Express, config: AppConfig) {
     next();
   });
 
-  app.get("/dev/app-bridge.js", (_req, res) => {
+  app.get(DEV_SHIM_APP_BRIDGE_PATH, (_req, res) => {
     res.type("application/javascript").set("Cache-Control", "no-store").send(shimScript(shop));
   });
 }

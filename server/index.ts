@@ -6,21 +6,28 @@
 import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import type * as AppEntry from "../app/entry.server";
-import { mountDevShim } from "./dev-shim";
+import { DEV_SHIM_APP_BRIDGE_PATH, mountDevShim } from "./dev-shim";
 
-const root = process.cwd();
+// build/server.js lives one folder below the project; the Remix build, public/ and prisma/ are found from there.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const buildFile = path.join(root, "build", "index.js");
 
 async function main() {
-  // Variables already in the environment win over .env (Node's loadEnvFile does not overwrite them).
-  if (existsSync(path.join(root, ".env"))) process.loadEnvFile(path.join(root, ".env"));
+  // .env in the working directory, if any; variables already in the environment win (loadEnvFile keeps them).
+  if (existsSync(".env")) process.loadEnvFile(".env");
   if (!existsSync(buildFile)) fail(`No build at ${buildFile}: run \`npm run build\` first.`);
+  // With the development shim on, pages and the library's bounce page load App Bridge from the shim. The
+  // library reads APP_BRIDGE_URL when the build is imported, so it is set before that (config validation
+  // still refuses the shim in production).
+  if (/^(true|1)$/.test(process.env.DEV_APP_BRIDGE_SHIM ?? "") && !process.env.APP_BRIDGE_URL) {
+    process.env.APP_BRIDGE_URL = DEV_SHIM_APP_BRIDGE_PATH;
+  }
 
   const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild;
   const entry = build.entry.module as unknown as typeof AppEntry;

@@ -53,7 +53,10 @@ export const configSchema = z
     PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
-    APP_BRIDGE_URL: z.string().url().optional(),
+    APP_BRIDGE_URL: z
+      .string()
+      .refine((v) => v.startsWith("/") || /^https?:\/\//.test(v), "must be an http(s) URL or a path on this app")
+      .optional(),
     DEV_APP_BRIDGE_SHIM: booleanFlag,
     DEV_SHOP_DOMAIN: z
       .string()

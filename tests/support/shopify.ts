@@ -11,6 +11,7 @@ import {
   setUpValidRequest,
   setUpValidSession,
 } from "@shopify/shopify-api/test-helpers";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { Database } from "~/db.server";
 import { recordInstall } from "~/shops/shops.server";
 
@@ -86,7 +87,11 @@ export function webhookRequest(pathname: string, topic: string, shop: string, pa
 }
 
 /** Runs a Remix loader/action and returns the Response, whether it returned or threw one. */
-export async function runRoute(fn: (args: { request: Request; params: Record<string, string>; context: object }) => unknown, request: Request, params: Record<string, string> = {}): Promise<Response> {
+export async function runRoute(
+  fn: (args: LoaderFunctionArgs & ActionFunctionArgs) => unknown,
+  request: Request,
+  params: Record<string, string> = {},
+): Promise<Response> {
   try {
     const result = await fn({ request, params, context: {} });
     if (result instanceof Response) return result;

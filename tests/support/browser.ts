@@ -1,0 +1,39 @@
+// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, set up the way these machines need:
+// no background networking (the network is closed), a normal desktop user agent (Shopify's library answers
+// 410 Gone to "HeadlessChrome"), and screenshots under screenshots/ (git-ignored) to look at.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { BROWSER_UA } from "./shopify";
+
+const SCREENSHOTS = path.resolve(__dirname, "../../screenshots");
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error("[browser] page error:", error.message));
+  return page;
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
