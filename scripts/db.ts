@@ -17,8 +17,12 @@ const sqliteSchema = path.join(root, "prisma", "schema.prisma");
 const postgresSchema = path.join(root, "prisma", "postgres", "schema.prisma");
 const snapshot = path.join(root, "prisma", "migrations", ".schema-snapshot.prisma");
 const prismaBin = path.join(root, "node_modules", ".bin", "prisma");
-// The CLI only needs a URL of the right kind to pick its adapter; these commands never connect.
-const CLI_URL = { sqlite: "file:./data/prisma-cli.sqlite", postgres: "postgresql://localhost/prisma-cli" };
+// The CLI needs a URL of the right kind to pick its adapter. `generate` never connects; `migrate diff` between
+// two schema files connects to PostgreSQL without writing, so new-migration needs a reachable server there.
+const CLI_URL = {
+  sqlite: "file::memory:",
+  postgres: process.env.POSTGRES_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+};
 
 function prisma(args: string[], databaseUrl: string): string {
   return execFileSync(prismaBin, args, {
