@@ -1,0 +1,211 @@
+import { createHmac } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { generatePayload } from "./payloads";
+import { WEBHOOK_HEADERS, verifySignature } from "./protocol";
+import { startWebhookReceiver, type Responder, type WebhookReceiver } from "./receiver";
+import { DEMO_READONLY_TOKEN, DEMO_SHOP, DEMO_TOKEN, SECOND_TOKEN, startLoopStandIn, type LoopStandIn } from "./server";
+
+let loop: LoopStandIn;
+const receivers: WebhookReceiver[] = [];
+
+beforeAll(async () => {
+  loop = await startLoopStandIn({ port: 0, seed: 1, sender: { timeoutMs: 500, retries: { maxAttempts: 3, delaysMs: [20] } } });
+});
+afterAll(async () => {
+  await loop.close();
+});
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  loop.state.webhooks.clear();
+  loop.state.deliveries.length = 0;
+  loop.sender.setOptions({ signatureEncoding: "base64", duplicateRate: 0, outOfOrder: false });
+  loop.state.settings.duplicateSubscribe = "reject";
+});
+
+async function receiver(respond?: Responder) {
+  const r = await startWebhookReceiver({ respond });
+  receivers.push(r);
+  return r;
+}
+
+async function api(method: string, path: string, token: string | null, body?: unknown, extraHeaders: Record<string, string> = {}) {
+  const res = await fetch(`${loop.url}/admin/2023-10${path}`, {
+    method,
+    headers: { ...(token ? { "X-Loop-Token": token } : {}), ...(body ? { "Content-Type": "application/json" } : {}), ...extraHeaders },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: (await res.json()) as { success: boolean; message: string; code: number; data: any } };
+}
+
+async function control(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${loop.url}${path}`, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: (await res.json()) as any };
+}
+
+describe("Loop Admin API stand-in", () => {
+  it("token check answers with Loop's {success, message, code, data} envelope", async () => {
+    const { status, json } = await api("GET", "/store", DEMO_TOKEN);
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ success: true, code: 200, data: { myshopifyDomain: DEMO_SHOP } });
+    expect(typeof json.message).toBe("string");
+    // A token without the webhook scope still passes the token check.
+    expect((await api("GET", "/store", DEMO_READONLY_TOKEN)).status).toBe(200);
+  });
+
+  it("refuses unknown, missing and Bearer-style tokens with 401 'invalid token'", async () => {
+    for (const r of [
+      await api("GET", "/store", "loop_nope"),
+      await api("GET", "/webhook", null),
+      await api("GET", "/store", null, undefined, { Authorization: `Bearer ${DEMO_TOKEN}` }),
+    ]) {
+      expect(r.status).toBe(401);
+      expect(r.json).toEqual({ success: false, message: "invalid token", code: 401, data: null });
+    }
+  });
+
+  it("refuses webhook calls for a token without the webhook scope (403)", async () => {
+    const sub = await api("POST", "/webhook", DEMO_READONLY_TOKEN, { topic: "order/upcoming", address: "https://example.com/hook" });
+    expect(sub.status).toBe(403);
+    expect(sub.json.success).toBe(false);
+    expect((await api("GET", "/webhook", DEMO_READONLY_TOKEN)).status).toBe(403);
+    expect((await api("DELETE", "/webhook/1001", DEMO_READONLY_TOKEN)).status).toBe(403);
+    expect(loop.state.webhooks.size).toBe(0);
+  });
+
+  it("subscribes (returning a secret), lists without secrets, refuses duplicates, unsubscribes; shops are isolated", async () => {
+    const body = { topic: "order/upcoming", address: "https://app.example.com/webhooks/loop" };
+    const sub = await api("POST", "/webhook", DEMO_TOKEN, body);
+    expect(sub.status).toBe(200);
+    expect(sub.json.data).toMatchObject({ topic: "order/upcoming", address: body.address, version: "2023-10" });
+    expect(sub.json.data.id).toBeTypeOf("number");
+    expect(sub.json.data.secret).toMatch(/^[0-9a-f]{64}$/);
+    const id = sub.json.data.id as number;
+
+    const list = await api("GET", "/webhook", DEMO_TOKEN);
+    expect(list.json.data).toEqual([expect.objectContaining({ id, topic: "order/upcoming", address: body.address })]);
+    expect(list.json.data[0]).not.toHaveProperty("secret");
+
+    const dup = await api("POST", "/webhook", DEMO_TOKEN, body);
+    expect(dup.status).toBe(409);
+    expect(dup.json.data).toEqual({ id });
+    await control("POST", "/__sandbox/options", { duplicateSubscribe: "idempotent" });
+    const idem = await api("POST", "/webhook", DEMO_TOKEN, body);
+    expect(idem.status).toBe(200);
+    expect(idem.json.data).toMatchObject({ id, secret: sub.json.data.secret });
+
+    // Another shop neither sees nor deletes it.
+    expect((await api("GET", "/webhook", SECOND_TOKEN)).json.data).toEqual([]);
+    expect((await api("DELETE", `/webhook/${id}`, SECOND_TOKEN)).status).toBe(404);
+
+    const del = await api("DELETE", `/webhook/${id}`, DEMO_TOKEN);
+    expect(del.status).toBe(200);
+    expect((await api("GET", "/webhook", DEMO_TOKEN)).json.data).toEqual([]);
+    expect((await api("DELETE", `/webhook/${id}`, DEMO_TOKEN)).status).toBe(404);
+  });
+
+  it("validates topic and address", async () => {
+    expect((await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/nope", address: "https://x.example" })).status).toBe(400);
+    expect((await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/upcoming" })).status).toBe(400);
+    expect((await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/upcoming", address: "ftp://x" })).status).toBe(400);
+    expect((await api("GET", "/webhook/topics", DEMO_TOKEN)).json.data).toContain("paymentMethod/expiringSoon");
+  });
+});
+
+describe("Loop sandbox control plane", () => {
+  async function subscribe(topic: string, address: string, token = DEMO_TOKEN) {
+    const { json } = await api("POST", "/webhook", token, { topic, address });
+    return json.data as { id: number; secret: string };
+  }
+
+  it("/__sandbox/send delivers to every subscribed address of the shop+topic, signed with that subscription's secret", async () => {
+    const a = await receiver();
+    const b = await receiver();
+    const other = await receiver();
+    const subA = await subscribe("order/upcoming", a.url);
+    const subB = await subscribe("order/upcoming", b.url);
+    await subscribe("order/processed", other.url);
+    expect(subA.secret).not.toBe(subB.secret);
+
+    const { status, json } = await control("POST", "/__sandbox/send", { shopDomain: DEMO_SHOP, topic: "order/upcoming", count: 2, seed: 11, now: "2025-06-01T12:00:00Z" });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ subscriptions: 2, events: 2, summary: { delivered: 4, failed: 0 } });
+    expect(a.requests).toHaveLength(2);
+    expect(b.requests).toHaveLength(2);
+    expect(other.requests).toHaveLength(0);
+
+    for (const [r, secret] of [[a, subA.secret], [b, subB.secret]] as const) {
+      for (const req of r.requests) {
+        const sig = req.headers[WEBHOOK_HEADERS.signature] as string;
+        expect(sig).toBe(createHmac("sha256", secret).update(req.rawBody).digest("base64"));
+        expect(verifySignature(req.rawBody, secret, sig, ["base64"])).toBe("base64");
+        expect(req.headers[WEBHOOK_HEADERS.topic]).toBe("order/upcoming");
+      }
+    }
+    expect(verifySignature(a.requests[0].rawBody, subB.secret, a.requests[0].headers[WEBHOOK_HEADERS.signature] as string)).toBeNull();
+    // The first event is exactly generatePayload(topic, { seed, now }).
+    const expected = generatePayload("order/upcoming", { seed: 11, shopDomain: DEMO_SHOP, now: "2025-06-01T12:00:00Z" });
+    expect(a.requests.map((r) => r.body)).toContainEqual(expected);
+    // Each subscription gets its own webhook id per event.
+    const ids = [...a.requests, ...b.requests].map((r) => r.headers[WEBHOOK_HEADERS.webhookId]);
+    expect(new Set(ids).size).toBe(4);
+
+    const list = await control("GET", "/__sandbox/deliveries");
+    expect(list.json.total).toBe(4);
+    expect(list.json.deliveries[0]).toMatchObject({ shopDomain: DEMO_SHOP, topic: "order/upcoming", state: "delivered", finalStatus: 200 });
+  });
+
+  it("/__sandbox/send reports when nothing is subscribed and rejects unknown topics", async () => {
+    const none = await control("POST", "/__sandbox/send", { shopDomain: DEMO_SHOP, topic: "flow/completed" });
+    expect(none.status).toBe(200);
+    expect(none.json).toMatchObject({ subscriptions: 0, deliveries: [] });
+    expect(none.json.warning).toMatch(/no webhook subscriptions/);
+    expect((await control("POST", "/__sandbox/send", { shopDomain: DEMO_SHOP, topic: "order/nope" })).status).toBe(400);
+  });
+
+  it("/__sandbox/options switches encoding, duplicates and retry delays at run time", async () => {
+    let calls = 0;
+    const r = await receiver(() => (calls++ === 0 ? 500 : 200));
+    const sub = await subscribe("subscription/created", r.url);
+    const opts = await control("POST", "/__sandbox/options", { signatureEncoding: "hex", duplicateRate: 1, retryDelaysMs: [5] });
+    expect(opts.json).toMatchObject({ signatureEncoding: "hex", duplicateRate: 1, retries: { delaysMs: [5] } });
+
+    const { json } = await control("POST", "/__sandbox/send", { shopDomain: DEMO_SHOP, topic: "subscription/created", seed: 3 });
+    expect(json.summary).toMatchObject({ delivered: 2, duplicates: 1, retries: 1 });
+    expect(r.requests).toHaveLength(3); // 500, retry 200, duplicate 200
+    expect(r.requests.map((x) => x.headers[WEBHOOK_HEADERS.retryCount])).toEqual(["0", "1", "0"]);
+    expect(new Set(r.requests.map((x) => x.headers[WEBHOOK_HEADERS.webhookId])).size).toBe(1);
+    for (const req of r.requests) {
+      expect(req.headers[WEBHOOK_HEADERS.signature]).toBe(createHmac("sha256", sub.secret).update(req.rawBody).digest("hex"));
+      expect(verifySignature(req.rawBody, sub.secret, req.headers[WEBHOOK_HEADERS.signature] as string, ["hex"])).toBe("hex");
+    }
+    expect((await control("POST", "/__sandbox/options", { signatureEncoding: "rot13" })).status).toBe(400);
+  });
+
+  it("/__sandbox/stream keeps events flowing for subscribed topics until stopped", async () => {
+    const r = await receiver();
+    await subscribe("order/processed", r.url);
+    const start = await control("POST", "/__sandbox/stream", { shopDomain: DEMO_SHOP, ratePerMinute: 1200, seed: 5 });
+    expect(start.json.running).toBe(true);
+    await r.waitFor(3, 3_000);
+    const stop = await control("DELETE", `/__sandbox/stream?shop=${DEMO_SHOP}`);
+    expect(stop.json.stopped).toEqual([DEMO_SHOP]);
+    await new Promise((res) => setTimeout(res, 150));
+    const count = r.requests.length;
+    await new Promise((res) => setTimeout(res, 200));
+    expect(r.requests.length).toBe(count);
+    expect(new Set(r.requests.map((x) => x.headers[WEBHOOK_HEADERS.topic]))).toEqual(new Set(["order/processed"]));
+    expect((await control("GET", "/__sandbox/stream")).json.streams).toEqual([]);
+  });
+
+  it("/__sandbox/stores adds a store with a token usable on the Admin API", async () => {
+    const { json } = await control("POST", "/__sandbox/stores", { shopDomain: "new-shop.myshopify.com", scopes: ["read_orders"] });
+    expect(json.token).toMatch(/^loop_/);
+    const check = await api("GET", "/store", json.token);
+    expect(check.json.data.myshopifyDomain).toBe("new-shop.myshopify.com");
+    expect((await api("GET", "/webhook", json.token)).status).toBe(403);
+  });
+});

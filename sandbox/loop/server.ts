@@ -1,0 +1,615 @@
+// Loop Subscriptions stand-in: a loopback HTTP server with the Admin API subset the app needs (token check,
+// webhook subscribe/list/unsubscribe) and a sandbox control plane that plays Loop's webhook sender
+// (fan-out to subscribed addresses, signed with each subscription's secret). Development/test tool only.
+import { createHash } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  ADMIN_BASE_PATH,
+  ADMIN_PATHS,
+  ALL_LOOP_TOPICS,
+  ALL_SCOPES,
+  INVALID_TOKEN_MESSAGE,
+  LOOP_API_VERSION,
+  SANDBOX_PATHS,
+  SCOPES,
+  TOKEN_HEADER,
+  isConsumedTopic,
+  isKnownTopic,
+  type LoopApiResponse,
+  type LoopScope,
+  type LoopTopic,
+  type LoopWebhookSubscription,
+  type RetryInfoStyle,
+  type PayloadSpelling,
+} from "./protocol";
+import { generatePayload, type GenerateOptions } from "./payloads";
+import { createPrng, hashSeed } from "./prng";
+import { createLoopSender, startEventStream, summarize, type DeliveryResult, type EventStream, type LoopSender, type LoopSenderOptions } from "./sender";
+import type { TopicMix } from "./topics";
+
+// ---------------------------------------------------------------------------------------------------------
+// Seeds (fake values for local development and tests — not secrets)
+// ---------------------------------------------------------------------------------------------------------
+
+export const DEMO_SHOP = "demo-shop.myshopify.com";
+/** Token with every scope, for the demo. */
+export const DEMO_TOKEN = "loop_demo_4f1c2e9a7b3d8e6f";
+/** Token of the demo shop WITHOUT the webhook scope (tests the 403 path). */
+export const DEMO_READONLY_TOKEN = "loop_demo_readonly_9a8b7c6d";
+/** A second store, to test isolation between shops. */
+export const SECOND_SHOP = "second-shop.myshopify.com";
+export const SECOND_TOKEN = "loop_second_2b4d6f8a1c3e";
+
+export interface StoreToken {
+  token: string;
+  name: string;
+  scopes: LoopScope[];
+}
+export interface LoopStore {
+  shopDomain: string;
+  name: string;
+  currencyCode: string;
+  tokens: StoreToken[];
+}
+
+export const DEFAULT_STORES: LoopStore[] = [
+  {
+    shopDomain: DEMO_SHOP,
+    name: "Demo Shop",
+    currencyCode: "USD",
+    tokens: [
+      { token: DEMO_TOKEN, name: "Postscript bridge (demo)", scopes: [...ALL_SCOPES] },
+      { token: DEMO_READONLY_TOKEN, name: "Read-only reporting", scopes: [SCOPES.readSubscriptions, SCOPES.readOrders] },
+    ],
+  },
+  {
+    shopDomain: SECOND_SHOP,
+    name: "Second Shop",
+    currencyCode: "CAD",
+    tokens: [{ token: SECOND_TOKEN, name: "Postscript bridge (second)", scopes: [...ALL_SCOPES] }],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------------------
+
+export type StoredWebhook = LoopWebhookSubscription & { shopDomain: string };
+
+export interface ApiRequestLog {
+  at: string;
+  method: string;
+  path: string;
+  shopDomain: string | null;
+  status: number;
+}
+
+export interface StreamInfo {
+  shopDomain: string;
+  ratePerMinute: number;
+  seed: string | number;
+  stream: EventStream;
+}
+
+export interface LoopStandInState {
+  stores: Map<string, LoopStore>;
+  webhooks: Map<number, StoredWebhook>;
+  /** Every delivery (duplicates included), newest last; records are updated in place while retries run. */
+  deliveries: DeliveryResult[];
+  requests: ApiRequestLog[];
+  streams: Map<string, StreamInfo>;
+  settings: { duplicateSubscribe: "reject" | "idempotent"; requireHttps: boolean };
+}
+
+export interface LoopStandInOptions {
+  /** 0 = ephemeral. Default 0. */
+  port?: number;
+  host?: string;
+  /** Seeds webhook secrets and the event seeds used when a request gives none. */
+  seed?: number | string;
+  /** Extra stores (added to the defaults unless seedDefaults is false). */
+  stores?: LoopStore[];
+  seedDefaults?: boolean;
+  /** Sender behaviour (timeoutMs, retries, signatureEncoding, duplicateRate, outOfOrder, …). */
+  sender?: Omit<LoopSenderOptions, "url" | "endpoint" | "secret" | "secretFor">;
+  /**
+   * [I] Loop's behaviour for a second subscription to the same topic+address is unknown.
+   * "reject" (default): 409 with the existing id (no secret). "idempotent": 200 with the existing subscription.
+   */
+  duplicateSubscribe?: "reject" | "idempotent";
+  /** [C] research §1.7: Loop requires HTTPS addresses. Off by default so a local app (http://localhost) can subscribe. */
+  requireHttps?: boolean;
+  maxDeliveries?: number;
+  log?: (line: string) => void;
+}
+
+export interface LoopStandIn {
+  url: string;
+  port: number;
+  state: LoopStandInState;
+  sender: LoopSender;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// HTTP helpers
+// ---------------------------------------------------------------------------------------------------------
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function loopResponse<T>(res: http.ServerResponse, code: number, message: string, data: T, pageInfo?: LoopApiResponse<T>["pageInfo"]): number {
+  const body: LoopApiResponse<T> = { success: code >= 200 && code < 300, message, code, data, ...(pageInfo ? { pageInfo } : {}) };
+  sendJson(res, code, body);
+  return code;
+}
+
+async function readJson(req: http.IncomingMessage, limit = 1_000_000): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, "body too large");
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8").trim();
+  if (!text) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, "body must be a JSON object");
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/** Public view of a delivery (no nested duplicate records; they are listed on their own). */
+function deliveryView(d: DeliveryResult): Record<string, unknown> {
+  const { duplicates, ...rest } = d;
+  return { ...rest, duplicateCount: duplicates.length };
+}
+
+function itemSeed(seed: string | number, i: number): string | number {
+  return i === 0 ? seed : `${seed}:${i}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------------------------
+
+export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<LoopStandIn> {
+  const log = opts.log ?? (() => {});
+  const seed = opts.seed ?? 1;
+  const secretPrng = createPrng(hashSeed("loop-webhook-secrets", seed));
+  let autoSeed = 0;
+  let nextWebhookId = 1001;
+
+  const state: LoopStandInState = {
+    stores: new Map(),
+    webhooks: new Map(),
+    deliveries: [],
+    requests: [],
+    streams: new Map(),
+    settings: { duplicateSubscribe: opts.duplicateSubscribe ?? "reject", requireHttps: opts.requireHttps ?? false },
+  };
+  for (const s of [...(opts.seedDefaults === false ? [] : DEFAULT_STORES), ...(opts.stores ?? [])]) {
+    state.stores.set(s.shopDomain, structuredClone(s));
+  }
+  const maxDeliveries = opts.maxDeliveries ?? 5_000;
+
+  const sender = createLoopSender({
+    ...opts.sender,
+    seed: opts.sender?.seed ?? seed,
+    endpoint: (_shop, ctx) => {
+      const wh = state.webhooks.get(Number(ctx.webhookSubscriptionId));
+      if (!wh) throw new Error(`webhook subscription ${ctx.webhookSubscriptionId} not found`);
+      return wh.address;
+    },
+    secretFor: (ctx) => {
+      const wh = state.webhooks.get(Number(ctx.webhookSubscriptionId));
+      if (!wh) throw new Error(`webhook subscription ${ctx.webhookSubscriptionId} not found`);
+      return wh.secret;
+    },
+    onDeliveryStart: (d) => {
+      state.deliveries.push(d);
+      if (state.deliveries.length > maxDeliveries) state.deliveries.splice(0, state.deliveries.length - maxDeliveries);
+    },
+    onDeliveryDone: (d) => {
+      const last = d.attempts[d.attempts.length - 1];
+      log(`[loop] ${d.duplicate ? "dup " : ""}${d.topic} ${d.webhookId} → ${d.url} ${d.state} (${d.attempts.length} attempt(s), last ${last?.status ?? last?.outcome})`);
+    },
+  });
+
+  function findToken(token: string | undefined): { store: LoopStore; token: StoreToken } | null {
+    if (!token) return null;
+    for (const store of state.stores.values()) {
+      const t = store.tokens.find((x) => x.token === token);
+      if (t) return { store, token: t };
+    }
+    return null;
+  }
+
+  function newSecret(): string {
+    // [I] Loop's secret format is unknown; 64 hex chars, deterministic per server seed and creation order.
+    return createHash("sha256").update(secretPrng.hex(64)).digest("hex");
+  }
+
+  function subscriptionsFor(shopDomain: string, topic: string): StoredWebhook[] {
+    return [...state.webhooks.values()].filter((w) => w.shopDomain === shopDomain && w.topic === topic);
+  }
+
+  /** Generate `count` events and deliver each to every subscription of shop+topic. */
+  function fanOut(input: {
+    shopDomain: string;
+    topic: LoopTopic;
+    count: number;
+    seed: string | number;
+    generate: Omit<GenerateOptions, "seed" | "shopDomain">;
+    ratePerSecond?: number;
+    createdAt?: number;
+  }) {
+    const subs = subscriptionsFor(input.shopDomain, input.topic);
+    const items = [];
+    for (let i = 0; i < input.count; i++) {
+      const env = generatePayload(input.topic, { ...input.generate, seed: itemSeed(input.seed, i), shopDomain: input.shopDomain });
+      for (const wh of subs) {
+        items.push({
+          shopDomain: input.shopDomain,
+          topic: input.topic,
+          payload: env.payload,
+          webhookSubscriptionId: wh.id,
+          ...(input.createdAt !== undefined ? { createdAt: input.createdAt } : {}),
+        });
+      }
+    }
+    return { subscriptions: subs.length, batch: items.length > 0 ? sender.sendBatch(items, { ratePerSecond: input.ratePerSecond }) : null };
+  }
+
+  // ---- Admin API ----------------------------------------------------------------------------------------
+
+  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<{ status: number; shop: string | null }> {
+    const method = req.method ?? "GET";
+    const auth = findToken(str(req.headers[TOKEN_HEADER]));
+    if (!auth) return { status: loopResponse(res, 401, INVALID_TOKEN_MESSAGE, null), shop: null };
+    const shop = auth.store.shopDomain;
+    if (!path.startsWith(ADMIN_BASE_PATH + "/")) {
+      return { status: loopResponse(res, 404, `unsupported API version or path; this stand-in serves ${ADMIN_BASE_PATH}`, null), shop };
+    }
+    const sub = path.slice(ADMIN_BASE_PATH.length);
+
+    if (sub === ADMIN_PATHS.tokenCheck && method === "GET") {
+      return {
+        status: loopResponse(res, 200, "Store details fetched", {
+          myshopifyDomain: shop,
+          name: auth.store.name,
+          currencyCode: auth.store.currencyCode,
+          token: { name: auth.token.name, scopes: auth.token.scopes },
+        }),
+        shop,
+      };
+    }
+
+    const isWebhookPath = sub === ADMIN_PATHS.webhooks || sub.startsWith(ADMIN_PATHS.webhooks + "/");
+    if (isWebhookPath && !auth.token.scopes.includes(SCOPES.webhooks)) {
+      return { status: loopResponse(res, 403, `token does not have the required scope: ${SCOPES.webhooks}`, null), shop };
+    }
+
+    if (sub === ADMIN_PATHS.webhookTopics && method === "GET") {
+      return { status: loopResponse(res, 200, "Webhook topics fetched", [...ALL_LOOP_TOPICS]), shop };
+    }
+
+    if (sub === ADMIN_PATHS.webhooks && method === "GET") {
+      // [I] the list does not reveal secrets (they are handed out once, on subscribe).
+      const list = [...state.webhooks.values()]
+        .filter((w) => w.shopDomain === shop)
+        .map(({ id, topic, address, version, createdAt }) => ({ id, topic, address, version, createdAt }));
+      return {
+        status: loopResponse(res, 200, "Webhooks fetched", list, { hasNextPage: false, hasPreviousPage: false, pageNo: 1, pageSize: list.length, total: list.length }),
+        shop,
+      };
+    }
+
+    if (sub === ADMIN_PATHS.webhooks && method === "POST") {
+      const body = await readJson(req);
+      const topic = str(body.topic);
+      const address = str(body.address);
+      if (!topic) return { status: loopResponse(res, 400, "topic is required", null), shop };
+      if (!isKnownTopic(topic)) return { status: loopResponse(res, 400, `unknown topic: ${topic}`, null), shop };
+      if (!address) return { status: loopResponse(res, 400, "address is required", null), shop };
+      let parsed: URL;
+      try {
+        parsed = new URL(address);
+      } catch {
+        return { status: loopResponse(res, 400, "address must be an absolute URL", null), shop };
+      }
+      if (parsed.protocol !== "https:" && (state.settings.requireHttps || parsed.protocol !== "http:")) {
+        return { status: loopResponse(res, 400, "address must use HTTPS", null), shop };
+      }
+      const existing = [...state.webhooks.values()].find((w) => w.shopDomain === shop && w.topic === topic && w.address === address);
+      if (existing) {
+        if (state.settings.duplicateSubscribe === "idempotent") {
+          const { shopDomain: _s, ...wh } = existing;
+          return { status: loopResponse(res, 200, "Webhook already subscribed", wh), shop };
+        }
+        return { status: loopResponse(res, 409, "webhook already exists for this topic and address", { id: existing.id }), shop };
+      }
+      const wh: StoredWebhook = {
+        id: nextWebhookId++,
+        topic,
+        address,
+        version: LOOP_API_VERSION,
+        secret: newSecret(),
+        createdAt: new Date().toISOString(),
+        shopDomain: shop,
+      };
+      state.webhooks.set(wh.id, wh);
+      const { shopDomain: _s, ...out } = wh;
+      return { status: loopResponse(res, 200, "Webhook subscribed", out), shop };
+    }
+
+    const byId = /^\/webhook\/([^/]+)$/.exec(sub);
+    if (byId && method === "DELETE") {
+      const id = Number(decodeURIComponent(byId[1]));
+      const wh = state.webhooks.get(id);
+      if (!wh || wh.shopDomain !== shop) return { status: loopResponse(res, 404, "webhook not found", null), shop };
+      state.webhooks.delete(id);
+      return { status: loopResponse(res, 200, "Webhook unsubscribed", { id }), shop };
+    }
+
+    return { status: loopResponse(res, 404, "not found", null), shop };
+  }
+
+  // ---- Sandbox control ----------------------------------------------------------------------------------
+
+  function generateOptionsFrom(body: Record<string, unknown>): Omit<GenerateOptions, "seed" | "shopDomain"> {
+    const g: Omit<GenerateOptions, "seed" | "shopDomain"> = {};
+    if (body.overrides && typeof body.overrides === "object") g.overrides = body.overrides as Record<string, unknown>;
+    if (str(body.spelling)) g.spelling = body.spelling as PayloadSpelling;
+    if (str(body.retryInfo)) g.retryInfo = body.retryInfo as RetryInfoStyle;
+    if (body.retryState && typeof body.retryState === "object") g.retryState = body.retryState as GenerateOptions["retryState"];
+    if (typeof body.portalLink === "boolean") g.portalLink = body.portalLink;
+    if (str(body.persona)) g.persona = body.persona as string;
+    if (typeof body.orderSubscriptionRef === "boolean") g.orderSubscriptionRef = body.orderSubscriptionRef;
+    // Deterministic payload dates only when asked; otherwise "now" so the demo shows current dates.
+    g.now = str(body.now) ?? num(body.now) ?? Date.now();
+    return g;
+  }
+
+  async function handleSandbox(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? "GET";
+    const path = url.pathname;
+
+    if (path === SANDBOX_PATHS.send && method === "POST") {
+      const body = await readJson(req);
+      const shopDomain = str(body.shopDomain);
+      const topic = body.topic;
+      if (!shopDomain) throw new HttpError(400, "shopDomain is required");
+      if (!isConsumedTopic(topic)) throw new HttpError(400, `topic must be one of the consumed topics, got ${JSON.stringify(topic)}`);
+      const count = num(body.count) ?? 1;
+      if (!(count >= 1 && count <= 10_000)) throw new HttpError(400, "count must be 1..10000");
+      const eventSeed = (str(body.seed) ?? num(body.seed) ?? `auto-${seed}-${autoSeed++}`) as string | number;
+      let generate: Omit<GenerateOptions, "seed" | "shopDomain">;
+      try {
+        generate = generateOptionsFrom(body);
+        generatePayload(topic, { ...generate, seed: eventSeed, shopDomain }); // validate options early
+      } catch (e) {
+        throw new HttpError(400, (e as Error).message);
+      }
+      const { subscriptions, batch } = fanOut({ shopDomain, topic, count, seed: eventSeed, generate, ratePerSecond: num(body.ratePerSecond) });
+      if (!batch) {
+        return sendJson(res, 200, { shopDomain, topic, seed: eventSeed, subscriptions: 0, events: count, deliveries: [], warning: `no webhook subscriptions for ${shopDomain} ${topic}` });
+      }
+      if (body.wait === false) {
+        void batch.catch(() => {});
+        return sendJson(res, 202, { shopDomain, topic, seed: eventSeed, subscriptions, events: count, accepted: true });
+      }
+      const result = await batch;
+      return sendJson(res, 200, { shopDomain, topic, seed: eventSeed, subscriptions, events: count, summary: result.summary, deliveries: result.all.map(deliveryView) });
+    }
+
+    if (path === SANDBOX_PATHS.deliveries) {
+      if (method === "DELETE") {
+        state.deliveries.length = 0;
+        return sendJson(res, 200, { cleared: true });
+      }
+      if (method === "GET") {
+        const shop = url.searchParams.get("shop");
+        const topic = url.searchParams.get("topic");
+        const limit = Number(url.searchParams.get("limit") ?? "500");
+        const list = state.deliveries.filter((d) => (!shop || d.shopDomain === shop) && (!topic || d.topic === topic));
+        const recent = list.slice(-Math.max(1, limit));
+        return sendJson(res, 200, { total: list.length, summary: summarize(list.filter((d) => !d.duplicate), 0), deliveries: recent.map(deliveryView) });
+      }
+    }
+
+    if (path === SANDBOX_PATHS.options) {
+      if (method === "POST") {
+        const body = await readJson(req);
+        const patch: Partial<LoopSenderOptions> = {};
+        if (body.signatureEncoding !== undefined) patch.signatureEncoding = body.signatureEncoding as LoopSenderOptions["signatureEncoding"];
+        if (body.duplicateRate !== undefined) patch.duplicateRate = Number(body.duplicateRate);
+        if (body.outOfOrder !== undefined) patch.outOfOrder = Boolean(body.outOfOrder);
+        if (body.sign !== undefined) patch.sign = Boolean(body.sign);
+        if (body.timeoutMs !== undefined) patch.timeoutMs = Number(body.timeoutMs);
+        if (body.timestampFormat !== undefined) patch.timestampFormat = body.timestampFormat as LoopSenderOptions["timestampFormat"];
+        const retries = (body.retries ?? {}) as Record<string, unknown>;
+        const delays = body.retryDelaysMs ?? retries.delaysMs;
+        const maxAttempts = body.maxAttempts ?? retries.maxAttempts;
+        if (delays !== undefined || maxAttempts !== undefined) {
+          if (delays !== undefined && !(Array.isArray(delays) && delays.every((x) => typeof x === "number" && x >= 0))) {
+            throw new HttpError(400, "retry delays must be an array of non-negative numbers");
+          }
+          patch.retries = { ...(delays !== undefined ? { delaysMs: delays as number[] } : {}), ...(maxAttempts !== undefined ? { maxAttempts: Number(maxAttempts) } : {}) };
+        }
+        if (body.duplicateSubscribe === "reject" || body.duplicateSubscribe === "idempotent") state.settings.duplicateSubscribe = body.duplicateSubscribe;
+        if (typeof body.requireHttps === "boolean") state.settings.requireHttps = body.requireHttps;
+        try {
+          sender.setOptions(patch);
+        } catch (e) {
+          throw new HttpError(400, (e as Error).message);
+        }
+      }
+      if (method === "POST" || method === "GET") return sendJson(res, 200, optionsView());
+    }
+
+    if (path === SANDBOX_PATHS.stream) {
+      if (method === "POST") {
+        const body = await readJson(req);
+        const shopDomain = str(body.shopDomain);
+        const ratePerMinute = num(body.ratePerMinute) ?? 20;
+        if (!shopDomain) throw new HttpError(400, "shopDomain is required");
+        if (!(ratePerMinute > 0 && ratePerMinute <= 60_000)) throw new HttpError(400, "ratePerMinute must be within (0, 60000]");
+        const streamSeed = (str(body.seed) ?? num(body.seed) ?? `stream-${seed}-${autoSeed++}`) as string | number;
+        const generate = generateOptionsFrom(body);
+        delete generate.now; // a stream always uses the current time per event
+        state.streams.get(shopDomain)?.stream.stop();
+        const stream = startEventStream({
+          ratePerMinute,
+          seed: streamSeed,
+          topics: Array.isArray(body.topics) || (body.topics && typeof body.topics === "object") ? (body.topics as TopicMix) : undefined,
+          outOfOrder: () => sender.options.outOfOrder,
+          availableTopics: () => [...new Set([...state.webhooks.values()].filter((w) => w.shopDomain === shopDomain).map((w) => w.topic))].filter(isConsumedTopic),
+          emit: (event) => {
+            const { batch } = fanOut({ shopDomain, topic: event.topic, count: 1, seed: event.seed, generate: { ...generate, now: Date.now() }, createdAt: event.createdAt });
+            return batch;
+          },
+        });
+        state.streams.set(shopDomain, { shopDomain, ratePerMinute, seed: streamSeed, stream });
+        return sendJson(res, 200, { running: true, shopDomain, ratePerMinute, seed: streamSeed });
+      }
+      if (method === "DELETE") {
+        const shop = url.searchParams.get("shop") ?? url.searchParams.get("shopDomain");
+        const stopped: string[] = [];
+        for (const [key, s] of state.streams) {
+          if (shop && key !== shop) continue;
+          s.stream.stop();
+          state.streams.delete(key);
+          stopped.push(key);
+        }
+        return sendJson(res, 200, { stopped });
+      }
+      if (method === "GET") return sendJson(res, 200, { streams: streamsView() });
+    }
+
+    if (path === SANDBOX_PATHS.stores) {
+      if (method === "POST") {
+        const body = await readJson(req);
+        const shopDomain = str(body.shopDomain);
+        if (!shopDomain) throw new HttpError(400, "shopDomain is required");
+        const scopes = Array.isArray(body.scopes) ? (body.scopes.filter((s) => typeof s === "string") as LoopScope[]) : [...ALL_SCOPES];
+        const token = str(body.token) ?? `loop_${createPrng(hashSeed("loop-token", seed, shopDomain, autoSeed++)).hex(24)}`;
+        if (findToken(token)) throw new HttpError(409, "token already exists");
+        const store = state.stores.get(shopDomain) ?? { shopDomain, name: str(body.name) ?? shopDomain, currencyCode: str(body.currencyCode) ?? "USD", tokens: [] };
+        store.tokens.push({ token, name: str(body.tokenName) ?? "sandbox token", scopes });
+        state.stores.set(shopDomain, store);
+        return sendJson(res, 200, { shopDomain, token, scopes });
+      }
+      if (method === "GET") return sendJson(res, 200, { stores: [...state.stores.values()] });
+    }
+
+    if (path === SANDBOX_PATHS.state && method === "GET") {
+      return sendJson(res, 200, {
+        stores: [...state.stores.values()],
+        webhooks: [...state.webhooks.values()],
+        streams: streamsView(),
+        options: optionsView(),
+        deliveries: state.deliveries.length,
+      });
+    }
+
+    if (path === SANDBOX_PATHS.requests && method === "GET") return sendJson(res, 200, { requests: state.requests });
+
+    throw new HttpError(404, `no sandbox route ${method} ${path}`);
+  }
+
+  function optionsView() {
+    const o = sender.options;
+    return {
+      signatureEncoding: o.signatureEncoding,
+      sign: o.sign,
+      duplicateRate: o.duplicateRate,
+      outOfOrder: o.outOfOrder,
+      timeoutMs: o.timeoutMs,
+      retries: o.retries,
+      timestampFormat: o.timestampFormat,
+      apiVersion: o.apiVersion,
+      ...state.settings,
+    };
+  }
+
+  function streamsView() {
+    return [...state.streams.values()].map((s) => ({ shopDomain: s.shopDomain, seed: s.seed, ...s.stream.stats }));
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    const run = async () => {
+      if (path.startsWith("/admin/")) {
+        let outcome: { status: number; shop: string | null } = { status: 500, shop: null };
+        try {
+          outcome = await handleAdmin(req, res, path);
+        } catch (e) {
+          const status = e instanceof HttpError ? e.status : 500;
+          outcome = { status: loopResponse(res, status, (e as Error).message, null), shop: null };
+        }
+        state.requests.push({ at: new Date().toISOString(), method: req.method ?? "GET", path, shopDomain: outcome.shop, status: outcome.status });
+        if (state.requests.length > 2_000) state.requests.splice(0, state.requests.length - 2_000);
+        return;
+      }
+      if (path.startsWith("/__sandbox/")) return handleSandbox(req, res, url);
+      if (path === "/" && req.method === "GET") {
+        return sendJson(res, 200, {
+          service: "Loop Subscriptions stand-in (sandbox; not Loop)",
+          adminBase: ADMIN_BASE_PATH,
+          tokenHeader: "X-Loop-Token",
+          demo: { shopDomain: DEMO_SHOP, token: DEMO_TOKEN, readOnlyToken: DEMO_READONLY_TOKEN },
+          sandbox: SANDBOX_PATHS,
+        });
+      }
+      throw new HttpError(404, "not found");
+    };
+    run().catch((e: unknown) => {
+      if (res.headersSent) return res.end();
+      const status = e instanceof HttpError ? e.status : 500;
+      sendJson(res, status, { error: (e as Error).message });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = !opts.host || opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    state,
+    sender,
+    async close() {
+      for (const s of state.streams.values()) s.stream.stop();
+      state.streams.clear();
+      sender.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// npm run sandbox:shopify -- serve [--port 4030] [--host 127.0.0.1] [--shop demo-shop.myshopify.com]
+//                                  [--token shpat_…]… [--any-token] [--throttle]
+// Shopify Admin GraphQL stand-in (development/test tool; not part of the production app). Ctrl-C stops it.
+import { parseArgs } from "node:util";
+import { DEFAULT_API_VERSION, SANDBOX_PATHS } from "./protocol";
+import { DEMO_ACCESS_TOKEN, startShopifyAdminStandIn } from "./server";
+
+const USAGE = `Shopify Admin GraphQL stand-in (sandbox)
+
+  serve [--port 4030] [--host 127.0.0.1] [--shop demo-shop.myshopify.com] [--token <access token>]…
+        [--any-token] [--throttle] [--quiet]`;
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command !== "serve") {
+    console.log(USAGE);
+    return command && command !== "--help" && command !== "-h" && command !== "help" ? 1 : 0;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    strict: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      shop: { type: "string" },
+      token: { type: "string", multiple: true },
+      "any-token": { type: "boolean" },
+      throttle: { type: "boolean" },
+      quiet: { type: "boolean" },
+    },
+  });
+  const port = values.port === undefined ? 4030 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0) {
+    console.error(`error: --port must be an integer\n\n${USAGE}`);
+    return 1;
+  }
+  const standIn = await startShopifyAdminStandIn({
+    port,
+    host: values.host ?? "127.0.0.1",
+    shopDomain: values.shop,
+    accessTokens: [DEMO_ACCESS_TOKEN, ...(values.token ?? [])],
+    acceptAnyToken: values["any-token"] ?? false,
+    log: values.quiet ? undefined : (line) => console.log(line),
+  });
+  standIn.state.faults.throttle = values.throttle ?? false;
+  console.log(`Shopify Admin stand-in listening on ${standIn.url}  (sandbox tool — not Shopify)`);
+  console.log(`  GraphQL   ${standIn.graphqlUrl(DEFAULT_API_VERSION)}   header X-Shopify-Access-Token`);
+  console.log(`  shop      ${standIn.state.shopDomain}   token ${DEMO_ACCESS_TOKEN}${values["any-token"] ? " (any token accepted)" : ""}`);
+  console.log(`  customers ${standIn.state.customers.size} seeded: ${[...standIn.state.customers.values()].map((c) => `${c.id.split("/").pop()}=${c.state}`).join(" ")}`);
+  console.log(`  control   ${Object.values(SANDBOX_PATHS).join(" ")}`);
+  console.log("Ctrl-C to stop.");
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  console.log("stopping…");
+  await standIn.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`error: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

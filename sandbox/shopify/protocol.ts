@@ -1,0 +1,88 @@
+// The Shopify Admin GraphQL wire contract this stand-in imitates — the ONE place for the path, header,
+// cost/throttle shapes, error bodies and the two operations the app uses. Evidence labels:
+//   [C] Shopify's public Admin API docs (shopify.dev) · [I] our assumption (message texts, defaults) — check
+//   against a dev store before relying on exact strings.
+
+/** [C] shopify.dev/docs/api/admin-graphql: POST https://{shop}.myshopify.com/admin/api/{version}/graphql.json */
+export const GRAPHQL_PATH_RE = /^\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/;
+export function graphqlPath(version: string = DEFAULT_API_VERSION): string {
+  return `/admin/api/${version}/graphql.json`;
+}
+
+/** The app pins ApiVersion.January25 (research anchors-shopify-remix.md); any version is accepted and logged. */
+export const DEFAULT_API_VERSION = "2025-01";
+
+/** [C] shopify.dev: private/custom and OAuth apps authenticate with `X-Shopify-Access-Token`. */
+export const ACCESS_TOKEN_HEADER = "x-shopify-access-token";
+
+/** [C] body Shopify returns with 401 for a wrong or revoked token. */
+export const INVALID_TOKEN_BODY = { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" };
+
+/** [C] shopify.dev Customer.state: CustomerState enum. */
+export const CUSTOMER_STATES = ["DISABLED", "INVITED", "ENABLED", "DECLINED"] as const;
+export type CustomerState = (typeof CUSTOMER_STATES)[number];
+
+export function customerGid(id: number | string): string {
+  return `gid://shopify/Customer/${id}`;
+}
+/** Numeric id of `gid://shopify/Customer/<n>`, or null when the string is not such a gid. */
+export function parseCustomerGid(gid: unknown): string | null {
+  if (typeof gid !== "string") return null;
+  const m = /^gid:\/\/shopify\/Customer\/(\d+)$/.exec(gid);
+  return m ? m[1] : null;
+}
+
+/** The two operations the app performs (by root field name), plus `shop` for a connection check. */
+export const OPERATIONS = {
+  customer: { type: "query", field: "customer", argument: "id" },
+  activationUrl: { type: "mutation", field: "customerGenerateAccountActivationUrl", argument: "customerId" },
+  shop: { type: "query", field: "shop" },
+} as const;
+
+/**
+ * [C] shopify.dev rate limits: calculated query cost, leaky bucket; the standard plan has a 2000-point bucket
+ * restoring 100 points/s (higher plans more — configurable). A simple object query costs 1, a mutation 10.
+ */
+export const DEFAULT_BUCKET = { maximumAvailable: 2000, restoreRate: 100 };
+export const FIELD_COSTS: Record<string, number> = {
+  customer: 1,
+  shop: 1,
+  customerGenerateAccountActivationUrl: 10,
+};
+
+export interface ThrottleStatus {
+  maximumAvailable: number;
+  currentlyAvailable: number;
+  restoreRate: number;
+}
+export interface CostExtension {
+  requestedQueryCost: number;
+  actualQueryCost: number | null;
+  throttleStatus: ThrottleStatus;
+}
+
+/** [C] throttled requests get HTTP 200 with this error (and cost info with actualQueryCost null). */
+export const THROTTLED_ERROR = {
+  message: "Throttled",
+  extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" },
+};
+
+/** [C] shape `userErrors { field message }`; [I] the exact message texts. */
+export const USER_ERRORS = {
+  customerNotFound: { field: ["customerId"], message: "Customer does not exist" },
+  alreadyEnabled: { field: ["customerId"], message: "Account already enabled" },
+};
+
+/** [C] format seen on shops: https://{shop}/account/activate/{customerId}/{token}-{timestamp}. */
+export function activationUrl(shopDomain: string, numericCustomerId: string, token: string, epochS: number): string {
+  return `https://${shopDomain}/account/activate/${numericCustomerId}/${token}-${epochS}`;
+}
+
+/** Sandbox control plane (not Shopify's API). */
+export const SANDBOX_PATHS = {
+  customers: "/__sandbox/customers",
+  faults: "/__sandbox/faults",
+  requests: "/__sandbox/requests",
+  tokens: "/__sandbox/tokens",
+  state: "/__sandbox/state",
+} as const;
