@@ -47,10 +47,33 @@ function writePostgresSchema() {
   writeFileSync(postgresSchema, toPostgres(readFileSync(sqliteSchema, "utf8")));
 }
 
+/** Where each generated client lives (prisma-client-js output folders). */
+export const GENERATED_CLIENTS = [
+  path.join(root, "node_modules", ".prisma", "client"),
+  path.join(root, "node_modules", ".prisma", "client-postgres"),
+];
+
+/**
+ * Prisma 6 clients load the project's .env into process.env when they are imported. This app's configuration
+ * comes from its own validated loader only (a .env written for the demo must not switch on the development
+ * shim inside a production process or a test), so the generated clients are told there is no .env to load.
+ */
+function detachDotenv() {
+  for (const dir of GENERATED_CLIENTS) {
+    for (const file of ["index.js", "edge.js", "wasm.js"]) {
+      const target = path.join(dir, file);
+      if (!existsSync(target)) continue;
+      const source = readFileSync(target, "utf8");
+      writeFileSync(target, source.replace(/"(rootEnvPath|schemaEnvPath)": "[^"]*"/g, '"$1": null'));
+    }
+  }
+}
+
 function generate() {
   writePostgresSchema();
   process.stdout.write(prisma(["generate", "--schema", sqliteSchema], CLI_URL.sqlite));
   process.stdout.write(prisma(["generate", "--schema", postgresSchema], CLI_URL.postgres));
+  detachDotenv();
 }
 
 function resolveDatabaseUrl(): string {

@@ -20,8 +20,13 @@ describe.each(databaseKinds)("migrations on %s", (kind) => {
     const database = await createTestDatabase(kind);
     cleanups.push(database.drop);
     const db = createDatabaseClient(database.url);
-    const tables = ["ComplianceRequest", "Shop", "Session", "_prisma_migrations"];
-    for (const table of tables) await db.$executeRawUnsafe(`DROP TABLE IF EXISTS "${table}"`);
+    if (kind === "postgres") {
+      await db.$executeRawUnsafe(`DROP SCHEMA public CASCADE`);
+      await db.$executeRawUnsafe(`CREATE SCHEMA public`);
+    } else {
+      const tables = await db.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
+      for (const { name } of tables) await db.$executeRawUnsafe(`DROP TABLE "${name}"`);
+    }
     await db.$disconnect();
     return database.url;
   }

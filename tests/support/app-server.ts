@@ -1,11 +1,13 @@
 // Starts the production build (`node build/server.js`, as `npm start` does) in a child process for tests that
 // need the real HTTP server: port 0, its own database, and the environment the test gives it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "../..");
+// An empty working directory: no stray .env there can configure the server behind the test's back.
+const emptyDir = () => mkdtempSync(path.join(os.tmpdir(), "lp-server-cwd-"));
 
 export interface AppServer {
   url: string;
@@ -39,7 +41,7 @@ export function startAppServer(env: Record<string, string>, { timeoutMs = 20_000
   }
   // cwd is a folder without .env, so only `env` configures the server.
   const child = spawn(process.execPath, [path.join(root, "build", "server.js")], {
-    cwd: os.tmpdir(),
+    cwd: emptyDir(),
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -77,7 +79,7 @@ export function startAppServer(env: Record<string, string>, { timeoutMs = 20_000
 
 /** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
 export function runAppServerToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [path.join(root, "build", "server.js")], { cwd: os.tmpdir(), env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(root, "build", "server.js")], { cwd: emptyDir(), env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (c) => (output += c));
   child.stderr.on("data", (c) => (output += c));
