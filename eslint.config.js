@@ -23,4 +23,9 @@ export default tseslint.config(
     files: ["scripts/**", "sandbox/**", "server/**", "tests/**", "**/*.test.{ts,tsx}", "app/entry.server.tsx"],
     rules: { "no-console": "off" },
   },
+  {
+    // Tests read arbitrary JSON from the servers they exercise.
+    files: ["**/*.test.{ts,tsx}"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
 );

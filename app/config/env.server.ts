@@ -50,6 +50,14 @@ export const configSchema = z
       .refine((url) => /^(file:|postgres(ql)?:\/\/)/i.test(url), "must start with file: (SQLite) or postgres:// (PostgreSQL)"),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     SECRETS_ENCRYPTION_KEYS: encryptionKeys,
+    POSTSCRIPT_API_URL: z.string().url("must be an absolute URL").default("https://api.postscript.io"),
+    POSTSCRIPT_PARTNER_KEY: z
+      .string()
+      .regex(/^sk_partner_[A-Za-z0-9_]+$/, "must be a Postscript partner key (sk_partner_…)")
+      .optional(),
+    POSTSCRIPT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    LOOP_API_URL: z.string().url("must be an absolute URL").default("https://api.loopsubscriptions.com"),
+    LOOP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

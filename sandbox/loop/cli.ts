@@ -11,7 +11,7 @@
 //
 // Exit codes: 0 ok · 1 usage/connection error · 2 some deliveries failed (send).
 import { parseArgs } from "node:util";
-import { CONSUMED_TOPICS, SANDBOX_PATHS, isConsumedTopic, type LoopTopic, type PayloadSpelling, type RetryInfoStyle, type SignatureEncoding } from "./protocol";
+import { CONSUMED_TOPICS, SANDBOX_PATHS, isConsumedTopic, type LoopTopic, type PayloadSpelling, type RetryInfoStyle, type SignatureEncoding } from "../../app/loop/protocol";
 import { createLoopSender, type BatchSummary, type DeliveryResult, type LoopSenderOptions } from "./sender";
 import { DEMO_READONLY_TOKEN, DEMO_SHOP, DEMO_TOKEN, SECOND_SHOP, SECOND_TOKEN, startLoopStandIn } from "./server";
 

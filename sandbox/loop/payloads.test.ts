@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { generatePayload, serializeEnvelope } from "./payloads";
-import { CONSUMED_TOPICS, type LoopTopic } from "./protocol";
+import { CONSUMED_TOPICS, type LoopTopic } from "../../app/loop/protocol";
 import { topicEntity } from "./topics";
 
 const SHOP = "demo-shop.myshopify.com";

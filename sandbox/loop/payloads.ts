@@ -18,7 +18,7 @@ import {
   type LoopWebhookEnvelope,
   type PayloadSpelling,
   type RetryInfoStyle,
-} from "./protocol";
+} from "../../app/loop/protocol";
 import { createPrng, hashSeed, type Prng } from "./prng";
 import { PERSONAS, personaByKey, type Currency, type Persona } from "./personas";
 import { topicEntity } from "./topics";

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { generatePayload } from "./payloads";
-import { WEBHOOK_HEADERS, verifySignature } from "./protocol";
+import { WEBHOOK_HEADERS, verifySignature } from "../../app/loop/protocol";
 import { startWebhookReceiver, type Responder, type WebhookReceiver } from "./receiver";
 import { createLoopSender, type LoopSender, type LoopSenderOptions } from "./sender";
 

@@ -18,7 +18,7 @@ import {
   type LoopTopic,
   type RetryPolicy,
   type SignatureEncoding,
-} from "./protocol";
+} from "../../app/loop/protocol";
 import { generatePayload, serializeEnvelope, type GenerateOptions } from "./payloads";
 import { createPrng, hashSeed, type Prng } from "./prng";
 import { mixEntries, type TopicMix } from "./topics";
@@ -117,7 +117,7 @@ export interface DeliveryResult {
   error?: string;
 }
 
-export interface BatchItem extends SendInput {}
+export type BatchItem = SendInput;
 
 export interface BatchSummary {
   events: number;

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { generatePayload } from "./payloads";
-import { WEBHOOK_HEADERS, verifySignature } from "./protocol";
+import { WEBHOOK_HEADERS, verifySignature } from "../../app/loop/protocol";
 import { startWebhookReceiver, type Responder, type WebhookReceiver } from "./receiver";
 import { DEMO_READONLY_TOKEN, DEMO_SHOP, DEMO_TOKEN, SECOND_TOKEN, startLoopStandIn, type LoopStandIn } from "./server";
 

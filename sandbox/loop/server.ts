@@ -22,7 +22,7 @@ import {
   type LoopWebhookSubscription,
   type RetryInfoStyle,
   type PayloadSpelling,
-} from "./protocol";
+} from "../../app/loop/protocol";
 import { generatePayload, type GenerateOptions } from "./payloads";
 import { createPrng, hashSeed } from "./prng";
 import { createLoopSender, startEventStream, summarize, type DeliveryResult, type EventStream, type LoopSender, type LoopSenderOptions } from "./sender";

@@ -1,8 +1,8 @@
 // The webhook topics the app consumes, with what each carries and how often the demo stream emits it.
 // Topic strings live in protocol.ts (wire contract); this file adds sandbox metadata.
-import { CONSUMED_TOPICS, type LoopTopic } from "./protocol";
+import { CONSUMED_TOPICS, type LoopTopic } from "../../app/loop/protocol";
 
-export { CONSUMED_TOPICS, ALL_LOOP_TOPICS, isConsumedTopic, isKnownTopic, type LoopTopic } from "./protocol";
+export { CONSUMED_TOPICS, ALL_LOOP_TOPICS, isConsumedTopic, isKnownTopic, type LoopTopic } from "../../app/loop/protocol";
 
 /** Which entity sits in `payload` for a topic. [I] research §1.6: webhooks very likely embed the Admin API objects. */
 export type TopicEntity = "subscription" | "order" | "paymentMethod" | "flow";

@@ -35,7 +35,7 @@ import {
   type ContractOptions,
   type SubscriberSortField,
   type V2ErrorBody,
-} from "./protocol";
+} from "../../app/postscript/protocol";
 import { SlidingWindowRateLimiter } from "./rate-limit";
 import { defaultSeed } from "./seed";
 import { Store, StoreError, type Partner, type RequestRecord, type SeedData, type Shop, type SubscriberQuery } from "./store";

@@ -17,7 +17,7 @@ import {
   type SubscriberPropertyValue,
   type SubscriberSortField,
   type SubscriberWire,
-} from "./protocol";
+} from "../../app/postscript/protocol";
 
 // ---------------------------------------------------------------------------------------------------------
 // Seed types

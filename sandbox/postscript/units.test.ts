@@ -9,7 +9,7 @@ import {
   phoneKey,
   validateCustomEvent,
   validateSubscriberPatch,
-} from "./protocol";
+} from "../../app/postscript/protocol";
 import { SlidingWindowRateLimiter } from "./rate-limit";
 
 describe("parseAuthorization", () => {

@@ -1,6 +1,6 @@
-// The Loop Subscriptions wire contract as far as this sandbox knows it — the ONE place for header names,
-// paths, topic strings, field spellings, the signature scheme and response envelopes. Everything else in
-// sandbox/loop/ imports from here. Evidence labels follow /work/shared/research/loop-subscriptions.md:
+// The Loop Subscriptions wire contract as far as it is known — the ONE place for header names, paths, topic
+// strings, field spellings, the signature scheme and response envelopes. Both sides of the wire import it: the
+// app (its Loop client and webhook verification) and the local stand-in in sandbox/loop/. Evidence labels follow /work/shared/research/loop-subscriptions.md:
 //   [C] confirmed by a Loop primary source · [S] third-party code using Loop · [I] our inference (unverified).
 // Whatever is [I] is configurable somewhere (sender options, generator options or server options) so the
 // app can be tested against each plausible variant until a live store settles it.

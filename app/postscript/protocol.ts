@@ -10,7 +10,8 @@
  *               makes it configurable (see `ContractOptions`).
  *
  * This module has no I/O: validation functions return either a value or a list of v2-style errors, so they
- * can be unit-tested without a server.
+ * can be unit-tested without a server. Both sides of the wire use it: the app's client (app/postscript) and
+ * the local stand-in (sandbox/postscript), so they cannot drift apart.
  */
 
 // ---------------------------------------------------------------------------------------------------------

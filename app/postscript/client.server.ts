@@ -1,0 +1,187 @@
+// The app's Postscript API client: key verification (GET /api/v2/me) and Custom Events (POST /api/v2/events).
+// It never throws for an HTTP or network outcome: every call returns what happened (status, duration, and a
+// failure class the delivery worker and the screens act on), because each outcome has a different remedy.
+// The wire contract lives in ./protocol (shared with the local stand-in).
+import { z } from "zod";
+import { PATHS, SHOP_TOKEN_HEADER, type CustomEventInput } from "./protocol";
+
+export type PostscriptFailureKind =
+  /** 401/403: the key is wrong, revoked, or the shop's plan has no API access (research §1.3, §1.4). */
+  | "unauthorized"
+  /** 429: over 15 requests per second for this key (research §5.1). */
+  | "rate_limited"
+  /** Another 4xx: Postscript refused this request; sending it again will not help. */
+  | "rejected"
+  /** 5xx or the network failed: try again later. */
+  | "unavailable"
+  /** No answer within the timeout: try again later (the event may have arrived). */
+  | "timeout"
+  /** A 2xx whose body is not what the API documents. */
+  | "malformed_response";
+
+export interface PostscriptFailure {
+  kind: PostscriptFailureKind;
+  status: number | null;
+  /** A short, secret-free description (Postscript's own message where it gave one). */
+  message: string;
+  /** From a Retry-After header, when Postscript sends one (undocumented, research §5.1). */
+  retryAfterMs?: number;
+}
+
+export type PostscriptResult<T> = ({ ok: true; value: T } | { ok: false; failure: PostscriptFailure }) & {
+  status: number | null;
+  durationMs: number;
+};
+
+export interface PostscriptClientOptions {
+  baseUrl: string;
+  /** The shop's private key (sk_…). */
+  apiKey: string;
+  /** An approved partner's key (sk_partner_…): sent as the bearer, with the shop key in X-Postscript-Shop-Token. */
+  partnerKey?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+const meResponse = z.object({ resource_id: z.string(), resource_name: z.string(), resource_type: z.string() });
+const eventsResponse = z.object({ event_ids: z.array(z.string()) });
+
+export interface PostscriptIdentity {
+  shopId: string;
+  shopName: string;
+}
+
+export class PostscriptClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: PostscriptClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /** [C-harvest] research §1.3: GET /api/v2/me answers 200 {resource_id, resource_name, resource_type}. */
+  async verifyKey(): Promise<PostscriptResult<PostscriptIdentity>> {
+    const result = await this.request("GET", PATHS.me);
+    if (!result.ok) return result;
+    const parsed = meResponse.safeParse(result.value);
+    if (!parsed.success) return malformed(result.status, result.durationMs);
+    return { ...result, value: { shopId: parsed.data.resource_id, shopName: parsed.data.resource_name } };
+  }
+
+  /** [C-primary] research §2: POST /api/v2/events, 202 {"event_ids":[…]}. */
+  async sendEvent(event: CustomEventInput): Promise<PostscriptResult<{ eventIds: string[] }>> {
+    const result = await this.request("POST", PATHS.events, event);
+    if (!result.ok) return result;
+    const parsed = eventsResponse.safeParse(result.value);
+    if (!parsed.success) return malformed(result.status, result.durationMs);
+    return { ...result, value: { eventIds: parsed.data.event_ids } };
+  }
+
+  private headers(): Record<string, string> {
+    const { apiKey, partnerKey } = this.options;
+    const headers: Record<string, string> = { Accept: "application/json", "Content-Type": "application/json" };
+    if (partnerKey) {
+      headers.Authorization = `Bearer ${partnerKey}`;
+      headers[SHOP_TOKEN_HEADER] = apiKey;
+    } else {
+      headers.Authorization = `Bearer ${apiKey}`;
+    }
+    return headers;
+  }
+
+  private async request(method: "GET" | "POST", path: string, body?: unknown): Promise<PostscriptResult<unknown>> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: this.headers(),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
+      return {
+        ok: false,
+        status: null,
+        durationMs: elapsed(),
+        failure: timedOut
+          ? { kind: "timeout", status: null, message: `Postscript did not answer within ${this.timeoutMs / 1000} s` }
+          : { kind: "unavailable", status: null, message: `Postscript could not be reached (${networkReason(error)})` },
+      };
+    }
+    const durationMs = elapsed();
+    const status = response.status;
+    const json = parseJson(text);
+    if (status >= 200 && status < 300) {
+      if (json === undefined) return malformed(status, durationMs);
+      return { ok: true, value: json, status, durationMs };
+    }
+    return { ok: false, status, durationMs, failure: classifyFailure(status, json, response.headers.get("retry-after")) };
+  }
+}
+
+function malformed(status: number | null, durationMs: number): PostscriptResult<never> {
+  return {
+    ok: false,
+    status,
+    durationMs,
+    failure: { kind: "malformed_response", status, message: "Postscript answered with a body it does not document" },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** undici reports "fetch failed" and hides the reason (ECONNREFUSED, ENOTFOUND…) in the cause. */
+export function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })?.cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error instanceof Error ? error.message : "network error");
+}
+
+/** Postscript's message from any of its three error shapes (research §5.3). */
+export function postscriptErrorMessage(body: unknown): string | undefined {
+  if (!body || typeof body !== "object") return undefined;
+  const record = body as Record<string, unknown>;
+  if (Array.isArray(record.errors)) {
+    const messages = record.errors
+      .map((e) => (e && typeof e === "object" ? (e as { msg?: unknown; loc?: unknown }) : {}))
+      .map((e) => (typeof e.msg === "string" ? (Array.isArray(e.loc) && e.loc.length ? `${e.loc.join(".")}: ${e.msg}` : e.msg) : undefined))
+      .filter((m): m is string => Boolean(m));
+    if (messages.length) return messages.join("; ");
+  }
+  if (typeof record.error_message === "string") return record.error_message;
+  if (typeof record.error === "string") return record.error;
+  return undefined;
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+export function classifyFailure(status: number, body: unknown, retryAfter: string | null): PostscriptFailure {
+  const message = postscriptErrorMessage(body);
+  if (status === 401 || status === 403) {
+    return { kind: "unauthorized", status, message: message ?? "Postscript rejected the API key" };
+  }
+  if (status === 429) {
+    return { kind: "rate_limited", status, message: message ?? "Rate limit exceeded", retryAfterMs: parseRetryAfter(retryAfter) };
+  }
+  if (status >= 500) return { kind: "unavailable", status, message: message ?? `Postscript answered ${status}` };
+  return { kind: "rejected", status, message: message ?? `Postscript answered ${status}` };
+}
