@@ -51,3 +51,11 @@ export async function disconnectDatabase() {
 export async function pingDatabase(db: Database = getDatabase()): Promise<void> {
   await db.$queryRawUnsafe("SELECT 1");
 }
+
+/**
+ * A unique-constraint violation (Prisma's P2002). Checked by code, not by class: each generated client
+ * (SQLite, PostgreSQL) carries its own copy of Prisma's runtime, so `instanceof` only knows one of them.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}

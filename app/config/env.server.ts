@@ -58,6 +58,20 @@ export const configSchema = z
     POSTSCRIPT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     LOOP_API_URL: z.string().url("must be an absolute URL").default("https://api.loopsubscriptions.com"),
     LOOP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    LOOP_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
+    LOOP_SIGNATURE_ENCODINGS: z
+      .string()
+      .default("base64,hex")
+      .transform((s) => s.split(",").map((e) => e.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(["base64", "hex"])).min(1, "list base64, hex or both")),
+    POSTSCRIPT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(14),
+    POSTSCRIPT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100).default(1),
+    DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(2_000),
+    DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).default(600_000),
+    DELIVERY_RETRY_WINDOW_MS: z.coerce.number().int().min(1_000).default(86_400_000),
+    DELIVERY_ORDERING_MAX_WAIT_MS: z.coerce.number().int().min(0).default(900_000),
+    DELIVERY_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
+    DELIVERY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
     PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

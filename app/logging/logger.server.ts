@@ -19,9 +19,16 @@ export function setLogSink(next: LogSink): LogSink {
   return previous;
 }
 
+const MAX_ERROR_MESSAGE = 600;
+function shorten(message: string): string {
+  const trimmed = message.trim();
+  return trimmed.length > MAX_ERROR_MESSAGE ? `${trimmed.slice(0, 300)} … ${trimmed.slice(-250)}` : trimmed;
+}
+
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return value.replace(SECRET_VALUE, "[redacted]");
-  if (value instanceof Error) return { name: value.name, message: redact(value.message) };
+  // Some libraries (Prisma) put pages of source into error messages; the first lines say what happened.
+  if (value instanceof Error) return { name: value.name, message: redact(shorten(value.message)), code: (value as { code?: unknown }).code };
   if (depth > 5 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(

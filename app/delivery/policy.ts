@@ -1,0 +1,47 @@
+// How delivery retries, paces and orders, in one place (values from configuration).
+import { getConfig } from "~/config/env.server";
+
+export interface DeliveryPolicy {
+  /** Token bucket per Postscript key: sustained rate and burst. */
+  ratePerSecond: number;
+  burst: number;
+  /** Exponential backoff: base * 2^(attempt-1), capped, with jitter. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** After this long since the first attempt, a retryable failure becomes final. */
+  retryWindowMs: number;
+  /** A later event of a subscription waits for an earlier one that is retrying, at most this long. */
+  orderingMaxWaitMs: number;
+  /** A worker's hold on a shop; renewed while it delivers. */
+  leaseMs: number;
+  pollIntervalMs: number;
+  batchSize: number;
+  /** Requests in flight at once for one shop (the bucket still sets the pace). */
+  maxInFlightPerShop: number;
+}
+
+export function deliveryPolicyFromConfig(): DeliveryPolicy {
+  const c = getConfig();
+  return {
+    ratePerSecond: c.POSTSCRIPT_RATE_LIMIT_PER_SECOND,
+    burst: c.POSTSCRIPT_RATE_LIMIT_BURST,
+    backoffBaseMs: c.DELIVERY_BACKOFF_BASE_MS,
+    backoffMaxMs: c.DELIVERY_BACKOFF_MAX_MS,
+    retryWindowMs: c.DELIVERY_RETRY_WINDOW_MS,
+    orderingMaxWaitMs: c.DELIVERY_ORDERING_MAX_WAIT_MS,
+    leaseMs: c.DELIVERY_LEASE_MS,
+    pollIntervalMs: c.DELIVERY_POLL_INTERVAL_MS,
+    batchSize: 100,
+    maxInFlightPerShop: 4,
+  };
+}
+
+/**
+ * Wait before retry number `attempt` (1 = the first retry): exponential with "equal jitter" (half fixed, half
+ * random) so retries from many events do not arrive together; a Retry-After from Postscript wins when longer.
+ */
+export function retryDelayMs(attempt: number, policy: DeliveryPolicy, random: () => number, retryAfterMs?: number): number {
+  const exponential = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
+  return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered;
+}

@@ -1,0 +1,52 @@
+// Postscript allows 15 requests per second per key (research postscript-api.md §5.1). Each shop's sender
+// takes a token before every request. With rate r and capacity c no one-second window ever holds more than
+// r + c requests, so the defaults (14/s, capacity 1) stay under 15 and leave headroom for the merchant's
+// other integrations that use the same key.
+import type { Clock } from "./clock";
+
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+  private blockedUntil = 0;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly capacity: number,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = clock.now();
+  }
+
+  private refill(now: number) {
+    const elapsed = Math.max(0, now - this.updatedAt);
+    this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.ratePerSecond) / 1000);
+    this.updatedAt = now;
+  }
+
+  /** Takes a token, waiting as long as needed; resolves false if `signal` aborted first. */
+  async take(signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (signal?.aborted) return false;
+      const now = this.clock.now();
+      if (now < this.blockedUntil) {
+        await this.clock.sleep(this.blockedUntil - now, signal);
+        continue;
+      }
+      this.refill(now);
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return true;
+      }
+      await this.clock.sleep(Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond), signal);
+    }
+  }
+
+  /** After a 429: nobody sends with this key until `ms` from now, and the bucket starts empty again. */
+  pauseFor(ms: number) {
+    const now = this.clock.now();
+    this.blockedUntil = Math.max(this.blockedUntil, now + ms);
+    this.tokens = 0;
+    this.updatedAt = this.blockedUntil;
+  }
+}

@@ -1,0 +1,335 @@
+// The delivery worker: finds shops with due events, takes each shop's lease, and runs one sender per shop.
+// A sender maps newly received events, then sends due ones to Postscript in the order they occurred per
+// subscription, paced by a token bucket per key, retrying what can be retried and recording every attempt.
+// One busy shop cannot starve another: every shop has its own sender and its own bucket.
+import type { Event } from "@prisma/client";
+import type { Database } from "~/db.server";
+import type { CustomEventInput } from "~/postscript/protocol";
+import type { PostscriptResult } from "~/postscript/client.server";
+import { log } from "~/logging/logger.server";
+import type { Clock } from "./clock";
+import { acquireLease, releaseLease } from "./leases.server";
+import { retryDelayMs, type DeliveryPolicy } from "./policy";
+import { TokenBucket } from "./token-bucket";
+import { OPEN_STATUSES, transition, type ReasonCode } from "./transitions.server";
+
+export interface PostscriptCredentials {
+  apiKey: string;
+  partnerKey?: string;
+}
+
+export interface EventSender {
+  sendEvent(event: CustomEventInput): Promise<PostscriptResult<{ eventIds: string[] }>>;
+}
+
+export interface DeliveryDependencies {
+  db: Database;
+  clock: Clock;
+  policy: DeliveryPolicy;
+  workerId: string;
+  random: () => number;
+  senderFor(credentials: PostscriptCredentials): EventSender;
+  /** The shop's key when its connection is usable; null when not connected or waiting for the merchant. */
+  credentialsFor(shop: string): Promise<PostscriptCredentials | null>;
+  /** Postscript answered 401/403: the connection needs the merchant (Action needed). */
+  onKeyRejected(shop: string, message: string): Promise<void>;
+  /** Turns a received event into a pending one (or skips/fails it with a reason). */
+  prepare(event: Event): Promise<void>;
+  /** Why this event should not be sent any more (its moment has passed), or null. */
+  staleReason(event: Event, now: Date): Promise<string | null>;
+}
+
+export interface DeliveryWorker {
+  name: string;
+  run(signal: AbortSignal): Promise<void>;
+  /** One pass over every due shop, to completion (tests and benchmarks). */
+  drainOnce(signal?: AbortSignal): Promise<void>;
+}
+
+const RESUME_CHECK_EVERY_MS = 2_000;
+const OUT_OF_ORDER_NOTE = "Sent before an earlier event of the same subscription, which is still being retried";
+
+export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker {
+  const { db, clock, policy, workerId } = deps;
+  const running = new Map<string, Promise<void>>();
+  /** Events that went ahead of an earlier, still-retrying event of their subscription (noted when delivered). */
+  const sentOutOfOrder = new Set<string>();
+  let lastResumeCheck = -Infinity;
+
+  async function dueShops(): Promise<string[]> {
+    const now = new Date(clock.now());
+    const groups = await db.event.groupBy({
+      by: ["shopDomain"],
+      where: { OR: [{ status: "received" }, { status: "pending", nextAttemptAt: { lte: now } }] },
+    });
+    return groups.map((g) => g.shopDomain);
+  }
+
+  /** Events paused while a shop's key was rejected go back to pending once the shop is connected again. */
+  async function resumeReconnectedShops() {
+    if (clock.now() - lastResumeCheck < RESUME_CHECK_EVERY_MS) return;
+    lastResumeCheck = clock.now();
+    const paused = await db.event.groupBy({ by: ["shopDomain"], where: { status: "paused" } });
+    for (const { shopDomain } of paused) {
+      if (!(await deps.credentialsFor(shopDomain))) continue;
+      const resumed = await db.event.updateMany({
+        where: { shopDomain, status: "paused" },
+        data: { status: "pending", nextAttemptAt: new Date(clock.now()), reason: null, reasonDetail: null },
+      });
+      log.info("deliveries resumed", { shop: shopDomain, events: resumed.count });
+    }
+  }
+
+  function startShops(shops: string[], signal: AbortSignal) {
+    for (const shop of shops) {
+      if (running.has(shop)) continue;
+      const sender = runShop(shop, signal)
+        .catch((error) => log.error("delivery: shop sender failed", { shop, error }))
+        .finally(() => running.delete(shop));
+      running.set(shop, sender);
+    }
+  }
+
+  async function runShop(shop: string, signal: AbortSignal) {
+    const bucket = new TokenBucket(policy.ratePerSecond, policy.burst, clock);
+    let leaseUntil = 0;
+    const holdLease = async () => {
+      const now = clock.now();
+      if (leaseUntil - now > policy.leaseMs / 2) return true;
+      const held = await acquireLease(db, shop, workerId, new Date(now), policy.leaseMs);
+      leaseUntil = held ? now + policy.leaseMs : 0;
+      return held;
+    };
+    if (!(await holdLease())) return;
+    try {
+      while (!signal.aborted) {
+        if (!(await holdLease())) return;
+        const received = await db.event.findMany({
+          where: { shopDomain: shop, status: "received" },
+          orderBy: { receivedAt: "asc" },
+          take: policy.batchSize,
+        });
+        for (const event of received) await deps.prepare(event);
+
+        const credentials = await deps.credentialsFor(shop);
+        if (!credentials) {
+          await pauseShop(shop);
+          return;
+        }
+        const now = clock.now();
+        const due = await db.event.findMany({
+          where: { shopDomain: shop, status: "pending", nextAttemptAt: { lte: new Date(now) } },
+          orderBy: { occurredAt: "asc" },
+          take: policy.batchSize,
+        });
+        if (due.length === 0) {
+          if (received.length > 0) continue;
+          return;
+        }
+        const eligible = await inOrder(shop, due, now);
+        // Everything due waits for an earlier event that is not due yet: come back on a later poll.
+        if (eligible.length === 0) return;
+        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), bucket, signal, () => leaseUntil > clock.now());
+        if (outcome === "key_rejected") return;
+      }
+    } finally {
+      await releaseLease(db, shop, workerId).catch(() => undefined);
+    }
+  }
+
+  async function pauseShop(shop: string) {
+    await db.event.updateMany({
+      where: { shopDomain: shop, status: "pending" },
+      data: { status: "paused", reason: "not_connected", reasonDetail: "Waiting for a working Postscript connection" },
+    });
+  }
+
+  /**
+   * Per subscription, only the earliest open event may go: a later one waits while an earlier one is still
+   * retrying, unless it has waited longer than the ordering bound, in which case it goes and says so.
+   */
+  async function inOrder(shop: string, due: Event[], now: number): Promise<Event[]> {
+    const keys = [...new Set(due.map((e) => e.subscriptionKey).filter((k): k is string => k !== null))];
+    const earliest = new Map<string, Date>();
+    if (keys.length) {
+      const groups = await db.event.groupBy({
+        by: ["subscriptionKey"],
+        where: { shopDomain: shop, subscriptionKey: { in: keys }, status: { in: OPEN_STATUSES } },
+        _min: { occurredAt: true },
+      });
+      for (const g of groups) if (g.subscriptionKey && g._min.occurredAt) earliest.set(g.subscriptionKey, g._min.occurredAt);
+    }
+    const taken = new Set<string>();
+    const eligible: Event[] = [];
+    for (const event of due) {
+      const key = event.subscriptionKey;
+      if (key === null) {
+        eligible.push(event);
+        continue;
+      }
+      if (taken.has(key)) continue;
+      const first = earliest.get(key);
+      const blocked = first !== undefined && first.getTime() < event.occurredAt.getTime();
+      if (blocked && now - event.receivedAt.getTime() < policy.orderingMaxWaitMs) continue;
+      if (blocked) sentOutOfOrder.add(event.id);
+      taken.add(key);
+      eligible.push(event);
+    }
+    return eligible;
+  }
+
+  async function sendAll(
+    shop: string,
+    events: Event[],
+    sender: EventSender,
+    bucket: TokenBucket,
+    signal: AbortSignal,
+    leaseHeld: () => boolean,
+  ): Promise<"done" | "key_rejected"> {
+    const inFlight = new Set<Promise<void>>();
+    const state = { keyRejected: false };
+    for (const event of events) {
+      if (signal.aborted || state.keyRejected || !leaseHeld()) break;
+      while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight);
+      if (state.keyRejected) break;
+      const tracked: Promise<void> = deliver(shop, event, sender, bucket, state, signal).then(
+        () => void inFlight.delete(tracked),
+        (error) => {
+          inFlight.delete(tracked);
+          throw error;
+        },
+      );
+      inFlight.add(tracked);
+    }
+    await Promise.all(inFlight);
+    return state.keyRejected ? "key_rejected" : "done";
+  }
+
+  async function deliver(
+    shop: string,
+    event: Event,
+    sender: EventSender,
+    bucket: TokenBucket,
+    state: { keyRejected: boolean },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const staleNow = new Date(clock.now());
+    const stale = await deps.staleReason(event, staleNow);
+    if (stale) {
+      await transition(db, event.id, { status: "skipped", reason: "stale", reasonDetail: stale });
+      return;
+    }
+    const request = JSON.parse(event.request ?? "null") as CustomEventInput | null;
+    if (!request) {
+      await transition(db, event.id, { status: "failed", reason: "invalid_payload", reasonDetail: "No Postscript request was prepared" });
+      return;
+    }
+    // The token is taken right before the request leaves, so the pace Postscript sees is the bucket's pace.
+    if (!(await bucket.take(signal)) || state.keyRejected) return;
+    const startedAt = clock.now();
+    const result = await sender.sendEvent(request);
+    const finishedAt = clock.now();
+    const firstAttemptAt = event.firstAttemptAt ?? new Date(startedAt);
+    const attempt = { startedAt: new Date(startedAt), durationMs: result.durationMs, httpStatus: result.status };
+
+    if (result.ok) {
+      await transition(db, event.id, {
+        status: "delivered",
+        reason: null,
+        reasonDetail: sentOutOfOrder.delete(event.id) ? OUT_OF_ORDER_NOTE : null,
+        deliveredAt: new Date(finishedAt),
+        postscriptEventId: result.value.eventIds[0] ?? null,
+        firstAttemptAt,
+        attempt: { ...attempt, outcome: "delivered" },
+      });
+      return;
+    }
+
+    const { failure } = result;
+    const failed = { ...attempt, errorClass: failure.kind, message: failure.message };
+    switch (failure.kind) {
+      case "unauthorized":
+        // Requests already in flight may all come back 401; tell the connection once.
+        if (!state.keyRejected) {
+          state.keyRejected = true;
+          await deps.onKeyRejected(shop, failure.message);
+        }
+        await transition(db, event.id, {
+          status: "paused",
+          reason: "key_rejected",
+          reasonDetail: failure.message,
+          firstAttemptAt,
+          attempt: { ...failed, outcome: "paused" },
+        });
+        return;
+      case "rejected":
+        await transition(db, event.id, {
+          status: "failed",
+          reason: "postscript_rejected",
+          reasonDetail: failure.message,
+          firstAttemptAt,
+          attempt: { ...failed, outcome: "failed" },
+        });
+        return;
+      case "malformed_response":
+        // A 2xx was received: Postscript took the event. Sending it again could text the customer twice.
+        await transition(db, event.id, {
+          status: "delivered",
+          deliveredAt: new Date(finishedAt),
+          reasonDetail: "Postscript accepted the event but its answer was not in the documented format",
+          firstAttemptAt,
+          attempt: { ...failed, outcome: "delivered" },
+        });
+        return;
+      case "rate_limited":
+      case "unavailable":
+      case "timeout": {
+        if (failure.kind === "rate_limited") bucket.pauseFor(failure.retryAfterMs ?? 1_000);
+        const delay = retryDelayMs(event.attemptCount + 1, policy, deps.random, failure.retryAfterMs);
+        const reason: ReasonCode = failure.kind === "rate_limited" ? "rate_limited" : "postscript_unavailable";
+        const retryAt = finishedAt + delay;
+        if (retryAt - firstAttemptAt.getTime() > policy.retryWindowMs) {
+          await transition(db, event.id, {
+            status: "failed",
+            reason,
+            reasonDetail: `Gave up after ${event.attemptCount + 1} attempts: ${failure.message}`,
+            firstAttemptAt,
+            attempt: { ...failed, outcome: "failed" },
+          });
+        } else {
+          await transition(db, event.id, {
+            status: "pending",
+            reason,
+            reasonDetail: failure.message,
+            nextAttemptAt: new Date(retryAt),
+            firstAttemptAt,
+            attempt: { ...failed, outcome: "retry" },
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  return {
+    name: "delivery",
+    async run(signal) {
+      while (!signal.aborted) {
+        try {
+          await resumeReconnectedShops();
+          startShops(await dueShops(), signal);
+        } catch (error) {
+          log.error("delivery: could not look for due events", { error });
+        }
+        await clock.sleep(policy.pollIntervalMs, signal);
+      }
+      await Promise.allSettled(running.values());
+    },
+    async drainOnce(signal = new AbortController().signal) {
+      lastResumeCheck = -Infinity;
+      await resumeReconnectedShops();
+      startShops(await dueShops(), signal);
+      await Promise.allSettled(running.values());
+    },
+  };
+}
