@@ -21,8 +21,10 @@ export function setLogSink(next: LogSink): LogSink {
 
 const MAX_ERROR_MESSAGE = 600;
 function shorten(message: string): string {
-  const trimmed = message.trim();
-  return trimmed.length > MAX_ERROR_MESSAGE ? `${trimmed.slice(0, 300)} … ${trimmed.slice(-250)}` : trimmed;
+  const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+  // Multi-line messages (Prisma's quote the calling code) end with the line that says what went wrong.
+  const text = lines.length > 3 ? `… ${lines[lines.length - 1]}` : lines.join(" ");
+  return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text;
 }
 
 export function redact(value: unknown, depth = 0): unknown {

@@ -1,0 +1,144 @@
+// Loop webhook ingestion: authentication, checks and durable storage, on every test database.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { closedPort } from "../../tests/support/net";
+import { createDatabaseClient } from "~/db.server";
+import { signBody, type SignatureEncoding } from "~/loop/protocol";
+import { setLogSink } from "~/logging/logger.server";
+import { ingestLoopWebhook, parseLoopTimestamp, type IngestDependencies } from "./loop-webhook.server";
+
+const SHOP = "ingest.myshopify.com";
+const SECRET = "whsec_loop_test_secret_0123456789";
+
+interface WebhookOptions {
+  topic?: string;
+  id?: string;
+  secret?: string;
+  encoding?: SignatureEncoding;
+  body?: string;
+  shop?: string | null;
+  headers?: Record<string, string | null>;
+}
+
+function webhook(options: WebhookOptions = {}) {
+  const body =
+    options.body ?? JSON.stringify({ payload: { id: 123, status: "ACTIVE", customer: { email: "ada@example.com" } }, metaData: { myshopifyDomain: SHOP } });
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "X-Loop-Webhook-Id": options.id ?? crypto.randomUUID(),
+    "X-Loop-Webhook-Topic": options.topic ?? "subscription/created",
+    "X-Loop-Webhook-Api-Version": "2023-10",
+    "X-Loop-Webhook-Created-At": "2026-11-20T10:00:00.000Z",
+    "X-Loop-Webhook-Delivery-At": new Date().toISOString(),
+    "X-Loop-Webhook-Retry-Count": "0",
+    "X-Loop-Signature": signBody(body, options.secret ?? SECRET, options.encoding ?? "base64"),
+  };
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (value === null) delete headers[name];
+    else headers[name] = value;
+  }
+  const shop = options.shop === undefined ? SHOP : options.shop;
+  return new Request(`https://app.example.com/webhooks/loop${shop ? `?shop=${shop}` : ""}`, { method: "POST", headers, body });
+}
+
+describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
+  const database = withTestDatabase(kind);
+  const logs: string[] = [];
+  let restoreSink: ReturnType<typeof setLogSink>;
+  beforeAll(() => {
+    restoreSink = setLogSink((line) => logs.push(line));
+  });
+  afterAll(() => void setLogSink(restoreSink));
+  beforeEach(async () => {
+    logs.length = 0;
+    await database.db.event.deleteMany();
+  });
+
+  const deps = (overrides: Partial<IngestDependencies> = {}): IngestDependencies => ({
+    db: database.db,
+    secretsFor: async (shop) => (shop === SHOP ? [SECRET] : []),
+    maxBodyBytes: 4096,
+    signatureEncodings: ["base64", "hex"],
+    ...overrides,
+  });
+
+  it("stores a signed webhook before answering 202, with Loop's created-at as the time it occurred", async () => {
+    const response = await ingestLoopWebhook(webhook({ id: "wh-1" }), deps());
+    expect(response.status).toBe(202);
+    const rows = await database.db.event.findMany();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ shopDomain: SHOP, loopWebhookId: "wh-1", dedupeKey: "wh-1", topic: "subscription/created", status: "received" });
+    expect(rows[0].occurredAt.toISOString()).toBe("2026-11-20T10:00:00.000Z");
+    expect(JSON.parse(rows[0].payload).payload.id).toBe(123);
+  });
+
+  it("acknowledges a redelivery (same webhook id) and stores it once", async () => {
+    const first = await ingestLoopWebhook(webhook({ id: "wh-dup" }), deps());
+    const again = await ingestLoopWebhook(webhook({ id: "wh-dup", headers: { "X-Loop-Webhook-Retry-Count": "1" } }), deps());
+    expect([first.status, again.status]).toEqual([202, 200]);
+    expect(await again.json()).toEqual({ accepted: true, duplicate: true });
+    expect(await database.db.event.count()).toBe(1);
+  });
+
+  it("accepts a hex signature unless configured for base64 only", async () => {
+    expect((await ingestLoopWebhook(webhook({ encoding: "hex" }), deps())).status).toBe(202);
+    expect((await ingestLoopWebhook(webhook({ encoding: "hex" }), deps({ signatureEncodings: ["base64"] }))).status).toBe(401);
+  });
+
+  it.each([
+    ["a wrong signature", { secret: "another secret" }, 401, "bad_signature"],
+    ["no signature", { headers: { "X-Loop-Signature": null } }, 401, "missing_signature"],
+    ["no webhook id", { headers: { "X-Loop-Webhook-Id": null } }, 400, "missing_webhook_id"],
+    ["no topic", { headers: { "X-Loop-Webhook-Topic": null } }, 400, "missing_topic"],
+    ["an unknown shop", { shop: "stranger.myshopify.com" }, 404, "unknown_shop"],
+    ["a shop that is not a myshopify domain", { shop: "evil.example.com" }, 400, "unknown_shop_domain"],
+    ["malformed JSON (correctly signed)", { body: "{not json" }, 400, "malformed_json"],
+    ["JSON that is not Loop's envelope", { body: JSON.stringify({ hello: "world" }) }, 400, "malformed_envelope"],
+    ["a body naming another shop", { body: JSON.stringify({ payload: {}, metaData: { myshopifyDomain: "other.myshopify.com" } }) }, 400, "shop_mismatch"],
+    ["a topic the app does not handle", { topic: "subscriptionCheckout/success" }, 422, "unknown_topic"],
+    ["a body over the size limit", { body: JSON.stringify({ payload: { pad: "x".repeat(5000) }, metaData: { myshopifyDomain: SHOP } }) }, 413, "body_too_large"],
+  ] as const)("rejects %s, stores nothing and logs why (never the secret)", async (_name, options, status, reason) => {
+    const response = await ingestLoopWebhook(webhook(options as WebhookOptions), deps());
+    expect(response.status).toBe(status);
+    expect(await database.db.event.count()).toBe(0);
+    const line = JSON.parse(logs.at(-1)!);
+    expect(line).toMatchObject({ level: "warn", msg: "loop webhook rejected", reason, status });
+    expect(logs.join("\n")).not.toContain(SECRET);
+  });
+
+  it("finds the shop in the envelope when the address has no ?shop=", async () => {
+    expect((await ingestLoopWebhook(webhook({ shop: null }), deps())).status).toBe(202);
+  });
+
+  it("answers 405 to anything but POST", async () => {
+    const response = await ingestLoopWebhook(new Request("https://app.example.com/webhooks/loop", { method: "GET" }), deps());
+    expect(response.status).toBe(405);
+  });
+
+  it("answers 503 (so Loop retries) when the database is down, and never 2xx", async () => {
+    const down = createDatabaseClient(`postgresql://postgres@127.0.0.1:${await closedPort()}/none`);
+    const response = await ingestLoopWebhook(webhook(), deps({ db: down }));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("5");
+    await down.$disconnect();
+  });
+
+  it("answers 503 when the signing secrets cannot be read", async () => {
+    const response = await ingestLoopWebhook(webhook(), deps({ secretsFor: async () => { throw new Error("database is down"); } }));
+    expect(response.status).toBe(503);
+  });
+});
+
+describe("X-Loop-Webhook-Created-At", () => {
+  it.each([
+    ["2026-11-20T10:00:00.000Z", "2026-11-20T10:00:00.000Z"],
+    ["1795600000", "2026-11-25T09:46:40.000Z"],
+    ["1795600000123", "2026-11-25T09:46:40.123Z"],
+  ])("reads %s", (value, iso) => {
+    expect(parseLoopTimestamp(value)?.toISOString()).toBe(iso);
+  });
+  it("gives null for nonsense", () => {
+    expect(parseLoopTimestamp("yesterday")).toBeNull();
+    expect(parseLoopTimestamp(null)).toBeNull();
+  });
+});
