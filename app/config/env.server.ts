@@ -72,6 +72,7 @@ export const configSchema = z
     DELIVERY_ORDERING_MAX_WAIT_MS: z.coerce.number().int().min(0).default(900_000),
     DELIVERY_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
     DELIVERY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+    SHOPIFY_ADMIN_API_ORIGIN: z.string().url("must be an absolute URL").optional(),
     PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
@@ -86,6 +87,13 @@ export const configSchema = z
       .default("demo-shop.myshopify.com"),
   })
   .superRefine((config, ctx) => {
+    if (config.SHOPIFY_ADMIN_API_ORIGIN && config.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SHOPIFY_ADMIN_API_ORIGIN"],
+        message: "cannot be set when NODE_ENV=production (Admin API calls must go to the shop itself)",
+      });
+    }
     if (config.DEV_APP_BRIDGE_SHIM && config.NODE_ENV === "production") {
       ctx.addIssue({
         code: "custom",

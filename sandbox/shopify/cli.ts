@@ -2,7 +2,7 @@
 //                                  [--token shpat_…]… [--any-token] [--throttle]
 // Shopify Admin GraphQL stand-in (development/test tool; not part of the production app). Ctrl-C stops it.
 import { parseArgs } from "node:util";
-import { DEFAULT_API_VERSION, SANDBOX_PATHS } from "./protocol";
+import { DEFAULT_API_VERSION, SANDBOX_PATHS } from "../../app/shopify/admin-protocol";
 import { DEMO_ACCESS_TOKEN, startShopifyAdminStandIn } from "./server";
 
 const USAGE = `Shopify Admin GraphQL stand-in (sandbox)

@@ -1,7 +1,7 @@
 // Shopify Admin GraphQL stand-in: a loopback server answering POST /admin/api/<version>/graphql.json for the
 // two operations the app needs — `customer(id:)` and `customerGenerateAccountActivationUrl(customerId:)` —
 // with Admin-API-shaped responses (extensions.cost, userErrors, top-level errors, THROTTLED, 401).
-// Development/test tool only; not part of the production app. Wire details live in ./protocol.ts.
+// Development/test tool only; not part of the production app. Wire details live in app/shopify/admin-protocol.ts.
 import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,7 +24,7 @@ import {
   parseCustomerGid,
   type CostExtension,
   type CustomerState,
-} from "./protocol";
+} from "../../app/shopify/admin-protocol";
 
 export const DEMO_SHOP = "demo-shop.myshopify.com";
 /** Fake offline access token accepted by default (not a secret). */

@@ -1,4 +1,5 @@
-// The Shopify Admin GraphQL wire contract this stand-in imitates — the ONE place for the path, header,
+// The Shopify Admin GraphQL wire contract the app uses (app/shopify/customers.server.ts) and the stand-in in
+// sandbox/shopify imitates — the ONE place for the path, header,
 // cost/throttle shapes, error bodies and the two operations the app uses. Evidence labels:
 //   [C] Shopify's public Admin API docs (shopify.dev) · [I] our assumption (message texts, defaults) — check
 //   against a dev store before relying on exact strings.
