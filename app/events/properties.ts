@@ -1,0 +1,217 @@
+// The properties each Postscript Custom Event carries, as data: the Settings tab and the README render it, and the
+// tests check that the mapping (mapping.ts) sends exactly these names. Plain data, no imports with side effects, so
+// the browser can import it.
+//
+// The names are a CONTRACT with merchants' flows (merge tags and filters in Postscript Flow Builder): never rename
+// one; add new names instead. Rules:
+// - snake_case, flat scalars only (string | number | boolean). Postscript exposes event properties "for filtering
+//   and merge tags" and accepts "strings, booleans, integers, floats, and datetime strings"; nested objects/arrays
+//   are undocumented (research postscript-api.md §2.1 [C-harvest]/[I]), so lists are joined into text.
+// - ids are sent as text (no thousands separators or float rounding in merge tags); amounts as numbers, plus a
+//   `*_formatted` text with the currency symbol for messages.
+// - dates are ISO dates (`YYYY-MM-DD`, UTC day) — "datetime strings" are accepted by Postscript [C-harvest].
+// - a property whose value Loop did not send is left out (never sent as "" or null).
+import type { EventPropertyValue } from "../postscript/protocol";
+import { EVENT_TYPES, type EventType } from "./catalogue";
+
+export interface PropertyDoc {
+  /** The property key in the Custom Event's `properties`. */
+  name: string;
+  description: string;
+  example: EventPropertyValue;
+  /** "always": sent on every event of the type; "when known": only when Loop's payload carries the value. */
+  presence: "always" | "when known";
+}
+
+const p = (name: string, description: string, example: EventPropertyValue, presence: PropertyDoc["presence"] = "when known"): PropertyDoc => ({
+  name,
+  description,
+  example,
+  presence,
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Property groups
+// ---------------------------------------------------------------------------------------------------------
+
+export const CUSTOMER_PROPERTIES: readonly PropertyDoc[] = [
+  p("customer_first_name", "Customer's first name", "Ava"),
+  p("customer_last_name", "Customer's last name", "Thompson"),
+  p("loop_customer_id", "Loop's id of the customer", "61000001"),
+  p("shopify_customer_id", "Shopify customer id", "7400000001"),
+  p(
+    "customer_portal_link",
+    "Link to the customer's Loop subscription portal, when Loop sends one with the event",
+    "https://demo-shop.myshopify.com/a/loop_subscriptions/customer/61000001?sessionToken=…",
+  ),
+];
+
+export const SUBSCRIPTION_PROPERTIES: readonly PropertyDoc[] = [
+  p("subscription_id", "Loop subscription id", "3199153", "always"),
+  p("subscription_shopify_id", "Shopify subscription contract id", "34261012040"),
+  p("subscription_status", "Subscription status in Loop (ACTIVE, PAUSED, CANCELLED, EXPIRED)", "ACTIVE"),
+  p("next_order_date", "Date of the next order (YYYY-MM-DD, UTC)", "2025-06-12"),
+  p("billing_interval", "Billing interval unit (day, week, month, year)", "month"),
+  p("billing_interval_count", "Number of interval units between orders", 1),
+  p("is_prepaid", "Whether the subscription is prepaid", false),
+  p("completed_orders_count", "Orders completed so far on this subscription", 1),
+];
+
+const LINE_PROPERTIES: readonly PropertyDoc[] = [
+  p("product_titles", "Product titles, joined with \", \" (each once)", "Daily Greens Powder, Vitamin D3 Gummies"),
+  p("first_product_title", "Title of the first product (short enough for an SMS)", "Daily Greens Powder"),
+  p(
+    "items_summary",
+    "\"<quantity> x <product> - <variant>\" per line, joined with \", \" (plain characters, so an SMS stays GSM-7)",
+    "2 x Daily Greens Powder - 60 servings, 1 x Vitamin D3 Gummies",
+  ),
+  p("total_quantity", "Total number of items (sum of line quantities)", 3),
+  p("line_count", "Number of lines (different products/variants)", 2),
+];
+
+export const SUBSCRIPTION_PRICE_PROPERTIES: readonly PropertyDoc[] = [
+  p("currency", "Currency code (ISO 4217)", "EUR"),
+  p("subscription_price", "Price of the items per order, after subscription discounts, before shipping and tax", 73.69),
+  p("subscription_price_formatted", "subscription_price with its currency symbol", "€73.69"),
+  p("shipping_price", "Shipping price per order", 0),
+];
+
+export const CANCELLATION_PROPERTIES: readonly PropertyDoc[] = [
+  p("cancellation_reason", "The reason the customer picked when cancelling", "I have too much product"),
+  p("cancellation_comment", "The customer's comment when cancelling", "Will come back after the summer"),
+];
+
+export const ORDER_PROPERTIES: readonly PropertyDoc[] = [
+  p("order_id", "Loop order id", "21777518", "always"),
+  p("shopify_order_id", "Shopify order id (once the order is placed)", "5123456789012"),
+  p("order_number", "Shopify order number (once the order is placed)", "1042"),
+  p("order_status", "Order status in Loop", "SUCCESS"),
+  p("order_date", "Billing date of the order (YYYY-MM-DD, UTC)", "2025-06-04"),
+  p("subscription_id", "Loop subscription id of the order", "6128242"),
+  p("subscription_shopify_id", "Shopify subscription contract id of the order", "38598578535"),
+];
+
+export const ORDER_TOTAL_PROPERTIES: readonly PropertyDoc[] = [
+  p("currency", "Currency code (ISO 4217)", "AUD"),
+  p("total_price", "Order total (items after discounts, shipping and tax)", 154.24),
+  p("total_price_formatted", "total_price with its currency symbol", "A$154.24"),
+  p("subtotal_price", "Items before discounts", 154.24),
+  p("discount_amount", "Discounts on the items", 0),
+  p("shipping_price", "Shipping price", 0),
+  p("tax_price", "Tax", 0),
+];
+
+export const UPCOMING_PROPERTIES: readonly PropertyDoc[] = [
+  p("next_order_date", "Date of the upcoming order (YYYY-MM-DD, UTC; same as order_date)", "2025-06-04"),
+  p("days_until_order", "Whole days from the reminder to the order date", 3),
+];
+
+export const OUT_OF_STOCK_PROPERTIES: readonly PropertyDoc[] = [
+  p("out_of_stock_product_titles", "Titles of the products that are out of stock, joined with \", \"", "Organic Oat Protein"),
+  p("out_of_stock_count", "Number of out-of-stock lines", 1),
+];
+
+export const PAYMENT_FAILURE_PROPERTIES: readonly PropertyDoc[] = [
+  p("retries_left", "Payment retries still to come (0 = none: the last attempt failed)", 2, "always"),
+  p("retry_count", "Retries already made before this failure (0 = the first charge failed)", 0, "always"),
+  p("max_retries", "Retries allowed in total", 3, "always"),
+  p("attempt_number", "Number of this attempt, the first charge included", 1, "always"),
+  p("next_retry_date", "Date of the next retry (YYYY-MM-DD, UTC), when Loop sends it", "2025-06-03"),
+  p("payment_error_code", "Loop's error code for the failed charge", "CARD_DECLINED"),
+  p("payment_error_message", "Loop's error message for the failed charge", "Your card was declined."),
+];
+
+export const CARD_PROPERTIES: readonly PropertyDoc[] = [
+  p("payment_method_id", "Loop payment method id", "75712713"),
+  p("card_brand", "Card brand", "Visa"),
+  p("card_last4", "Last four digits of the card", "4242"),
+  p("card_expiry_month", "Expiry month (1–12)", 7),
+  p("card_expiry_year", "Expiry year", 2025),
+  p("card_expiry", "Expiry as MM/YYYY", "07/2025"),
+  p("card_expiry_date", "Last day the card is valid (YYYY-MM-DD)", "2025-07-31"),
+  p("days_until_expiry", "Days until the card expires, as Loop counts them", 30),
+  p("subscription_id", "Loop id of (the first) subscription paid with the card", "3199153"),
+  p("subscription_count", "Number of subscriptions paid with the card", 1),
+];
+
+export const FLOW_PROPERTIES: readonly PropertyDoc[] = [
+  p("flow_id", "Loop flow id", "482913"),
+  p("flow_name", "Name of the Loop flow that ran", "Cancellation save: offer a skip"),
+  p("subscription_id", "Loop subscription id the flow ran for", "3199153"),
+  p("subscription_status", "Subscription status after the flow", "ACTIVE"),
+];
+
+export const ACTIVATION_PROPERTIES: readonly PropertyDoc[] = [
+  p("account_activation_url", "Shopify link for the customer to activate their account (when Shopify returned one)", "https://demo-shop.myshopify.com/account/activate/7400000002/…"),
+  p("customer_account_state", "Shopify customer account state: disabled (no account yet) or invited", "disabled", "always"),
+];
+
+// ---------------------------------------------------------------------------------------------------------
+// Per type
+// ---------------------------------------------------------------------------------------------------------
+
+/** Joins groups; a later group's property with an already-listed name is skipped (the first description wins). */
+function groups(...lists: (readonly PropertyDoc[])[]): readonly PropertyDoc[] {
+  const out: PropertyDoc[] = [];
+  for (const list of lists) for (const doc of list) if (!out.some((d) => d.name === doc.name)) out.push(doc);
+  return out;
+}
+
+const SUBSCRIPTION_EVENT = groups(SUBSCRIPTION_PROPERTIES, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES);
+const ORDER_EVENT = groups(ORDER_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES);
+const ORDER_OOS_EVENT = groups(ORDER_PROPERTIES, LINE_PROPERTIES, OUT_OF_STOCK_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES);
+const PAYMENT_FAILURE_EVENT = groups(ORDER_PROPERTIES, PAYMENT_FAILURE_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES);
+
+export const EVENT_PROPERTIES: Readonly<Record<EventType, readonly PropertyDoc[]>> = {
+  subscription_created: SUBSCRIPTION_EVENT,
+  subscription_paused: SUBSCRIPTION_EVENT,
+  subscription_resumed: SUBSCRIPTION_EVENT,
+  subscription_cancelled: groups(SUBSCRIPTION_PROPERTIES, CANCELLATION_PROPERTIES, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES),
+  subscription_reactivated: SUBSCRIPTION_EVENT,
+  subscription_expired: SUBSCRIPTION_EVENT,
+  order_upcoming: groups(ORDER_PROPERTIES, UPCOMING_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES),
+  order_skipped: ORDER_EVENT,
+  order_out_of_stock: ORDER_OOS_EVENT,
+  order_processed: ORDER_EVENT,
+  order_partially_processed: ORDER_OOS_EVENT,
+  payment_attempt_failed_with_retries_left: PAYMENT_FAILURE_EVENT,
+  payment_attempt_failed_last_retry_left: PAYMENT_FAILURE_EVENT,
+  payment_attempt_failed: PAYMENT_FAILURE_EVENT,
+  payment_method_expiring_soon: groups(CARD_PROPERTIES, CUSTOMER_PROPERTIES),
+  flow_completed: groups(FLOW_PROPERTIES, CUSTOMER_PROPERTIES),
+  customer_activation: groups(ACTIVATION_PROPERTIES, SUBSCRIPTION_PROPERTIES, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES),
+};
+
+export function propertiesFor(type: EventType): readonly PropertyDoc[] {
+  return EVENT_PROPERTIES[type];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Markdown (README)
+// ---------------------------------------------------------------------------------------------------------
+
+function cell(value: string): string {
+  return value.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function exampleText(value: EventPropertyValue): string {
+  return typeof value === "string" ? `\`${value}\`` : `\`${String(value)}\``;
+}
+
+/** One Markdown table: Property | Sent | Example | Description. */
+export function renderPropertyTable(type: EventType): string {
+  const rows = EVENT_PROPERTIES[type].map(
+    (d) => `| \`${d.name}\` | ${d.presence === "always" ? "always" : "when known"} | ${cell(exampleText(d.example))} | ${cell(d.description)} |`,
+  );
+  return ["| Property | Sent | Example | Description |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** Every event type with its description, Loop topic and property table, as Markdown for the README. */
+export function renderPropertyTableMarkdown(options: { headingLevel?: number } = {}): string {
+  const hashes = "#".repeat(options.headingLevel ?? 3);
+  const sections = EVENT_TYPES.map((def) => {
+    const source = def.loopTopic ? `Loop topic \`${def.loopTopic}\`` : "no Loop topic: sent after `subscription_created` when the Shopify customer account is not activated";
+    return `${hashes} \`${def.type}\`\n\n${def.description}. Source: ${source}.\n\n${renderPropertyTable(def.type)}`;
+  });
+  return `${sections.join("\n\n")}\n`;
+}
