@@ -1,6 +1,8 @@
 // Every change of an event's state goes through here, so there is one place that knows what a state means
 // (and one place where statistics can follow state changes).
+import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
+import { rollupOperations } from "~/statistics/rollups.server";
 
 export type EventStatus = "received" | "pending" | "paused" | "delivered" | "skipped" | "failed";
 export const OPEN_STATUSES: EventStatus[] = ["received", "pending", "paused"];
@@ -45,29 +47,46 @@ interface Change {
   customerPhone?: string | null;
 }
 
-/** Moves one event to a new state, with the attempt that caused it (if any), atomically. */
-export async function transition(db: Database, eventId: string, change: Change) {
+/** What transition() needs to know about the event as it is now. */
+export type EventSnapshot = Pick<Event, "id" | "shopDomain" | "status" | "receivedAt" | "occurredAt" | "eventType" | "reason">;
+
+/**
+ * Moves one event from the state in `event` to a new one, with the attempt that caused it (if any) and the
+ * statistics, atomically. Returns false (and changes nothing) when the event is no longer in that state.
+ */
+export async function transition(db: Database, event: EventSnapshot, change: Change): Promise<boolean> {
   const { attempt, ...fields } = change;
-  const data = {
-    ...fields,
-    ...(attempt ? { attemptCount: { increment: 1 } } : {}),
-  };
-  if (!attempt) {
-    await db.event.update({ where: { id: eventId }, data });
-    return;
-  }
-  await db.$transaction([
-    db.event.update({ where: { id: eventId }, data }),
-    db.deliveryAttempt.create({
-      data: {
-        eventId,
-        startedAt: attempt.startedAt,
-        durationMs: attempt.durationMs,
-        httpStatus: attempt.httpStatus,
-        outcome: attempt.outcome,
-        errorClass: attempt.errorClass ?? null,
-        message: attempt.message ?? null,
-      },
-    }),
-  ]);
+  const now = new Date();
+  const data = { ...fields, ...(attempt ? { attemptCount: { increment: 1 } } : {}) };
+  return db.$transaction(async (tx) => {
+    const updated = await tx.event.updateMany({ where: { id: event.id, status: event.status }, data });
+    if (updated.count !== 1) return false;
+    if (attempt) {
+      await tx.deliveryAttempt.create({
+        data: {
+          eventId: event.id,
+          startedAt: attempt.startedAt,
+          durationMs: attempt.durationMs,
+          httpStatus: attempt.httpStatus,
+          outcome: attempt.outcome,
+          errorClass: attempt.errorClass ?? null,
+          message: attempt.message ?? null,
+        },
+      });
+    }
+    const operations = rollupOperations(tx, {
+      shopDomain: event.shopDomain,
+      receivedAt: event.receivedAt,
+      occurredAt: event.occurredAt,
+      eventType: change.eventType !== undefined ? change.eventType : event.eventType,
+      from: event.status,
+      to: change.status,
+      reason: change.reason,
+      previousReason: event.reason,
+      deliveredAt: change.deliveredAt,
+      at: now,
+    });
+    for (const operation of operations) await operation;
+    return true;
+  });
 }

@@ -216,12 +216,12 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     const staleNow = new Date(clock.now());
     const stale = await deps.staleReason(event, staleNow);
     if (stale) {
-      await transition(db, event.id, { status: "skipped", reason: "stale", reasonDetail: stale });
+      await transition(db, event, { status: "skipped", reason: "stale", reasonDetail: stale });
       return;
     }
     const request = JSON.parse(event.request ?? "null") as CustomEventInput | null;
     if (!request) {
-      await transition(db, event.id, { status: "failed", reason: "invalid_payload", reasonDetail: "No Postscript request was prepared" });
+      await transition(db, event, { status: "failed", reason: "invalid_payload", reasonDetail: "No Postscript request was prepared" });
       return;
     }
     // The token is taken right before the request leaves, so the pace Postscript sees is the bucket's pace.
@@ -233,7 +233,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     const attempt = { startedAt: new Date(startedAt), durationMs: result.durationMs, httpStatus: result.status };
 
     if (result.ok) {
-      await transition(db, event.id, {
+      await transition(db, event, {
         status: "delivered",
         reason: null,
         reasonDetail: sentOutOfOrder.delete(event.id) ? OUT_OF_ORDER_NOTE : null,
@@ -254,7 +254,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
           state.keyRejected = true;
           await deps.onKeyRejected(shop, failure.message);
         }
-        await transition(db, event.id, {
+        await transition(db, event, {
           status: "paused",
           reason: "key_rejected",
           reasonDetail: failure.message,
@@ -263,7 +263,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
         });
         return;
       case "rejected":
-        await transition(db, event.id, {
+        await transition(db, event, {
           status: "failed",
           reason: "postscript_rejected",
           reasonDetail: failure.message,
@@ -273,7 +273,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
         return;
       case "malformed_response":
         // A 2xx was received: Postscript took the event. Sending it again could text the customer twice.
-        await transition(db, event.id, {
+        await transition(db, event, {
           status: "delivered",
           deliveredAt: new Date(finishedAt),
           reasonDetail: "Postscript accepted the event but its answer was not in the documented format",
@@ -289,7 +289,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
         const reason: ReasonCode = failure.kind === "rate_limited" ? "rate_limited" : "postscript_unavailable";
         const retryAt = finishedAt + delay;
         if (retryAt - firstAttemptAt.getTime() > policy.retryWindowMs) {
-          await transition(db, event.id, {
+          await transition(db, event, {
             status: "failed",
             reason,
             reasonDetail: `Gave up after ${event.attemptCount + 1} attempts: ${failure.message}`,
@@ -297,7 +297,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
             attempt: { ...failed, outcome: "failed" },
           });
         } else {
-          await transition(db, event.id, {
+          await transition(db, event, {
             status: "pending",
             reason,
             reasonDetail: failure.message,
