@@ -73,6 +73,8 @@ export const configSchema = z
     DELIVERY_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
     DELIVERY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
     SHOPIFY_ADMIN_API_ORIGIN: z.string().url("must be an absolute URL").optional(),
+    EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

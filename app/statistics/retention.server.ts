@@ -1,0 +1,65 @@
+// Raw events and their attempts are kept for EVENT_RETENTION_DAYS (default 90) and then pruned by a
+// background worker; the hourly rollups are kept for ROLLUP_RETENTION_DAYS (default 730), so statistics
+// outlive the raw log.
+import type { Database } from "~/db.server";
+import type { BackgroundWorker } from "~/workers/background.server";
+import { log } from "~/logging/logger.server";
+
+const DAY = 86_400_000;
+const BATCH = 1_000;
+
+export interface RetentionPolicy {
+  eventRetentionDays: number;
+  rollupRetentionDays: number;
+}
+
+/** Deletes what is older than the policy allows, in batches so no single statement locks for long. */
+export async function pruneExpired(db: Database, policy: RetentionPolicy, now = new Date()) {
+  const eventsBefore = new Date(now.getTime() - policy.eventRetentionDays * DAY);
+  const rollupsBefore = new Date(now.getTime() - policy.rollupRetentionDays * DAY);
+  let events = 0;
+  for (;;) {
+    // Only final events: an event still waiting to be delivered is never pruned.
+    const ids = await db.event.findMany({
+      where: { receivedAt: { lt: eventsBefore }, status: { in: ["delivered", "skipped", "failed"] } },
+      select: { id: true },
+      take: BATCH,
+    });
+    if (ids.length === 0) break;
+    const idList = ids.map((e) => e.id);
+    await db.$transaction([
+      db.deliveryAttempt.deleteMany({ where: { eventId: { in: idList } } }),
+      db.event.deleteMany({ where: { id: { in: idList } } }),
+    ]);
+    events += ids.length;
+  }
+  const [rollups, reasons, latency] = await db.$transaction([
+    db.eventRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
+    db.reasonRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
+    db.latencyRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
+  ]);
+  return { events, rollups: rollups.count + reasons.count + latency.count };
+}
+
+export function retentionWorker(db: () => Database, policy: RetentionPolicy, everyMs = 3_600_000): BackgroundWorker {
+  return {
+    name: "retention",
+    async run(signal) {
+      while (!signal.aborted) {
+        try {
+          const pruned = await pruneExpired(db(), policy);
+          if (pruned.events || pruned.rollups) log.info("retention: pruned expired records", pruned);
+        } catch (error) {
+          log.error("retention: pruning failed", { error });
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, everyMs);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            resolve();
+          }, { once: true });
+        });
+      }
+    },
+  };
+}
