@@ -23,7 +23,8 @@ import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from
 import { EMAIL_RE, formatOccurredAt, type CustomEventInput, type EventPropertyValue } from "../postscript/protocol";
 import { EVENT_TYPES, type EventType } from "./catalogue";
 import { SUBSCRIPTION_STATUS_AFTER, type EventFacts } from "./facts";
-import { parseLoopWebhook, type NormalizedLine, type NormalizedLoopEvent } from "./loop-payloads";
+import { isKnownTopic } from "../loop/protocol";
+import { parseLoopWebhook, topicEntity, type NormalizedLine, type NormalizedLoopEvent } from "./loop-payloads";
 import { classifyPaymentFailure, type PaymentFailureClassification } from "./payment-failure";
 
 export { classifyPaymentFailure, paymentFailureType } from "./payment-failure";
@@ -399,6 +400,10 @@ export function mapLoopWebhook(input: MapLoopWebhookInput): MapResult {
     const webhookId = input.webhookId.trim();
     const occurredAt = input.occurredAt;
 
+    if (isKnownTopic(input.topic) && topicEntity(input.topic) === null) {
+      // e.g. subscriptionCheckout/success: a documented Loop topic with no event type and no schema here.
+      return { kind: "ignored", reason: `Loop topic ${input.topic} has no Postscript event`, subscriptionKey: null, facts: null };
+    }
     const parsed = parseLoopWebhook(input.topic, input.payload);
     if (!parsed.ok) return { kind: "invalid", issues: parsed.issues };
     const n = parsed.value;

@@ -97,7 +97,7 @@ export function classifyPaymentFailure(counters: PaymentRetryCounters, configure
   if (left !== null) {
     const l = nonNeg(left);
     const d = done ?? (attempt !== null ? attempt - 1 : null);
-    if (d !== null) return result(1, d, d + l, "payload", "payload", l);
+    if (d !== null) return result(1, d, payloadMax ?? d + l, "payload", "payload", l);
     if (payloadMax !== null) return result(1, payloadMax - l, payloadMax, "payload", "payload", l);
     return result(1, Math.max(configured, l) - l, Math.max(configured, l), "payload", "settings", l);
   }
