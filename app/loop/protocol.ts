@@ -59,6 +59,26 @@ export interface LoopApiResponse<T> {
 /** [C] research §1.1 (FAQ): a deleted token makes API calls return "invalid token". */
 export const INVALID_TOKEN_MESSAGE = "invalid token";
 
+/**
+ * What the token check answers (`data` of GET ADMIN_PATHS.tokenCheck). [I] like the path itself: Loop's real
+ * "validate token" answer is not captured (research §1.1), so the app reads every field as optional and only
+ * uses what is there: the store's myshopifyDomain (to refuse another store's token) and the token's scopes
+ * (to say up front that the webhook scope is missing). The stand-in answers exactly this shape.
+ */
+export interface LoopTokenCheckData {
+  myshopifyDomain?: string;
+  name?: string;
+  currencyCode?: string;
+  token?: { name?: string; scopes?: string[] };
+}
+
+/**
+ * [I] Loop's answer to a second subscription for the same topic and address is not documented (research §1.4).
+ * The stand-in answers 409 with `data: { id }` of the existing subscription (its default) or 200 with the
+ * existing subscription; the app handles both, and a 409 without an id by looking the subscription up.
+ */
+export const ALREADY_SUBSCRIBED_STATUS = 409;
+
 /** What subscribe returns. [C] attributes id, address, topic, version (research §1.4); `secret` is [I]:
  *  the per-webhook signing secret ([C] §1.8 says one exists) — where Loop shows it is not captured. */
 export interface LoopWebhookSubscription {

@@ -1,0 +1,208 @@
+// The app's Loop Admin API client: token check and webhook subscribe / list / unsubscribe, the calls the Loop
+// connection needs. Like the Postscript client it never throws for an HTTP or network outcome: each call
+// returns what happened, with a failure kind the connection code turns into a message a merchant can act on.
+// Paths, the X-Loop-Token header, the response envelope and the subscription shape come from ./protocol,
+// which the local stand-in (sandbox/loop) shares.
+import { z } from "zod";
+import {
+  ADMIN_BASE_PATH,
+  ADMIN_PATHS,
+  ALREADY_SUBSCRIBED_STATUS,
+  TOKEN_HEADER,
+  type LoopTokenCheckData,
+} from "./protocol";
+
+export type LoopFailureKind =
+  /** 401: the token is wrong or was deleted in Loop (research §1.1: "invalid token"). */
+  | "unauthorized"
+  /** 403: the token exists but lacks a scope (webhook management needs the webhook scope). */
+  | "forbidden"
+  /** The same topic and address is already subscribed (see ALREADY_SUBSCRIBED_STATUS). */
+  | "already_subscribed"
+  /** 404: e.g. unsubscribing a webhook Loop no longer has. */
+  | "not_found"
+  /** 429: Loop's store-wide rate limit (research §1.1). */
+  | "rate_limited"
+  /** Another 4xx: Loop refused this request; sending it again will not help. */
+  | "rejected"
+  /** 5xx or the network failed: try again later. */
+  | "unavailable"
+  /** No answer within LOOP_TIMEOUT_MS. */
+  | "timeout"
+  /** A 2xx whose body is not the documented envelope. */
+  | "malformed_response";
+
+export interface LoopFailure {
+  kind: LoopFailureKind;
+  status: number | null;
+  /** Short and secret-free: Loop's own `message` where it gave one. */
+  message: string;
+  /** On already_subscribed, the existing subscription's id when Loop names it. */
+  existingWebhookId?: string;
+}
+
+export type LoopResult<T> = ({ ok: true; value: T } | { ok: false; failure: LoopFailure }) & {
+  status: number | null;
+  durationMs: number;
+};
+
+export interface LoopClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** A subscription as the app keeps it: ids as strings (Loop's are numbers, research §1.4). */
+export interface LoopSubscription {
+  id: string;
+  topic: string;
+  address: string;
+  /** Present when Loop hands it out (on subscribe); lists never include it. */
+  secret?: string;
+}
+
+// [S] research §1.1: every answer is `{ success, message, code, data, pageInfo? }`.
+const envelope = z.object({ success: z.boolean().optional(), message: z.string().optional(), data: z.unknown() });
+const webhookId = z.union([z.number(), z.string().min(1)]).transform(String);
+const subscription = z.object({
+  id: webhookId,
+  topic: z.string(),
+  address: z.string(),
+  secret: z.string().min(1).optional(),
+});
+const tokenCheck = z
+  .object({
+    myshopifyDomain: z.string().optional(),
+    name: z.string().optional(),
+    currencyCode: z.string().optional(),
+    token: z.object({ name: z.string().optional(), scopes: z.array(z.string()).optional() }).partial().optional(),
+  })
+  .passthrough();
+
+export class LoopClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: LoopClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "") + ADMIN_BASE_PATH;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /** Proves the token works and tells which store it belongs to (path and answer are [I], see protocol). */
+  async checkToken(): Promise<LoopResult<LoopTokenCheckData>> {
+    const result = await this.request("GET", ADMIN_PATHS.tokenCheck);
+    if (!result.ok) return result;
+    const parsed = tokenCheck.safeParse(result.value ?? {});
+    if (!parsed.success) return malformed(result.status, result.durationMs);
+    return { ...result, value: parsed.data };
+  }
+
+  /** [C] research §1.4 "Subscribe webhook" (id, address, topic, version); the secret signs its deliveries (§1.8). */
+  async subscribeWebhook(topic: string, address: string): Promise<LoopResult<LoopSubscription>> {
+    const result = await this.request("POST", ADMIN_PATHS.webhooks, { topic, address });
+    if (!result.ok) return result;
+    const parsed = subscription.safeParse(result.value);
+    if (!parsed.success) return malformed(result.status, result.durationMs);
+    return { ...result, value: parsed.data };
+  }
+
+  /** [C] research §1.4 "List webhook": the store's subscriptions, without secrets. */
+  async listWebhooks(): Promise<LoopResult<LoopSubscription[]>> {
+    const result = await this.request("GET", ADMIN_PATHS.webhooks);
+    if (!result.ok) return result;
+    const parsed = z.array(subscription).safeParse(result.value);
+    if (!parsed.success) return malformed(result.status, result.durationMs);
+    return { ...result, value: parsed.data.map(({ id, topic, address }) => ({ id, topic, address })) };
+  }
+
+  /** [C] research §1.4 "Unsubscribe webhook" by id. */
+  async unsubscribeWebhook(id: string): Promise<LoopResult<null>> {
+    const result = await this.request("DELETE", ADMIN_PATHS.webhookById(id));
+    if (!result.ok) return result;
+    return { ...result, value: null };
+  }
+
+  private async request(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<LoopResult<unknown>> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        // [S] research §1.1: X-Loop-Token, not Authorization: Bearer.
+        headers: { Accept: "application/json", "Content-Type": "application/json", [TOKEN_HEADER]: this.options.token },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
+      return {
+        ok: false,
+        status: null,
+        durationMs: elapsed(),
+        failure: timedOut
+          ? { kind: "timeout", status: null, message: `Loop did not answer within ${this.timeoutMs / 1000} s` }
+          : { kind: "unavailable", status: null, message: `Loop could not be reached (${networkReason(error)})` },
+      };
+    }
+    const durationMs = elapsed();
+    const status = response.status;
+    const parsed = envelope.safeParse(parseJson(text));
+    const message = parsed.success ? parsed.data.message : undefined;
+    if (status >= 200 && status < 300) {
+      if (!parsed.success) return malformed(status, durationMs);
+      // An envelope that says it failed despite the 2xx is Loop refusing the request.
+      if (parsed.data.success === false) {
+        return { ok: false, status, durationMs, failure: { kind: "rejected", status, message: message ?? "Loop refused the request" } };
+      }
+      return { ok: true, value: parsed.data.data, status, durationMs };
+    }
+    return { ok: false, status, durationMs, failure: classifyLoopFailure(status, message, parsed.success ? parsed.data.data : undefined) };
+  }
+}
+
+export function classifyLoopFailure(status: number, message: string | undefined, data: unknown): LoopFailure {
+  if (status === 401) return { kind: "unauthorized", status, message: message ?? "Loop rejected the token" };
+  if (status === 403) return { kind: "forbidden", status, message: message ?? "The token is not allowed to do this" };
+  if (status === ALREADY_SUBSCRIBED_STATUS) {
+    const existing = z.object({ id: webhookId }).safeParse(data);
+    return {
+      kind: "already_subscribed",
+      status,
+      message: message ?? "Already subscribed",
+      ...(existing.success ? { existingWebhookId: existing.data.id } : {}),
+    };
+  }
+  if (status === 404) return { kind: "not_found", status, message: message ?? "Not found" };
+  if (status === 429) return { kind: "rate_limited", status, message: message ?? "Too many requests" };
+  if (status >= 500) return { kind: "unavailable", status, message: message ?? `Loop answered ${status}` };
+  return { kind: "rejected", status, message: message ?? `Loop answered ${status}` };
+}
+
+function malformed(status: number | null, durationMs: number): LoopResult<never> {
+  return {
+    ok: false,
+    status,
+    durationMs,
+    failure: { kind: "malformed_response", status, message: "Loop answered with a body that is not its documented envelope" },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** undici reports "fetch failed" and keeps the reason (ECONNREFUSED, ENOTFOUND…) in the cause. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })?.cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error instanceof Error ? error.message : "network error");
+}
