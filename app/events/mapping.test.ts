@@ -443,6 +443,14 @@ describe("every event type from generator fixtures", () => {
     }
   });
 
+  it("never sends a next order date for a cancelled or expired subscription", () => {
+    for (const topic of ["subscription/cancelled", "subscription/expired"] as const) {
+      const m = mapEvent(topic, { spelling: "admin", overrides: { nextBillingDateEpoch: 1749467346, nextBillingDate: "2025-06-09T11:09:06.000Z" } });
+      expect(m.event.properties).not.toHaveProperty("next_order_date");
+    }
+    expect(mapEvent("subscription/paused", { spelling: "admin" }).event.properties).toHaveProperty("next_order_date");
+  });
+
   it("sends the statuses Loop sends; implies one from the topic when the payload has none", () => {
     const m = mapEvent("subscription/paused", { overrides: { status: "$delete" } });
     expect(m.event.properties?.subscription_status).toBe("PAUSED");

@@ -259,7 +259,8 @@ function subscriptionProps(props: Props, n: NormalizedLoopEvent, type: EventType
   put(props, "subscription_id", n.subscriptionId);
   put(props, "subscription_shopify_id", n.subscriptionShopifyId);
   put(props, "subscription_status", n.subscriptionStatus ?? SUBSCRIPTION_STATUS_AFTER[type]);
-  put(props, "next_order_date", isoDay(n.nextOrderDate));
+  // A cancelled/expired subscription has no next order, whatever date the payload may still carry.
+  if (type !== "subscription_cancelled" && type !== "subscription_expired") put(props, "next_order_date", isoDay(n.nextOrderDate));
   put(props, "billing_interval", s?.billingInterval);
   put(props, "billing_interval_count", s?.billingIntervalCount);
   put(props, "is_prepaid", s?.isPrepaid);
@@ -280,8 +281,11 @@ function subscriptionProps(props: Props, n: NormalizedLoopEvent, type: EventType
 function orderProps(props: Props, n: NormalizedLoopEvent, type: EventType, occurredAt: Date, retry: PaymentFailureClassification | null): void {
   const o = n.order;
   put(props, "order_id", o?.id);
-  put(props, "shopify_order_id", o?.shopifyId);
-  put(props, "order_number", o?.orderNumber);
+  if (type === "order_processed" || type === "order_partially_processed") {
+    // Only a processed order exists in Shopify (properties.ts documents these two for those types alone).
+    put(props, "shopify_order_id", o?.shopifyId);
+    put(props, "order_number", o?.orderNumber);
+  }
   put(props, "order_status", o?.status);
   put(props, "order_date", isoDay(o?.billingDate ?? null));
   put(props, "subscription_id", n.subscriptionId);
@@ -295,7 +299,7 @@ function orderProps(props: Props, n: NormalizedLoopEvent, type: EventType, occur
     put(props, "retry_count", retry.retriesDone);
     put(props, "max_retries", retry.maxRetries);
     put(props, "attempt_number", retry.attemptNumber);
-    put(props, "next_retry_date", isoDay(n.paymentRetry?.nextRetryAt ?? null));
+    if (retry.retriesLeft > 0) put(props, "next_retry_date", isoDay(n.paymentRetry?.nextRetryAt ?? null));
     put(props, "payment_error_code", n.paymentRetry?.errorCode);
     put(props, "payment_error_message", n.paymentRetry?.errorMessage);
   }

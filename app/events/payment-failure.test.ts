@@ -125,6 +125,14 @@ describe("order/paymentFailed end to end (generator fixtures)", () => {
     expect(last.event.properties).not.toHaveProperty("next_retry_date");
   });
 
+  it("no next_retry_date once no retries are left, even if the payload names one", () => {
+    const m = mapEvent("order/paymentFailed", { retryInfo: "none", overrides: { nextRetryAt: "2025-06-03T12:00:00Z" } }, { settings: { paymentRetryCount: 0 } });
+    expect(m.type).toBe("payment_attempt_failed");
+    expect(m.event.properties).not.toHaveProperty("next_retry_date");
+    const left = mapEvent("order/paymentFailed", { retryInfo: "none", overrides: { nextRetryAt: "2025-06-03T12:00:00Z" } }, { settings: { paymentRetryCount: 2 } });
+    expect(left.event.properties?.next_retry_date).toBe("2025-06-03");
+  });
+
   it.each([
     [3, undefined, "payment_attempt_failed_with_retries_left", 8],
     [1, undefined, "payment_attempt_failed_last_retry_left", 8],

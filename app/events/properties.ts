@@ -83,8 +83,8 @@ export const CANCELLATION_PROPERTIES: readonly PropertyDoc[] = [
 
 export const ORDER_PROPERTIES: readonly PropertyDoc[] = [
   p("order_id", "Loop order id", "21777518", "always"),
-  p("shopify_order_id", "Shopify order id (once the order is placed)", "5123456789012"),
-  p("order_number", "Shopify order number (once the order is placed)", "1042"),
+  p("shopify_order_id", "Shopify order id (processed orders only)", "5123456789012"),
+  p("order_number", "Shopify order number (processed orders only)", "1042"),
   p("order_status", "Order status in Loop", "SUCCESS"),
   p("order_date", "Billing date of the order (YYYY-MM-DD, UTC)", "2025-06-04"),
   p("subscription_id", "Loop subscription id of the order", "6128242"),
@@ -98,7 +98,7 @@ export const ORDER_TOTAL_PROPERTIES: readonly PropertyDoc[] = [
   p("subtotal_price", "Items before discounts", 154.24),
   p("discount_amount", "Discounts on the items", 0),
   p("shipping_price", "Shipping price", 0),
-  p("tax_price", "Tax", 0),
+  p("tax_price", "Tax on the order", 0),
 ];
 
 export const UPCOMING_PROPERTIES: readonly PropertyDoc[] = [
@@ -150,6 +150,11 @@ export const ACTIVATION_PROPERTIES: readonly PropertyDoc[] = [
 // Per type
 // ---------------------------------------------------------------------------------------------------------
 
+/** A group without some names. */
+function without(list: readonly PropertyDoc[], ...names: string[]): readonly PropertyDoc[] {
+  return list.filter((d) => !names.includes(d.name));
+}
+
 /** Joins groups; a later group's property with an already-listed name is skipped (the first description wins). */
 function groups(...lists: (readonly PropertyDoc[])[]): readonly PropertyDoc[] {
   const out: PropertyDoc[] = [];
@@ -158,25 +163,28 @@ function groups(...lists: (readonly PropertyDoc[])[]): readonly PropertyDoc[] {
 }
 
 const SUBSCRIPTION_EVENT = groups(SUBSCRIPTION_PROPERTIES, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES);
-const ORDER_EVENT = groups(ORDER_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES);
-const ORDER_OOS_EVENT = groups(ORDER_PROPERTIES, LINE_PROPERTIES, OUT_OF_STOCK_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES);
-const PAYMENT_FAILURE_EVENT = groups(ORDER_PROPERTIES, PAYMENT_FAILURE_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES);
+/** A cancelled or expired subscription has no next order: next_order_date is never sent for them. */
+const ENDED_SUBSCRIPTION = without(SUBSCRIPTION_PROPERTIES, "next_order_date");
+/** Only processed orders exist in Shopify: the Shopify order id and number are sent for them alone. */
+const UNPLACED_ORDER = without(ORDER_PROPERTIES, "shopify_order_id", "order_number");
+const PAYMENT_FAILURE_EVENT = groups(UNPLACED_ORDER, PAYMENT_FAILURE_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES);
 
 export const EVENT_PROPERTIES: Readonly<Record<EventType, readonly PropertyDoc[]>> = {
   subscription_created: SUBSCRIPTION_EVENT,
   subscription_paused: SUBSCRIPTION_EVENT,
   subscription_resumed: SUBSCRIPTION_EVENT,
-  subscription_cancelled: groups(SUBSCRIPTION_PROPERTIES, CANCELLATION_PROPERTIES, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES),
+  subscription_cancelled: groups(ENDED_SUBSCRIPTION, CANCELLATION_PROPERTIES, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES),
   subscription_reactivated: SUBSCRIPTION_EVENT,
-  subscription_expired: SUBSCRIPTION_EVENT,
-  order_upcoming: groups(ORDER_PROPERTIES, UPCOMING_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES),
-  order_skipped: ORDER_EVENT,
-  order_out_of_stock: ORDER_OOS_EVENT,
-  order_processed: ORDER_EVENT,
-  order_partially_processed: ORDER_OOS_EVENT,
+  subscription_expired: groups(ENDED_SUBSCRIPTION, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES),
+  order_upcoming: groups(UNPLACED_ORDER, UPCOMING_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES),
+  order_skipped: groups(UNPLACED_ORDER, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES),
+  order_out_of_stock: groups(UNPLACED_ORDER, LINE_PROPERTIES, OUT_OF_STOCK_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES),
+  order_processed: groups(ORDER_PROPERTIES, LINE_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES),
+  order_partially_processed: groups(ORDER_PROPERTIES, LINE_PROPERTIES, OUT_OF_STOCK_PROPERTIES, ORDER_TOTAL_PROPERTIES, CUSTOMER_PROPERTIES),
   payment_attempt_failed_with_retries_left: PAYMENT_FAILURE_EVENT,
   payment_attempt_failed_last_retry_left: PAYMENT_FAILURE_EVENT,
-  payment_attempt_failed: PAYMENT_FAILURE_EVENT,
+  // No retries left: there is no next retry date.
+  payment_attempt_failed: without(PAYMENT_FAILURE_EVENT, "next_retry_date"),
   payment_method_expiring_soon: groups(CARD_PROPERTIES, CUSTOMER_PROPERTIES),
   flow_completed: groups(FLOW_PROPERTIES, CUSTOMER_PROPERTIES),
   customer_activation: groups(ACTIVATION_PROPERTIES, SUBSCRIPTION_PROPERTIES, LINE_PROPERTIES, SUBSCRIPTION_PRICE_PROPERTIES, CUSTOMER_PROPERTIES),

@@ -197,11 +197,14 @@ export function currentStatus(subject: StaleSubject, ctx: StaleContext): string 
   return status;
 }
 
-function hoursText(ms: number): string {
+/** "1 hour", "47 hours", "3 days", "3 days 8 hours" (whole hours, rounded down). */
+export function durationText(ms: number): string {
   const hours = Math.floor(ms / HOUR);
-  if (hours >= 48 && hours % 24 === 0) return `${hours / 24} days`;
-  if (hours >= 48) return `${Math.floor(hours / 24)} days`;
-  return `${hours} hours`;
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (hours < 48) return plural(hours, "hour");
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  return rest === 0 ? plural(days, "day") : `${plural(days, "day")} ${plural(rest, "hour")}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -309,7 +312,7 @@ export const STALE_RULES: readonly StaleRule[] = [
       if (at === null) return because(s, "the time it happened is unknown");
       const limit = ctx.maxAgeMs?.[s.type] ?? MAX_AGE_MS[s.type];
       const age = ctx.now.getTime() - at;
-      return limit !== undefined && age > limit ? because(s, `it is ${hoursText(age)} old (limit: ${hoursText(limit)})`) : null;
+      return limit !== undefined && age > limit ? because(s, `it is ${durationText(age)} old (limit: ${durationText(limit)})`) : null;
     },
   },
 ];
