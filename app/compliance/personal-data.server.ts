@@ -1,6 +1,7 @@
 // The privacy webhooks (customers/data_request, customers/redact, shop/redact) must act on every piece of
 // data this app holds. Each feature that stores shop or customer data describes it here as a
 // PersonalDataOwner and is added to the `owners` list below, so no feature can be forgotten.
+import { connectionRecords } from "~/connections/personal-data.server";
 import type { Database } from "~/db.server";
 
 export interface CustomerRef {
@@ -36,4 +37,4 @@ const shopRecords: PersonalDataOwner = {
 };
 
 // Order matters for shop/redact: features whose rows reference the shop record come before it.
-export const owners: PersonalDataOwner[] = [shopRecords];
+export const owners: PersonalDataOwner[] = [connectionRecords, shopRecords];

@@ -1,0 +1,493 @@
+// The shop's Loop connection: where Loop delivers this shop's webhooks, and the signing secrets that prove a
+// delivery came from Loop. Two ways in:
+// - "api": the merchant pastes a Loop Admin API token with the webhook scope; the app subscribes its endpoint
+//   to every topic it consumes and keeps each subscription's id and secret (sealed).
+// - "manual": the merchant adds the webhooks in Loop admin themselves and pastes the signing secret(s); those
+//   are kept with topic "*" and apply to every topic.
+// The database mirrors what exists at Loop as far as the app knows: a subscription is recorded when Loop
+// created it and removed when Loop removed it, so a failure half way never leaves a secret the app has lost.
+// Every query is scoped by the shop domain the caller got from the Shopify session.
+import { getConfig } from "~/config/env.server";
+import type { Database } from "~/db.server";
+import { EVENT_TYPES, SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
+import { log } from "~/logging/logger.server";
+import { LoopClient, type LoopFailure, type LoopSubscription } from "~/loop/client.server";
+import { SCOPES } from "~/loop/protocol";
+import { lastFour, maskSecret, openSecret, sealSecret } from "~/secrets/secrets.server";
+import { recordChange } from "./history.server";
+import { loopTokenContext, loopWebhookSecretContext } from "./secret-contexts";
+
+export type LoopConnectionStatus = "connected" | "action_needed" | "disconnected" | "not_connected";
+export type LoopConnectionMode = "api" | "manual";
+
+/** Topic of the secrets the merchant pasted for webhooks they created in Loop themselves. */
+export const MANUAL_TOPIC = "*";
+
+/** The URL Loop delivers this shop's webhooks to (the ingestion route reads the shop from the query). */
+export function loopWebhookAddress(shopDomain: string): string {
+  const base = getConfig().SHOPIFY_APP_URL.replace(/\/+$/, "");
+  return `${base}/webhooks/loop?shop=${encodeURIComponent(shopDomain)}`;
+}
+
+export function loopClientFor(token: string): LoopClient {
+  const config = getConfig();
+  return new LoopClient({ baseUrl: config.LOOP_API_URL, token, timeoutMs: config.LOOP_TIMEOUT_MS });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// For the ingestion pipeline
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The opened signing secrets that may have signed a delivery of `topic` to this shop: the subscription(s) for
+ * that topic plus every manual ("*") secret. Empty when the shop has no Loop connection. Throws
+ * SecretUnavailableError when a stored secret cannot be opened (an operator problem: answer 5xx, Loop retries).
+ */
+export async function loopWebhookSecrets(db: Database, shopDomain: string, topic: string): Promise<string[]> {
+  const connection = await db.loopConnection.findUnique({ where: { shopDomain }, select: { status: true } });
+  if (!connection || connection.status === "disconnected") return [];
+  const rows = await db.loopWebhook.findMany({
+    where: { shopDomain, topic: { in: [topic, MANUAL_TOPIC] } },
+    orderBy: { createdAt: "desc" },
+  });
+  return rows.map((row) => openWebhookSecret(shopDomain, row));
+}
+
+function openWebhookSecret(shopDomain: string, row: { secretCiphertext: string; secretKeyId: string; loopWebhookId: string | null }) {
+  return openSecret({ ciphertext: row.secretCiphertext, keyId: row.secretKeyId }, loopWebhookSecretContext(shopDomain, row.loopWebhookId));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// For the screens
+// ---------------------------------------------------------------------------------------------------------
+
+export interface LoopTopicView {
+  topic: string;
+  subscribed: boolean;
+  /** The Postscript event types made from this topic. */
+  eventTypes: string[];
+}
+
+export interface LoopConnectionView {
+  status: LoopConnectionStatus;
+  mode: LoopConnectionMode | null;
+  tokenMasked: string | null;
+  connectedAt: string | null;
+  disconnectedAt: string | null;
+  actionNeededReason: string | null;
+  /** Where Loop must deliver (shown for the manual set-up). */
+  address: string;
+  topics: LoopTopicView[];
+  manualSecrets: { id: string; masked: string; addedAt: string }[];
+}
+
+export async function loopConnectionView(db: Database, shopDomain: string): Promise<LoopConnectionView> {
+  const [connection, webhooks] = await Promise.all([
+    db.loopConnection.findUnique({ where: { shopDomain } }),
+    db.loopWebhook.findMany({ where: { shopDomain }, orderBy: { createdAt: "asc" } }),
+  ]);
+  const subscribedTopics = new Set(webhooks.filter((w) => w.topic !== MANUAL_TOPIC).map((w) => w.topic));
+  const manual = webhooks.filter((w) => w.topic === MANUAL_TOPIC);
+  const active = connection && connection.status !== "disconnected";
+  return {
+    status: connection ? parseStatus(connection.status) : "not_connected",
+    mode: connection?.mode === "api" || connection?.mode === "manual" ? connection.mode : null,
+    tokenMasked: connection?.tokenLastFour && connection.tokenCiphertext ? maskSecret(connection.tokenLastFour) : null,
+    connectedAt: connection?.connectedAt?.toISOString() ?? null,
+    disconnectedAt: connection?.disconnectedAt?.toISOString() ?? null,
+    actionNeededReason: connection?.actionNeededReason ?? null,
+    address: loopWebhookAddress(shopDomain),
+    topics: SUBSCRIBED_LOOP_TOPICS.map((topic) => ({
+      topic,
+      subscribed: Boolean(active) && (subscribedTopics.has(topic) || manual.length > 0),
+      eventTypes: EVENT_TYPES.filter((e) => e.loopTopic === topic).map((e) => e.type),
+    })),
+    manualSecrets: manual.map((w) => ({ id: w.id, masked: maskSecret(w.secretLastFour), addedAt: w.createdAt.toISOString() })),
+  };
+}
+
+export async function loopConnectionStatus(db: Database, shopDomain: string): Promise<LoopConnectionStatus> {
+  const row = await db.loopConnection.findUnique({ where: { shopDomain }, select: { status: true } });
+  return row ? parseStatus(row.status) : "not_connected";
+}
+
+export interface LoopActionResult {
+  ok: boolean;
+  message: string;
+  field?: "token" | "secret";
+  /** Old subscriptions Loop did not let the app remove: the merchant removes them in Loop admin. */
+  notRemoved?: { topic: string; loopWebhookId: string; reason: string }[];
+  /** Topics that could not be subscribed (a partial connection). */
+  missing?: { topic: string; reason: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Connect with an API token
+// ---------------------------------------------------------------------------------------------------------
+
+export function checkLoopTokenInput(raw: unknown): { ok: true; token: string } | { ok: false; message: string } {
+  const token = typeof raw === "string" ? raw.trim() : "";
+  if (!token) return { ok: false, message: "Paste the API token you generated in Loop admin." };
+  if (/\s/.test(token)) return { ok: false, message: "The token contains spaces. Copy it again without spaces or line breaks." };
+  if (token.length < 8 || token.length > 512) return { ok: false, message: "That does not look like a Loop API token. Copy the whole token from Loop admin." };
+  return { ok: true, token };
+}
+
+interface TopicOutcome {
+  topic: string;
+  subscription?: LoopSubscription & { secret: string };
+  failure?: LoopFailure;
+  /** A subscription Loop already had for this topic and address, removed so a new one (with a secret we know) could be made. */
+  removedExistingId?: string;
+}
+
+/**
+ * Checks the token, subscribes this app's endpoint to every consumed topic and stores the subscriptions. On a
+ * reconnect (new token, or the same one again) the old subscriptions are replaced, never duplicated.
+ */
+export async function connectLoopWithToken(db: Database, shopDomain: string, rawToken: unknown): Promise<LoopActionResult> {
+  const input = checkLoopTokenInput(rawToken);
+  if (!input.ok) return { ok: false, field: "token", message: input.message };
+  const token = input.token;
+  const client = loopClientFor(token);
+
+  const check = await client.checkToken();
+  if (!check.ok) return { ok: false, field: "token", message: loopFailureMessage(check.failure) };
+  const tokenStore = check.value.myshopifyDomain?.toLowerCase();
+  if (tokenStore && tokenStore !== shopDomain) {
+    return {
+      ok: false,
+      field: "token",
+      message: `This token belongs to the Loop store of ${tokenStore}, not ${shopDomain}. Generate the token in the Loop admin of ${shopDomain}.`,
+    };
+  }
+  const scopes = check.value.token?.scopes;
+  if (scopes && !scopes.includes(SCOPES.webhooks)) return { ok: false, field: "token", message: MISSING_WEBHOOK_SCOPE };
+
+  const existing = await db.loopConnection.findUnique({ where: { shopDomain } });
+  const knownWebhooks = await db.loopWebhook.findMany({ where: { shopDomain, topic: { not: MANUAL_TOPIC } } });
+  const address = loopWebhookAddress(shopDomain);
+
+  const outcomes: TopicOutcome[] = [];
+  for (const topic of SUBSCRIBED_LOOP_TOPICS) {
+    const outcome = await subscribeReplacingExisting(client, topic, address);
+    outcomes.push(outcome);
+    // Loop down, token refused, rate limited: the next topics would fail the same way.
+    if (outcome.failure && !["rejected", "malformed_response"].includes(outcome.failure.kind)) break;
+  }
+  const created = outcomes.filter((o) => o.subscription).map((o) => o.subscription!);
+  const removedAtLoop = new Set(outcomes.map((o) => o.removedExistingId).filter((id): id is string => Boolean(id)));
+  const failed = outcomes.find((o) => o.failure);
+
+  if (created.length === 0 && removedAtLoop.size === 0) {
+    // Nothing changed at Loop, so nothing changes here: the previous connection (if any) stays as it was.
+    return { ok: false, field: "token", message: loopFailureMessage(failed!.failure!) };
+  }
+
+  // Old subscriptions not replaced above (another address, or already gone at Loop) are removed now, with the
+  // new token and, for a token of another store, the previous one. What Loop refuses stays recorded.
+  const complete = created.length === SUBSCRIBED_LOOP_TOPICS.length;
+  const createdTopics = new Set(created.map((c) => c.topic));
+  const previousToken = existing?.tokenCiphertext && existing.tokenKeyId ? tryOpenToken(shopDomain, existing) : null;
+  const notRemoved: NonNullable<LoopActionResult["notRemoved"]> = [];
+  const goneRowIds: string[] = [];
+  const createdIds = new Set(created.map((c) => c.id));
+  for (const row of knownWebhooks) {
+    // Replaced at Loop above, or the very subscription Loop handed back again (recorded anew below).
+    if (row.loopWebhookId && (removedAtLoop.has(row.loopWebhookId) || createdIds.has(row.loopWebhookId))) {
+      goneRowIds.push(row.id);
+      continue;
+    }
+    if (!createdTopics.has(row.topic)) continue; // its topic is not covered by a new subscription: keep it working
+    const removal = await unsubscribeWithFallback(row.loopWebhookId, [client, previousToken ? loopClientFor(previousToken) : null]);
+    if (removal.ok) goneRowIds.push(row.id);
+    else notRemoved.push({ topic: row.topic, loopWebhookId: row.loopWebhookId ?? "?", reason: removal.reason });
+  }
+
+  const missing = SUBSCRIBED_LOOP_TOPICS.filter((topic) => !createdTopics.has(topic)).map((topic) => ({
+    topic,
+    reason: outcomes.find((o) => o.topic === topic)?.failure?.message ?? "not attempted after an earlier failure",
+  }));
+  const status = complete ? "connected" : "action_needed";
+  const actionNeededReason = complete
+    ? null
+    : `${missing.length} of ${SUBSCRIBED_LOOP_TOPICS.length} Loop topics are not subscribed (${loopFailureMessage(failed!.failure!)}). Connect again to finish.`;
+  const now = new Date();
+  const sealedToken = sealSecret(token, loopTokenContext(shopDomain));
+
+  await db.$transaction(async (tx) => {
+    if (goneRowIds.length) await tx.loopWebhook.deleteMany({ where: { shopDomain, id: { in: goneRowIds } } });
+    // Every consumed topic now has a subscription whose secret is known; a webhook the merchant created in
+    // Loop for the same topic and address was replaced above, so manual secrets are no longer needed.
+    if (complete) await tx.loopWebhook.deleteMany({ where: { shopDomain, topic: MANUAL_TOPIC } });
+    for (const subscription of created) {
+      const sealed = sealSecret(subscription.secret, loopWebhookSecretContext(shopDomain, subscription.id));
+      await tx.loopWebhook.create({
+        data: {
+          shopDomain,
+          topic: subscription.topic,
+          loopWebhookId: subscription.id,
+          address: subscription.address,
+          secretCiphertext: sealed.ciphertext,
+          secretKeyId: sealed.keyId,
+          secretLastFour: lastFour(subscription.secret),
+        },
+      });
+    }
+    const fields = {
+      status,
+      mode: "api",
+      tokenCiphertext: sealedToken.ciphertext,
+      tokenKeyId: sealedToken.keyId,
+      tokenLastFour: lastFour(token),
+      connectedAt: now,
+      lastVerifiedAt: now,
+      disconnectedAt: null,
+      actionNeededReason,
+    };
+    await tx.loopConnection.upsert({ where: { shopDomain }, create: { shopDomain, ...fields }, update: fields });
+    await recordChange(tx, shopDomain, "merchant", complete ? "loop.connected" : "loop.connect_incomplete", {
+      mode: "api",
+      tokenLastFour: lastFour(token),
+      previousMode: existing?.status === "disconnected" ? null : (existing?.mode ?? null),
+      subscribedTopics: created.map((c) => c.topic),
+      missingTopics: missing.map((m) => m.topic),
+      notRemovedWebhookIds: notRemoved.map((n) => n.loopWebhookId),
+    });
+  });
+  log.info(complete ? "loop connected" : "loop connected partially", { shop: shopDomain, subscribed: created.length, missing: missing.length });
+
+  const leftovers = notRemoved.length ? ` ${notRemovedSentence(notRemoved)}` : "";
+  if (!complete) {
+    return { ok: false, message: `${actionNeededReason}${leftovers}`, missing, notRemoved };
+  }
+  return {
+    ok: true,
+    message: `Loop connected. Subscribed to ${created.length} topics.${leftovers}`,
+    notRemoved,
+  };
+}
+
+/** Subscribes; when Loop already has this topic and address, removes that one and subscribes again to get a secret. */
+async function subscribeReplacingExisting(client: LoopClient, topic: string, address: string): Promise<TopicOutcome> {
+  const first = await client.subscribeWebhook(topic, address);
+  if (first.ok && first.value.secret) return { topic, subscription: { ...first.value, secret: first.value.secret } };
+
+  let existingId: string | undefined;
+  if (first.ok) {
+    existingId = first.value.id; // Loop answered with the existing subscription, without its secret
+  } else if (first.failure.kind === "already_subscribed") {
+    existingId = first.failure.existingWebhookId ?? (await findSubscriptionId(client, topic, address));
+  } else {
+    return { topic, failure: first.failure };
+  }
+  if (!existingId) {
+    return { topic, failure: { kind: "rejected", status: null, message: "Loop says this webhook exists but did not say which one" } };
+  }
+  const removed = await client.unsubscribeWebhook(existingId);
+  if (!removed.ok && removed.failure.kind !== "not_found") return { topic, failure: removed.failure };
+  const second = await client.subscribeWebhook(topic, address);
+  if (second.ok && second.value.secret) {
+    return { topic, subscription: { ...second.value, secret: second.value.secret }, removedExistingId: existingId };
+  }
+  const failure: LoopFailure = second.ok
+    ? { kind: "malformed_response", status: second.status, message: "Loop did not return the webhook's signing secret" }
+    : second.failure;
+  return { topic, failure, removedExistingId: existingId };
+}
+
+async function findSubscriptionId(client: LoopClient, topic: string, address: string): Promise<string | undefined> {
+  const list = await client.listWebhooks();
+  return list.ok ? list.value.find((w) => w.topic === topic && w.address === address)?.id : undefined;
+}
+
+/**
+ * Removes a subscription at Loop with the first client that can; "not found" means it is gone already. A
+ * not-found or refused answer lets the next client (the previous token, maybe of another store) try.
+ */
+async function unsubscribeWithFallback(
+  loopWebhookId: string | null,
+  clients: (LoopClient | null)[],
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (!loopWebhookId) return { ok: true };
+  const usable = clients.filter((client): client is LoopClient => client !== null);
+  if (usable.length === 0) return { ok: false, reason: "no Loop token to remove it with" };
+  let lastFailure: LoopFailure | undefined;
+  for (const client of usable) {
+    const result = await client.unsubscribeWebhook(loopWebhookId);
+    if (result.ok) return { ok: true };
+    lastFailure = result.failure;
+    if (!["not_found", "unauthorized", "forbidden"].includes(lastFailure.kind)) break;
+  }
+  return lastFailure?.kind === "not_found" ? { ok: true } : { ok: false, reason: lastFailure?.message ?? "unknown" };
+}
+
+function tryOpenToken(shopDomain: string, row: { tokenCiphertext: string | null; tokenKeyId: string | null }): string | null {
+  try {
+    return openSecret({ ciphertext: row.tokenCiphertext!, keyId: row.tokenKeyId! }, loopTokenContext(shopDomain));
+  } catch (error) {
+    log.warn("stored loop token could not be opened", { shop: shopDomain, error });
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Manual set-up: the merchant adds the webhooks in Loop and pastes the signing secret
+// ---------------------------------------------------------------------------------------------------------
+
+export function checkSigningSecretInput(raw: unknown): { ok: true; secret: string } | { ok: false; message: string } {
+  const secret = typeof raw === "string" ? raw.trim() : "";
+  if (!secret) return { ok: false, message: "Paste the signing secret Loop shows for the webhook." };
+  if (/\s/.test(secret)) return { ok: false, message: "The secret contains spaces. Copy it again without spaces or line breaks." };
+  if (secret.length < 16 || secret.length > 512) return { ok: false, message: "That looks too short for a Loop signing secret. Copy the whole secret." };
+  return { ok: true, secret };
+}
+
+export async function addManualLoopSecret(db: Database, shopDomain: string, rawSecret: unknown): Promise<LoopActionResult> {
+  const input = checkSigningSecretInput(rawSecret);
+  if (!input.ok) return { ok: false, field: "secret", message: input.message };
+  const existing = await db.loopConnection.findUnique({ where: { shopDomain } });
+  if (existing?.mode === "api" && existing.status !== "disconnected") {
+    return {
+      ok: false,
+      field: "secret",
+      message: "Loop is connected with an API token, so the app manages the webhooks. Disconnect it first to add webhooks yourself.",
+    };
+  }
+  const manual = await db.loopWebhook.findMany({ where: { shopDomain, topic: MANUAL_TOPIC } });
+  if (manual.some((row) => openWebhookSecret(shopDomain, row) === input.secret)) {
+    return { ok: false, field: "secret", message: "This signing secret is already saved." };
+  }
+  const sealed = sealSecret(input.secret, loopWebhookSecretContext(shopDomain, null));
+  const now = new Date();
+  await db.$transaction(async (tx) => {
+    await tx.loopWebhook.create({
+      data: {
+        shopDomain,
+        topic: MANUAL_TOPIC,
+        loopWebhookId: null,
+        address: loopWebhookAddress(shopDomain),
+        secretCiphertext: sealed.ciphertext,
+        secretKeyId: sealed.keyId,
+        secretLastFour: lastFour(input.secret),
+      },
+    });
+    const wasConnected = existing?.status === "connected" && existing.mode === "manual";
+    const fields = {
+      status: "connected",
+      mode: "manual",
+      tokenCiphertext: null,
+      tokenKeyId: null,
+      tokenLastFour: null,
+      connectedAt: wasConnected ? existing.connectedAt : now,
+      disconnectedAt: null,
+      actionNeededReason: null,
+    };
+    await tx.loopConnection.upsert({ where: { shopDomain }, create: { shopDomain, ...fields }, update: fields });
+    await recordChange(tx, shopDomain, "merchant", "loop.manual_secret_added", { mode: "manual", secretLastFour: lastFour(input.secret), secrets: manual.length + 1 });
+  });
+  return { ok: true, message: "Signing secret saved. Loop's deliveries signed with it are accepted." };
+}
+
+export async function removeManualLoopSecret(db: Database, shopDomain: string, webhookRowId: unknown): Promise<LoopActionResult> {
+  if (typeof webhookRowId !== "string" || !webhookRowId) return { ok: false, message: "Choose a signing secret to remove." };
+  const outcome = await db.$transaction(async (tx) => {
+    const row = await tx.loopWebhook.findFirst({ where: { id: webhookRowId, shopDomain, topic: MANUAL_TOPIC } });
+    if (!row) return null;
+    await tx.loopWebhook.delete({ where: { id: row.id } });
+    const left = await tx.loopWebhook.count({ where: { shopDomain } });
+    if (left === 0) {
+      await tx.loopConnection.updateMany({ where: { shopDomain }, data: { status: "disconnected", disconnectedAt: new Date() } });
+    }
+    await recordChange(tx, shopDomain, "merchant", "loop.manual_secret_removed", { secretLastFour: row.secretLastFour, secretsLeft: left });
+    return { left };
+  });
+  if (!outcome) return { ok: false, message: "That signing secret is not saved for this shop." };
+  return {
+    ok: true,
+    message: outcome.left ? "Signing secret removed." : "Signing secret removed. Loop is no longer connected: deliveries are not accepted until you add a secret or connect with a token.",
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Disconnect
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Unsubscribes the app's webhooks at Loop (api mode) and removes the connection's secrets here. A Loop failure
+ * does not stop the local part: the merchant is told which webhooks to remove in Loop admin.
+ */
+export async function disconnectLoop(db: Database, shopDomain: string): Promise<LoopActionResult> {
+  const connection = await db.loopConnection.findUnique({ where: { shopDomain } });
+  if (!connection || connection.status === "disconnected") return { ok: true, message: "Loop was already disconnected." };
+  const webhooks = await db.loopWebhook.findMany({ where: { shopDomain } });
+
+  const notRemoved: NonNullable<LoopActionResult["notRemoved"]> = [];
+  const token = connection.mode === "api" && connection.tokenCiphertext ? tryOpenToken(shopDomain, connection) : null;
+  const client = token ? loopClientFor(token) : null;
+  for (const webhook of webhooks) {
+    if (!webhook.loopWebhookId) continue; // manual: the merchant created it in Loop and removes it there
+    const removal = await unsubscribeWithFallback(webhook.loopWebhookId, [client]);
+    if (!removal.ok) notRemoved.push({ topic: webhook.topic, loopWebhookId: webhook.loopWebhookId, reason: removal.reason });
+  }
+
+  await db.$transaction(async (tx) => {
+    await tx.loopWebhook.deleteMany({ where: { shopDomain } });
+    await tx.loopConnection.update({
+      where: { shopDomain },
+      data: { status: "disconnected", tokenCiphertext: null, tokenKeyId: null, disconnectedAt: new Date(), actionNeededReason: null },
+    });
+    await recordChange(tx, shopDomain, "merchant", "loop.disconnected", {
+      mode: connection.mode,
+      webhooksRemoved: webhooks.length - notRemoved.length,
+      notRemovedWebhookIds: notRemoved.map((n) => n.loopWebhookId),
+    });
+  });
+  log.info("loop disconnected", { shop: shopDomain, webhooks: webhooks.length, notRemoved: notRemoved.length });
+
+  const manualNote = connection.mode === "manual" ? " Remove the webhooks you created in Loop admin → Settings → Webhooks." : "";
+  if (notRemoved.length) {
+    return { ok: false, message: `Loop disconnected here. ${notRemovedSentence(notRemoved)}`, notRemoved };
+  }
+  return { ok: true, message: `Loop disconnected. Events are no longer received.${manualNote}` };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------------------------------------
+
+const MISSING_WEBHOOK_SCOPE =
+  "This token does not have the webhook scope, so the app cannot subscribe to Loop's events. In Loop admin → " +
+  "Settings → API Tokens, edit the token and add the webhooks scope (the token stays the same), then select Connect again.";
+
+/** What went wrong with Loop, in words a merchant can act on. */
+export function loopFailureMessage(failure: LoopFailure): string {
+  const seconds = Math.round(getConfig().LOOP_TIMEOUT_MS / 100) / 10;
+  switch (failure.kind) {
+    case "unauthorized":
+      return "Loop did not accept this token. Check that you copied the whole token and that it still exists in Loop admin → Settings → API Tokens.";
+    case "forbidden":
+      return MISSING_WEBHOOK_SCOPE;
+    case "rate_limited":
+      return "Loop is receiving too many requests right now (rate limited). Wait a minute and try again.";
+    case "timeout":
+      return `Loop did not answer within ${seconds} seconds. Try again in a minute.`;
+    case "unavailable":
+      return `Loop could not be reached (${failure.message.replace(/^Loop could not be reached \((.*)\)$/, "$1")}). Try again in a few minutes.`;
+    case "malformed_response":
+      return "Loop answered in a way this app does not understand. Try again later.";
+    case "already_subscribed":
+    case "not_found":
+    case "rejected":
+      return `Loop refused the request: ${failure.message}.`;
+  }
+}
+
+function notRemovedSentence(notRemoved: NonNullable<LoopActionResult["notRemoved"]>): string {
+  const list = notRemoved.map((n) => `${n.topic} (webhook ${n.loopWebhookId})`).join(", ");
+  return `Loop did not let the app remove ${notRemoved.length === 1 ? "this webhook" : `these ${notRemoved.length} webhooks`}: ${list}. Remove ${notRemoved.length === 1 ? "it" : "them"} in Loop admin → Settings → Webhooks so Loop stops sending them.`;
+}
+
+function parseStatus(status: string): LoopConnectionStatus {
+  return status === "connected" || status === "action_needed" || status === "disconnected" ? status : "not_connected";
+}

@@ -1,0 +1,121 @@
+// The shop's choices for what reaches Postscript (ShopSettings): which event types are off, the payment retry
+// count used when Loop's payload does not say how many retries are left, and who receives test events.
+// Input is validated with zod here, at the boundary; every change is recorded in the shop's history.
+import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { z } from "zod";
+import type { Database } from "~/db.server";
+import { EVENT_TYPE_NAMES, isEventType, type EventType } from "~/events/catalogue";
+import { recordChange } from "~/connections/history.server";
+
+export const DEFAULT_PAYMENT_RETRY_COUNT = 3;
+
+export interface ShopSettingsView {
+  disabledEventTypes: EventType[];
+  paymentRetryCount: number;
+  testEmail: string | null;
+  testPhone: string | null;
+  /** Set the first time the merchant saves the event choices (the checklist's "choose events" step). */
+  eventsReviewedAt: string | null;
+}
+
+export async function readShopSettings(db: Database, shopDomain: string): Promise<ShopSettingsView> {
+  const row = await db.shopSettings.findUnique({ where: { shopDomain } });
+  return {
+    disabledEventTypes: row ? parseDisabled(row.disabledEventTypes) : [],
+    paymentRetryCount: row?.paymentRetryCount ?? DEFAULT_PAYMENT_RETRY_COUNT,
+    testEmail: row?.testEmail ?? null,
+    testPhone: row?.testPhone ?? null,
+    eventsReviewedAt: row?.eventsReviewedAt?.toISOString() ?? null,
+  };
+}
+
+/** The stored JSON array, keeping only names the catalogue knows (a renamed type must not break the page). */
+export function parseDisabled(json: string): EventType[] {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return Array.isArray(value) ? EVENT_TYPE_NAMES.filter((name) => value.includes(name)) : [];
+  } catch {
+    return [];
+  }
+}
+
+export type SettingsResult = { ok: true; message: string } | { ok: false; message: string; field?: string };
+
+const enabledSchema = z.array(z.string()).superRefine((names, ctx) => {
+  const unknown = names.filter((name) => !isEventType(name));
+  if (unknown.length) ctx.addIssue({ code: "custom", message: `Unknown event type: ${unknown.join(", ")}` });
+});
+
+/** Saves which event types are sent (the form lists the enabled ones) and marks the choices reviewed. */
+export async function saveEventChoices(db: Database, shopDomain: string, enabled: unknown): Promise<SettingsResult> {
+  const parsed = enabledSchema.safeParse(enabled);
+  if (!parsed.success) return { ok: false, field: "events", message: parsed.error.issues[0].message };
+  const disabled = EVENT_TYPE_NAMES.filter((name) => !parsed.data.includes(name));
+  const now = new Date();
+  await db.$transaction(async (tx) => {
+    const data = { disabledEventTypes: JSON.stringify(disabled), eventsReviewedAt: now };
+    await tx.shopSettings.upsert({ where: { shopDomain }, create: { shopDomain, ...data }, update: data });
+    await recordChange(tx, shopDomain, "merchant", "settings.events_saved", { disabled: [...disabled], enabledCount: EVENT_TYPE_NAMES.length - disabled.length });
+  });
+  const sent = EVENT_TYPE_NAMES.length - disabled.length;
+  return { ok: true, message: `Event choices saved: ${sent} of ${EVENT_TYPE_NAMES.length} event types are sent.` };
+}
+
+export const paymentRetryCountSchema = z.coerce
+  .number({ invalid_type_error: "Enter a whole number from 1 to 10." })
+  .int("Enter a whole number from 1 to 10.")
+  .min(1, "Enter a whole number from 1 to 10.")
+  .max(10, "Enter a whole number from 1 to 10.");
+
+export async function savePaymentRetryCount(db: Database, shopDomain: string, raw: unknown): Promise<SettingsResult> {
+  const parsed = paymentRetryCountSchema.safeParse(typeof raw === "string" && raw.trim() === "" ? undefined : raw);
+  if (!parsed.success) return { ok: false, field: "paymentRetryCount", message: parsed.error.issues[0].message };
+  await db.$transaction(async (tx) => {
+    const data = { paymentRetryCount: parsed.data };
+    await tx.shopSettings.upsert({ where: { shopDomain }, create: { shopDomain, ...data }, update: data });
+    await recordChange(tx, shopDomain, "merchant", "settings.payment_retry_count_saved", { paymentRetryCount: parsed.data });
+  });
+  return { ok: true, message: `Payment retry count saved: ${parsed.data}.` };
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(254)
+  .transform((value) => value || null);
+
+/** Email and/or phone; an empty field clears it. The phone is stored in E.164, as Postscript matches on it. */
+export const testRecipientSchema = z.object({
+  testEmail: optionalText.pipe(z.string().email("Enter an email address such as you@example.com.").nullable()),
+  testPhone: optionalText.transform((value, ctx) => {
+    if (value === null) return null;
+    const phone = value.startsWith("+") ? parsePhoneNumberFromString(value) : undefined;
+    if (!phone?.isPossible()) {
+      ctx.addIssue({ code: "custom", message: "Enter the mobile number with its country code, such as +1 212 555 0100." });
+      return z.NEVER;
+    }
+    return phone.number;
+  }),
+});
+
+export async function saveTestRecipient(db: Database, shopDomain: string, input: { testEmail: unknown; testPhone: unknown }): Promise<SettingsResult> {
+  const parsed = testRecipientSchema.safeParse({
+    testEmail: typeof input.testEmail === "string" ? input.testEmail : "",
+    testPhone: typeof input.testPhone === "string" ? input.testPhone : "",
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, field: String(issue.path[0]), message: issue.message };
+  }
+  await db.$transaction(async (tx) => {
+    await tx.shopSettings.upsert({ where: { shopDomain }, create: { shopDomain, ...parsed.data }, update: parsed.data });
+    // Which fields are set, not the contact details themselves: the history is shown to support.
+    await recordChange(tx, shopDomain, "merchant", "settings.test_recipient_saved", {
+      email: parsed.data.testEmail !== null,
+      phone: parsed.data.testPhone !== null,
+    });
+  });
+  const { testEmail, testPhone } = parsed.data;
+  const who = [testEmail, testPhone].filter(Boolean).join(" and ");
+  return { ok: true, message: who ? `Test events will go to ${who}.` : "Test recipient cleared." };
+}
