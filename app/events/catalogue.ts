@@ -51,3 +51,10 @@ export function eventTypeDefinition(type: EventType): EventTypeDefinition {
 export const SUBSCRIBED_LOOP_TOPICS: readonly string[] = [
   ...new Set(EVENT_TYPES.map((e) => e.loopTopic).filter((t): t is NonNullable<typeof t> => t !== null)),
 ];
+
+/**
+ * Loop topics read for subscription STATE only: they map to no event type (mapLoopWebhook answers "ignored" with
+ * their facts), but their subscription status feeds the stale rules (stale.ts). Not part of SUBSCRIBED_LOOP_TOPICS;
+ * subscribe to them as well if the app should know about status changes that have no event of their own.
+ */
+export const STATE_LOOP_TOPICS: readonly string[] = ["subscription/updated"];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateCustomEvent } from "../postscript/protocol";
-import { EVENT_TYPE_NAMES, EVENT_TYPES } from "./catalogue";
+import { EVENT_TYPE_NAMES, EVENT_TYPES, STATE_LOOP_TOPICS, SUBSCRIBED_LOOP_TOPICS } from "./catalogue";
 import { EVENT_TOPICS, OCCURRED_AT, SHOP, envelope, map, mapEvent } from "./fixtures.testutil";
 import {
   cardBrandName,
@@ -12,6 +12,7 @@ import {
   mapLoopWebhook,
   normalizeEmail,
   normalizePhone,
+  STATE_ONLY_TOPICS,
   withIdentifiers,
   type MappedEvent,
 } from "./mapping";
@@ -679,6 +680,11 @@ describe("ignored webhooks", () => {
       subscriptionKey: expect.stringMatching(/^\d+$/),
       facts: { topic: "subscription/updated", subscriptionStatus: expect.stringMatching(/^(ACTIVE|PAUSED)$/), nextOrderDate: expect.any(String) },
     });
+  });
+
+  it("the state-only topics are the catalogue's, and none of them is an event topic", () => {
+    expect(Object.keys(STATE_ONLY_TOPICS)).toEqual([...STATE_LOOP_TOPICS]);
+    for (const topic of STATE_LOOP_TOPICS) expect(SUBSCRIBED_LOOP_TOPICS).not.toContain(topic);
   });
 
   it("other documented Loop topics are ignored (read when there is a schema)", () => {

@@ -109,7 +109,7 @@ const TYPE_BY_TOPIC: ReadonlyMap<string, EventType> = new Map(
 );
 const PAYMENT_FAILED_TOPIC = "order/paymentFailed";
 
-/** Topics read for state only; they map to no event type. */
+/** Topics read for state only (catalogue.ts STATE_LOOP_TOPICS), with the reason shown for them. */
 export const STATE_ONLY_TOPICS: Readonly<Record<string, string>> = {
   "subscription/updated": "subscription/updated has no Postscript event; it only updates the subscription's state",
 };
