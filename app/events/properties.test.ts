@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EVENT_TYPE_NAMES, type EventType } from "./catalogue";
 import { EVENT_TOPICS, mapEvent } from "./fixtures.testutil";
 import { customerActivationMapped, type MappedEvent } from "./mapping";
-import { EVENT_PROPERTIES, propertiesFor, renderPropertyTable, renderPropertyTableMarkdown } from "./properties";
+import { EVENT_PROPERTIES, propertiesFor, renderPropertyReferenceMarkdown, renderPropertyTable, renderPropertyTableMarkdown } from "./properties";
 
 /** A wide set of fixtures: every topic × seeds × the generator's optional shapes. */
 function fixtures(): MappedEvent[] {
@@ -138,5 +138,15 @@ describe("Markdown", () => {
     expect(lines).toHaveLength(2 + EVENT_PROPERTIES.flow_completed.length);
     expect(lines[2]).toBe("| `flow_id` | when known | `482913` | Loop flow id |");
     for (const line of lines) expect(line.split(/(?<!\\)\|/).length).toBe(6);
+  });
+
+  it("the compact reference lists each property once per meaning, with the types that send it", () => {
+    const md = renderPropertyReferenceMarkdown();
+    const lines = md.trim().split("\n");
+    expect(lines[0]).toBe("| Property | Example | Description | Sent with |");
+    for (const type of EVENT_TYPE_NAMES) for (const d of propertiesFor(type)) expect(md).toContain(`| \`${d.name}\` | `);
+    expect(lines).toContain("| `retries_left` | `2` | Payment retries still to come (0 = none: the last attempt failed) | `payment_attempt_failed_with_retries_left`, `payment_attempt_failed_last_retry_left`, `payment_attempt_failed` |");
+    expect(md).toMatch(/\| `customer_first_name` \| `Ava` \| Customer's first name \| all \|/);
+    expect(md).toContain("| `cancellation_reason` | `I have too much product` | The reason the customer picked when cancelling | `subscription_cancelled` |");
   });
 });

@@ -223,3 +223,36 @@ export function renderPropertyTableMarkdown(options: { headingLevel?: number } =
   });
   return `${sections.join("\n\n")}\n`;
 }
+
+/**
+ * One compact Markdown table for the README: each property once (per distinct description), with the event types
+ * that send it ("all payment events" when a whole catalogue group does).
+ */
+export function renderPropertyReferenceMarkdown(): string {
+  const rows: { doc: PropertyDoc; types: EventType[] }[] = [];
+  for (const def of EVENT_TYPES) {
+    for (const doc of EVENT_PROPERTIES[def.type]) {
+      const row = rows.find((r) => r.doc.name === doc.name && r.doc.description === doc.description);
+      if (row) row.types.push(def.type);
+      else rows.push({ doc, types: [def.type] });
+    }
+  }
+  const groupsOf = [...new Set(EVENT_TYPES.map((e) => e.group))];
+  const typesText = (types: EventType[]): string => {
+    if (types.length === EVENT_TYPES.length) return "all";
+    const parts: string[] = [];
+    let rest = [...types];
+    for (const group of groupsOf) {
+      const members = EVENT_TYPES.filter((e) => e.group === group).map((e) => e.type as EventType);
+      if (members.length > 1 && members.every((t) => rest.includes(t))) {
+        parts.push(`all ${group} events`);
+        rest = rest.filter((t) => !members.includes(t));
+      }
+    }
+    return [...parts, ...rest.map((t) => `\`${t}\``)].join(", ");
+  };
+  const lines = rows.map(
+    ({ doc, types }) => `| \`${doc.name}\` | ${cell(exampleText(doc.example))} | ${cell(doc.description)} | ${typesText(types)} |`,
+  );
+  return ["| Property | Example | Description | Sent with |", "|---|---|---|---|", ...lines].join("\n") + "\n";
+}
