@@ -19,7 +19,8 @@ export type ReasonCode =
   | "stale"
   | "disabled"
   | "ignored"
-  | "not_connected";
+  | "not_connected"
+  | "held_by_support";
 
 export interface AttemptRecord {
   startedAt: Date;

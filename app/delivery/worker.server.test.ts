@@ -62,7 +62,7 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
       workerId: "test-worker",
       random: () => 0.5,
       senderFor: (c: PostscriptCredentials) => new PostscriptClient({ baseUrl: ps.url, apiKey: c.apiKey, timeoutMs: 500 }),
-      credentialsFor: async (shop) => (keys.has(shop) ? { apiKey: keys.get(shop)! } : null),
+      credentialsFor: async (shop) => (keys.has(shop) ? { apiKey: keys.get(shop)! } : { hold: "not_connected", detail: "test: no key" }),
       onKeyRejected: async (shop) => {
         rejected.push(shop);
         keys.delete(shop);

@@ -18,6 +18,12 @@ export interface PostscriptCredentials {
   partnerKey?: string;
 }
 
+/** Why a shop's deliveries wait instead of going out (events stay, as "paused"). */
+export interface DeliveryHold {
+  hold: "not_connected" | "held_by_support";
+  detail: string;
+}
+
 export interface EventSender {
   sendEvent(event: CustomEventInput): Promise<PostscriptResult<{ eventIds: string[] }>>;
 }
@@ -29,8 +35,8 @@ export interface DeliveryDependencies {
   workerId: string;
   random: () => number;
   senderFor(credentials: PostscriptCredentials): EventSender;
-  /** The shop's key when its connection is usable; null when not connected or waiting for the merchant. */
-  credentialsFor(shop: string): Promise<PostscriptCredentials | null>;
+  /** The shop's key when its deliveries may go out, or why they wait (not connected, held by support). */
+  credentialsFor(shop: string): Promise<PostscriptCredentials | DeliveryHold>;
   /** Postscript answered 401/403: the connection needs the merchant (Action needed). */
   onKeyRejected(shop: string, message: string): Promise<void>;
   /** Turns a received event into a pending one (or skips/fails it with a reason). */
@@ -60,7 +66,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     const now = new Date(clock.now());
     const groups = await db.event.groupBy({
       by: ["shopDomain"],
-      where: { OR: [{ status: "received" }, { status: "pending", nextAttemptAt: { lte: now } }] },
+      where: { status: { in: ["received", "pending"] }, nextAttemptAt: { lte: now } },
     });
     return groups.map((g) => g.shopDomain);
   }
@@ -71,7 +77,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     lastResumeCheck = clock.now();
     const paused = await db.event.groupBy({ by: ["shopDomain"], where: { status: "paused" } });
     for (const { shopDomain } of paused) {
-      if (!(await deps.credentialsFor(shopDomain))) continue;
+      if ("hold" in (await deps.credentialsFor(shopDomain))) continue;
       const resumed = await db.event.updateMany({
         where: { shopDomain, status: "paused" },
         data: { status: "pending", nextAttemptAt: new Date(clock.now()), reason: null, reasonDetail: null },
@@ -105,15 +111,15 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       while (!signal.aborted) {
         if (!(await holdLease())) return;
         const received = await db.event.findMany({
-          where: { shopDomain: shop, status: "received" },
+          where: { shopDomain: shop, status: "received", nextAttemptAt: { lte: new Date(clock.now()) } },
           orderBy: { receivedAt: "asc" },
           take: policy.batchSize,
         });
         for (const event of received) await deps.prepare(event);
 
         const credentials = await deps.credentialsFor(shop);
-        if (!credentials) {
-          await pauseShop(shop);
+        if ("hold" in credentials) {
+          await pauseShop(shop, credentials);
           return;
         }
         const now = clock.now();
@@ -137,10 +143,10 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     }
   }
 
-  async function pauseShop(shop: string) {
+  async function pauseShop(shop: string, hold: DeliveryHold) {
     await db.event.updateMany({
       where: { shopDomain: shop, status: "pending" },
-      data: { status: "paused", reason: "not_connected", reasonDetail: "Waiting for a working Postscript connection" },
+      data: { status: "paused", reason: hold.hold, reasonDetail: hold.detail },
     });
   }
 

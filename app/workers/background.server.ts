@@ -1,7 +1,11 @@
 // The place where background workers start and stop with the app. Each worker is a loop that runs until its
 // AbortSignal fires; the production server starts them (PROCESS_ROLE=all or worker) and waits for them on
-// shutdown. Features add their workers to `workers` below.
+// shutdown. Features add their workers to appWorkers() below.
+import { getConfig } from "~/config/env.server";
+import { getDatabase } from "~/db.server";
+import { createAppDeliveryWorker } from "~/delivery/runtime.server";
 import { log } from "~/logging/logger.server";
+import { retentionWorker } from "~/statistics/retention.server";
 
 export interface BackgroundWorker {
   name: string;
@@ -9,7 +13,14 @@ export interface BackgroundWorker {
   run(signal: AbortSignal): Promise<void>;
 }
 
-export const workers: BackgroundWorker[] = [];
+/** The app's workers, built when the process starts them (after the configuration is validated). */
+export function appWorkers(): BackgroundWorker[] {
+  const config = getConfig();
+  return [
+    createAppDeliveryWorker(),
+    retentionWorker(getDatabase, { eventRetentionDays: config.EVENT_RETENTION_DAYS, rollupRetentionDays: config.ROLLUP_RETENTION_DAYS }),
+  ];
+}
 
 export interface RunningWork {
   names: string[];
@@ -17,7 +28,7 @@ export interface RunningWork {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-export function startBackgroundWork(list: BackgroundWorker[] = workers): RunningWork {
+export function startBackgroundWork(list: BackgroundWorker[] = appWorkers()): RunningWork {
   const controller = new AbortController();
   const running = list.map((worker) =>
     worker.run(controller.signal).catch((error) => {

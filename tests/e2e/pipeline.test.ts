@@ -1,0 +1,176 @@
+// End to end over real HTTP: the Loop stand-in signs and sends webhooks to the app (production build), the
+// app stores, maps and delivers them, and the Postscript stand-in records what arrived. Runs on every test
+// database. Slow-ish (a real server and three stand-ins), so it checks the whole path once per behaviour.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLoopStandIn } from "../../sandbox/loop/server";
+import { startPostscriptStandIn } from "../../sandbox/postscript/server";
+import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
+import { startShopifyAdminStandIn } from "../../sandbox/shopify/server";
+import { resetConfigForTests } from "~/config/env.server";
+import { connectLoopWithToken } from "~/connections/loop.server";
+import { connectPostscript, verifyPostscript } from "~/connections/postscript.server";
+import { disconnectDatabase, type Database } from "~/db.server";
+import { EVENT_TYPE_NAMES } from "~/events/catalogue";
+import { mapLoopWebhook } from "~/events/mapping";
+import { baseServerEnv, startAppServer, type AppServer } from "../support/app-server";
+import { createTestDatabase, databaseKinds, useDatabase, type TestDatabase } from "../support/databases";
+import { closedPort } from "../support/net";
+import { installShop } from "../support/shopify";
+
+const SHOP = "demo-shop.myshopify.com";
+const LOOP_TOKEN = "loop_demo_4f1c2e9a7b3d8e6f";
+
+async function json(url: string, init?: RequestInit & { body?: string }) {
+  const response = await fetch(url, { ...init, headers: { "Content-Type": "application/json", ...(init?.headers ?? {}) } });
+  return response.json();
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each(databaseKinds)("pipeline end to end (%s)", (kind) => {
+  let ps: Awaited<ReturnType<typeof startPostscriptStandIn>>;
+  let loop: Awaited<ReturnType<typeof startLoopStandIn>>;
+  let shopify: Awaited<ReturnType<typeof startShopifyAdminStandIn>>;
+  let database: TestDatabase;
+  let db: Database;
+  let app: AppServer;
+
+  beforeAll(async () => {
+    [ps, loop, shopify] = await Promise.all([
+      startPostscriptStandIn(),
+      startLoopStandIn({ sender: { retries: { maxAttempts: 3, delaysMs: [200] } } } as never),
+      startShopifyAdminStandIn({ shopDomain: SHOP, acceptAnyToken: true }),
+    ]);
+    database = await createTestDatabase(kind);
+    const port = await closedPort();
+    const appUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      SHOPIFY_APP_URL: appUrl,
+      POSTSCRIPT_API_URL: ps.url,
+      LOOP_API_URL: loop.url,
+      SHOPIFY_ADMIN_API_ORIGIN: shopify.url,
+    };
+    // The test process makes the connections (as the merchant's screens would), against the same database.
+    Object.assign(process.env, env);
+    db = await useDatabase(database.url);
+    await installShop(db, SHOP);
+    expect(await connectLoopWithToken(db, SHOP, LOOP_TOKEN)).toMatchObject({ ok: true });
+    expect(await connectPostscript(db, SHOP, { apiKey: DEMO_SHOP_KEY, label: "e2e" })).toMatchObject({ ok: true });
+    app = await startAppServer({
+      ...baseServerEnv(database.url),
+      ...env,
+      NODE_ENV: "development",
+      PORT: String(port),
+      DELIVERY_POLL_INTERVAL_MS: "50",
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await disconnectDatabase();
+    for (const name of ["SHOPIFY_APP_URL", "POSTSCRIPT_API_URL", "LOOP_API_URL", "SHOPIFY_ADMIN_API_ORIGIN"]) delete process.env[name];
+    resetConfigForTests();
+    await database?.drop();
+    await Promise.all([ps?.close(), loop?.close(), shopify?.close()]);
+  });
+
+  async function send(topic: string, extra: Record<string, unknown> = {}) {
+    const result = await json(`${loop.url}/__sandbox/send`, { method: "POST", body: JSON.stringify({ shopDomain: SHOP, topic, persona: "ava", ...extra }) });
+    expect(result.subscriptions).toBe(1);
+    return result;
+  }
+
+  async function postscriptEvents(): Promise<any[]> {
+    return (await json(`${ps.url}/__sandbox/events?shop=shop_c0ffee00000001`)).events;
+  }
+
+  it("turns every Loop topic into its Postscript Custom Event: all 17 types, exactly as mapped", async () => {
+    const topics = [
+      "subscription/created", "subscription/paused", "subscription/resumed", "subscription/cancelled",
+      "subscription/reactivated", "subscription/expired", "order/upcoming", "order/skipped", "order/outOfStock",
+      "order/processed", "order/partiallyProcessed", "paymentMethod/expiringSoon", "flow/completed",
+    ];
+    // flow/completed names only the subscription; the app finds the customer from the subscription's earlier events.
+    const subscriptionId = 77_000_001;
+    for (const [i, topic] of topics.entries()) {
+      const overrides =
+        topic === "subscription/created" ? { id: subscriptionId } : topic === "flow/completed" ? { subscription: { id: subscriptionId } } : undefined;
+      await send(topic, { seed: `e2e-${i}`, ...(overrides ? { overrides } : {}) });
+    }
+    // One topic, three events: the retry position decides which.
+    await send("order/paymentFailed", { seed: "pf-1", retryState: { retriesDone: 0, maxRetries: 3 } });
+    await send("order/paymentFailed", { seed: "pf-2", retryState: { retriesDone: 2, maxRetries: 3 } });
+    await send("order/paymentFailed", { seed: "pf-3", retryState: { retriesDone: 3, maxRetries: 3 } });
+    // customer_activation: a new subscription for a customer whose Shopify account is not activated.
+    await send("subscription/created", { seed: "activation", persona: "liam" });
+
+    const expectedEvents = topics.length + 3 + 2;
+    const received = await waitFor("all events at Postscript", async () => {
+      const events = await postscriptEvents();
+      return events.length >= expectedEvents ? events : undefined;
+    }, 15_000).catch(async (error) => {
+      const rows = await db.event.findMany({ select: { topic: true, eventType: true, status: true, reason: true, reasonDetail: true } });
+      throw new Error(`${error.message}; events: ${JSON.stringify(rows.filter((r) => r.status !== "delivered"))}`);
+    });
+    expect(new Set(received.map((e) => e.type))).toEqual(new Set(EVENT_TYPE_NAMES));
+
+    // What Postscript received is exactly what the app prepared, and that is the mapping of what Loop sent
+    // (identifiers completed by the app only where Loop's payload had none).
+    const rows = await db.event.findMany({ where: { shopDomain: SHOP, status: "delivered" } });
+    expect(rows).toHaveLength(expectedEvents);
+    for (const row of rows) {
+      const request = JSON.parse(row.request!);
+      const arrived = received.find((e) => e.external_id === request.external_id);
+      expect(arrived, `${row.topic} ${row.loopWebhookId}`).toBeDefined();
+      const { type, email, phone, occurred_at, properties, external_id } = arrived;
+      expect(JSON.parse(JSON.stringify({ type, email, phone, occurred_at, properties, external_id }))).toEqual(request);
+      if (row.eventType === "customer_activation") continue;
+      const mapped = mapLoopWebhook({ topic: row.topic, payload: JSON.parse(row.payload), webhookId: row.loopWebhookId, occurredAt: row.occurredAt, settings: { paymentRetryCount: 3 } });
+      if (mapped.kind !== "event") throw new Error(`${row.topic} did not map`);
+      const identifiers = mapped.needsCustomerLookup ? { email: request.email, phone: request.phone } : {};
+      expect(request).toEqual(JSON.parse(JSON.stringify({ ...mapped.event, ...identifiers })));
+    }
+    const flow = received.find((e) => e.type === "flow_completed");
+    expect(flow.email).toBe("ava.thompson@example.com");
+    const activation = received.find((e) => e.type === "customer_activation");
+    expect(activation.properties.account_activation_url).toMatch(new RegExp(`^https://${SHOP}/account/activate/7400000002/`));
+    expect(activation.email).toBe("liam.garcia@example.com");
+  });
+
+  it("stores a redelivered webhook once and sends it once", async () => {
+    await json(`${loop.url}/__sandbox/options`, { method: "POST", body: JSON.stringify({ duplicateRate: 1 }) });
+    const before = (await postscriptEvents()).length;
+    const result = await send("order/skipped", { seed: "dup-1" });
+    await json(`${loop.url}/__sandbox/options`, { method: "POST", body: JSON.stringify({ duplicateRate: 0 }) });
+    const webhookId = result.deliveries[0].webhookId;
+    await waitFor("the event at Postscript", async () => ((await postscriptEvents()).length > before ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await db.event.count({ where: { shopDomain: SHOP, loopWebhookId: webhookId } })).toBe(1);
+    expect((await postscriptEvents()).filter((e) => e.external_id === `loop:${webhookId}`)).toHaveLength(1);
+  });
+
+  it("pauses deliveries when Postscript revokes the key, loses nothing, and resumes after re-verifying", async () => {
+    await ps.setFaults({ revokedKeys: [DEMO_SHOP_KEY] });
+    await send("order/upcoming", { seed: "revoked-1" });
+    await send("order/upcoming", { seed: "revoked-2" });
+    await waitFor("the connection to need action", async () => {
+      const row = await db.postscriptConnection.findUnique({ where: { shopDomain: SHOP } });
+      return row?.status === "action_needed" ? true : undefined;
+    });
+    await waitFor("both events to wait", async () => ((await db.event.count({ where: { shopDomain: SHOP, status: "paused" } })) === 2 ? true : undefined));
+
+    ps.resetFaults();
+    expect(await verifyPostscript(db, SHOP)).toMatchObject({ ok: true });
+    await waitFor("the paused events to go out", async () => ((await db.event.count({ where: { shopDomain: SHOP, status: { in: ["paused", "pending", "received"] } } })) === 0 ? true : undefined));
+    const sent = (await postscriptEvents()).filter((e) => e.type === "order_upcoming");
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+  });
+});
