@@ -1,32 +1,99 @@
+// Integrations: the app's home, modelled on Loop's own Integrations page. The set-up checklist until both
+// connections are made, a banner for any connection that needs the merchant, a card per destination (from
+// the integrations registry) and the event source, Loop.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, Layout, Page, Text } from "@shopify/polaris";
+import { Banner, BlockStack, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import { IntegrationCard } from "~/components/integrations/IntegrationCard";
+import { SetupChecklist } from "~/components/integrations/SetupChecklist";
+import { loopConnectionView } from "~/connections/loop.server";
+import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
-import { findShop } from "~/shops/shops.server";
+import { setupChecklist } from "~/integrations/checklist.server";
+import { integrationCards } from "~/integrations/registry.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const shop = await findShop(getDatabase(), session.shop);
-  return { shop: session.shop, installedAt: shop?.installedAt.toISOString() ?? null };
+  const db = getDatabase();
+  const [checklist, cards, loop] = await Promise.all([
+    setupChecklist(db, session.shop),
+    integrationCards(db, session.shop),
+    loopConnectionView(db, session.shop),
+  ]);
+  const subscribed = loop.topics.filter((t) => t.subscribed).length;
+  return {
+    shop: session.shop,
+    checklist,
+    cards,
+    loop: {
+      state: loop.status,
+      detail:
+        loop.status === "connected" || loop.status === "action_needed"
+          ? loop.mode === "manual"
+            ? `Webhooks added in Loop admin · ${loop.manualSecrets.length} signing secret${loop.manualSecrets.length === 1 ? "" : "s"}`
+            : `Subscribed to ${subscribed} of ${loop.topics.length} topics · token ${loop.tokenMasked ?? ""}`.trim()
+          : null,
+      actionNeededReason: loop.status === "action_needed" ? loop.actionNeededReason : null,
+    },
+  };
 };
 
 export default function Integrations() {
-  const { shop, installedAt } = useLoaderData<typeof loader>();
+  const { checklist, cards, loop } = useLoaderData<typeof loader>();
   return (
-    <Page title="Integrations">
+    <Page title="Integrations" subtitle="Loop Subscriptions events, sent to the tools you use">
       <Layout>
+        {cards
+          .filter((card) => card.alert)
+          .map((card) => (
+            <Layout.Section key={`alert-${card.id}`}>
+              <Banner tone="critical" title={card.alert!.title} action={{ content: card.alert!.actionLabel, url: card.alert!.actionUrl }}>
+                <p>{card.alert!.body}</p>
+              </Banner>
+            </Layout.Section>
+          ))}
+        {loop.actionNeededReason ? (
+          <Layout.Section>
+            <Banner tone="warning" title="Loop is only partly connected" action={{ content: "Open Loop connection", url: "/app/integrations/loop" }}>
+              <p>{sentence(loop.actionNeededReason)}</p>
+            </Banner>
+          </Layout.Section>
+        ) : null}
+        {checklist.visible ? (
+          <Layout.Section>
+            <SetupChecklist steps={checklist.steps} doneCount={checklist.doneCount} />
+          </Layout.Section>
+        ) : null}
         <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                {shop}
-              </Text>
-              <Text as="p" tone="subdued">
-                {installedAt ? `App installed ${new Date(installedAt).toLocaleDateString()}` : "App installed"}
-              </Text>
-            </BlockStack>
-          </Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              Destinations
+            </Text>
+            <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+              {cards.map((card) => (
+                <IntegrationCard key={card.id} name={card.name} summary={card.summary} logo={card.logo} url={card.url} state={card.state} detail={card.detail} />
+              ))}
+            </InlineGrid>
+          </BlockStack>
+        </Layout.Section>
+        <Layout.Section>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              Event source
+            </Text>
+            <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+              <IntegrationCard
+                name="Loop Subscriptions"
+                summary="Sends your subscription events (created, paused, upcoming order, payment failed…) to this app."
+                logo="/integrations/loop.svg"
+                url="/app/integrations/loop"
+                state={loop.state}
+                detail={loop.detail}
+                setUpLabel="Connect Loop"
+              />
+            </InlineGrid>
+          </BlockStack>
         </Layout.Section>
       </Layout>
     </Page>

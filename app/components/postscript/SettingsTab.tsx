@@ -1,0 +1,51 @@
+// Settings, as Shopify's own settings pages lay them out: a title and explanation on the left, the controls on
+// the right. Connection management, the event types, the payment retry count and the test recipient.
+import { Layout } from "@shopify/polaris";
+import { ConnectionSettings } from "./ConnectionSettings";
+import { PaymentRetrySettings, TestRecipientSettings } from "./DeliverySettings";
+import { EventSettings } from "./EventSettings";
+import type { PostscriptConnectionData } from "./types";
+
+export interface SettingsData {
+  disabledEventTypes: string[];
+  paymentRetryCount: number;
+  testEmail: string | null;
+  testPhone: string | null;
+  eventsReviewedAt: string | null;
+}
+
+/** Layout sections (render inside a Polaris Layout). Keys remount a form after a save, so it shows what was stored. */
+export function SettingsTab({ connection, settings }: { connection: PostscriptConnectionData; settings: SettingsData }) {
+  return (
+    <>
+      <Layout.AnnotatedSection
+        id="connection"
+        title="Connection"
+        description="The private API key the app sends your events with. Replace it when you create a new key in Postscript; the old one stays in use until Postscript accepts the new one."
+      >
+        <ConnectionSettings key={`${connection.status}-${connection.keyMasked}`} connection={connection} />
+      </Layout.AnnotatedSection>
+      <Layout.AnnotatedSection
+        id="events"
+        title="Events sent to Postscript"
+        description="Each event reaches Postscript as a Custom Event with exactly this name, so flows built for Loop's own Postscript integration keep working. Turn off the ones you do not use."
+      >
+        <EventSettings key={`${settings.eventsReviewedAt}`} disabledEventTypes={settings.disabledEventTypes} eventsReviewedAt={settings.eventsReviewedAt} />
+      </Layout.AnnotatedSection>
+      <Layout.AnnotatedSection
+        id="payment-retries"
+        title="Payment retries"
+        description="A failed payment becomes payment_attempt_failed_with_retries_left, payment_attempt_failed_last_retry_left or payment_attempt_failed. When Loop's payload does not say how many retries are left, the app counts against this number: set it to the retries configured in Loop (Retain → Payment recovery)."
+      >
+        <PaymentRetrySettings key={`retry-${settings.paymentRetryCount}`} paymentRetryCount={settings.paymentRetryCount} />
+      </Layout.AnnotatedSection>
+      <Layout.AnnotatedSection
+        id="test-recipient"
+        title="Test recipient"
+        description="Test events are sent as this subscriber, so you can check your Postscript flows without a real customer. Use a subscriber that exists in Postscript; leave both fields empty to clear it."
+      >
+        <TestRecipientSettings key={`${settings.testEmail}|${settings.testPhone}`} testEmail={settings.testEmail} testPhone={settings.testPhone} />
+      </Layout.AnnotatedSection>
+    </>
+  );
+}

@@ -1,0 +1,131 @@
+// Postscript's page, with the tabs Loop's own Postscript integration has: Set up, Integration overview,
+// Settings (?tab=… so a tab can be linked and reloaded). Every loader and action starts with the Shopify
+// session and works on that shop's rows only; the logic lives in app/connections and app/settings.
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
+import { Banner, Layout, Page, Tabs } from "@shopify/polaris";
+import { useCallback, useState } from "react";
+import { FetcherToasts } from "~/components/common/FetcherToasts";
+import { StatusBadge } from "~/components/common/StatusBadge";
+import { OverviewTab } from "~/components/postscript/OverviewTab";
+import { SettingsTab } from "~/components/postscript/SettingsTab";
+import { SetUpTab } from "~/components/postscript/SetUpTab";
+import { isPostscriptTab, POSTSCRIPT_TABS, type PostscriptActionData, type PostscriptTab } from "~/components/postscript/types";
+import { loopConnectionStatus } from "~/connections/loop.server";
+import { connectPostscript, disconnectPostscript, postscriptConnectionView, verifyPostscript } from "~/connections/postscript.server";
+import { sentence } from "~/connections/sentence";
+import { getDatabase } from "~/db.server";
+import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const db = getDatabase();
+  const [connection, settings, loopState] = await Promise.all([
+    postscriptConnectionView(db, session.shop),
+    readShopSettings(db, session.shop),
+    loopConnectionStatus(db, session.shop),
+  ]);
+  return { connection, settings, loopState };
+};
+
+const FETCHER_KEYS = [
+  "postscript-connect",
+  "postscript-replace",
+  "postscript-verify",
+  "postscript-disconnect",
+  "postscript-save-events",
+  "postscript-save-retry-count",
+  "postscript-save-test-recipient",
+] as const;
+
+export const action = async ({ request }: ActionFunctionArgs): Promise<PostscriptActionData> => {
+  const { session } = await authenticate.admin(request);
+  const db = getDatabase();
+  const shop = session.shop;
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  const respond = (result: { ok: boolean; message: string; field?: string }): PostscriptActionData => ({ intent, ...result });
+  switch (intent) {
+    case "connect":
+    case "replace":
+      return respond(await connectPostscript(db, shop, { apiKey: form.get("apiKey"), label: form.get("label") }));
+    case "verify":
+      return respond(await verifyPostscript(db, shop));
+    case "disconnect":
+      return respond(await disconnectPostscript(db, shop));
+    case "save-events":
+      return respond(await saveEventChoices(db, shop, form.getAll("enabled")));
+    case "save-retry-count":
+      return respond(await savePaymentRetryCount(db, shop, form.get("paymentRetryCount")));
+    case "save-test-recipient":
+      return respond(await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }));
+    default:
+      throw new Response(`Unknown action "${intent}"`, { status: 400 });
+  }
+};
+
+export default function PostscriptIntegration() {
+  const { connection, settings, loopState } = useLoaderData<typeof loader>();
+  const [searchParams] = useSearchParams();
+  const navigate = useNavigate();
+  const requested = searchParams.get("tab");
+  const connected = connection.status === "connected" || connection.status === "action_needed";
+  // Chosen when the page opens, so connecting on Set up does not move the merchant to another tab.
+  const [defaultTab] = useState<PostscriptTab>(connected ? "overview" : "setup");
+  const tab: PostscriptTab = isPostscriptTab(requested) ? requested : defaultTab;
+  const selectTab = useCallback(
+    (index: number) => {
+      const next = new URLSearchParams(searchParams);
+      next.delete("id_token"); // a session token is single-use and short-lived; never keep it in a link
+      next.set("tab", POSTSCRIPT_TABS[index].id);
+      navigate({ search: `?${next.toString()}` }, { preventScrollReset: true });
+    },
+    [navigate, searchParams],
+  );
+
+  return (
+    <Page
+      title="Postscript"
+      subtitle="SMS marketing: Loop subscription events as Postscript Custom Events"
+      titleMetadata={<StatusBadge state={connection.status} />}
+      backAction={{ content: "Integrations", url: "/app" }}
+    >
+      <FetcherToasts fetcherKeys={FETCHER_KEYS} />
+      <Layout>
+        {connection.status === "action_needed" ? (
+          <Layout.Section>
+            <Banner
+              tone="critical"
+              title="Postscript rejected the API key"
+              action={tab === "settings" ? undefined : { content: "Replace key", url: "?tab=settings" }}
+            >
+              <p>
+                {sentence(connection.actionNeededReason ?? "Postscript no longer accepts the key")} Events are kept and wait: they are sent once you replace the key
+                with one that works (or verify it again, if Postscript accepts it now). A rejected key is usually one that was deleted in Postscript, or a
+                plan without API access.
+              </p>
+            </Banner>
+          </Layout.Section>
+        ) : null}
+        <Layout.Section>
+          <Tabs tabs={POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }))} selected={POSTSCRIPT_TABS.findIndex((t) => t.id === tab)} onSelect={selectTab} />
+        </Layout.Section>
+        {/* display: contents keeps the panel out of the Layout's flex flow, so Settings can use annotated sections. */}
+        <div id={`${tab}-panel`} role="tabpanel" style={{ display: "contents" }}>
+          {tab === "setup" ? (
+            <Layout.Section>
+              <SetUpTab connection={connection} loopState={loopState} />
+            </Layout.Section>
+          ) : null}
+          {tab === "overview" ? (
+            <Layout.Section>
+              <OverviewTab postscriptState={connection.status} loopState={loopState} />
+            </Layout.Section>
+          ) : null}
+          {tab === "settings" ? <SettingsTab connection={connection} settings={settings} /> : null}
+        </div>
+      </Layout>
+    </Page>
+  );
+}
