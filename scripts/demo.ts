@@ -1,14 +1,21 @@
 // `npm run demo`: the app on its embedded defaults (SQLite, generated .env) with a development shop whose
-// offline session is seeded, so the admin screens open in a plain browser without Shopify or internet.
-// Prints the URL to open. Ctrl-C stops everything.
+// offline session is seeded, so the admin screens open in a plain browser without Shopify or internet. It also
+// starts the local Postscript and Loop stand-ins (sandbox/, fake services with fixed demo credentials) and
+// points the app at them, then prints the URL to open and the demo key and token to paste.
+// Ctrl-C stops everything.
 import { spawn, execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEMO_READONLY_TOKEN, DEMO_TOKEN, startLoopStandIn } from "../sandbox/loop/server";
+import { DEMO_SHOP_KEY, DEMO_SHOP_NAME } from "../sandbox/postscript/seed";
+import { startPostscriptStandIn } from "../sandbox/postscript/server";
 import { ensureLocalEnv } from "./local-env";
 import { seedDevShop } from "./dev-shop";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.PORT ?? 3000);
+const POSTSCRIPT_PORT = 4010;
+const LOOP_PORT = 4020;
 
 const env = ensureLocalEnv(root, port);
 console.log(env.created ? `created ${env.file} with generated secrets` : `using ${env.file}`);
@@ -24,20 +31,59 @@ execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit",
 const { migrated, shop } = await seedDevShop();
 if (migrated.length) console.log(`database migrated: ${migrated.join(", ")}`);
 
-const server = spawn(process.execPath, ["build/server.js"], { cwd: root, stdio: "inherit", env: process.env });
+// Fixed ports so the URLs stay the same between runs; any free port when one is taken.
+const postscript = await onPreferredPort(POSTSCRIPT_PORT, (p) => startPostscriptStandIn({ port: p }));
+const loop = await onPreferredPort(LOOP_PORT, (p) => startLoopStandIn({ port: p }));
+
+const server = spawn(process.execPath, ["build/server.js"], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, POSTSCRIPT_API_URL: postscript.url, LOOP_API_URL: loop.url },
+});
 const appUrl = process.env.SHOPIFY_APP_URL ?? `http://localhost:${port}`;
 
 await waitForHealth(`${appUrl}/healthz`);
 console.log(`
   App running for ${shop}.
   Open ${appUrl}/dev/open in a browser (it signs you in as the development shop, like Shopify admin does).
+
+  The local stand-ins play Loop and Postscript (fake services, fake credentials):
+    Loop Subscriptions   ${loop.url}
+    Postscript           ${postscript.url}
+
+  1. Connect Loop: paste this Loop API token
+       ${DEMO_TOKEN}
+     (${DEMO_READONLY_TOKEN} lacks the webhook scope, to see that error)
+  2. Connect Postscript: paste this private API key (Postscript shop "${DEMO_SHOP_NAME}")
+       ${DEMO_SHOP_KEY}
+  3. Send Loop events to the app:
+       npm run sandbox:loop -- send --stand-in ${loop.url} --shop ${shop} --topic order/upcoming --count 3
+
   Ctrl-C to stop.
 `);
 
+let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => server.kill("SIGTERM"));
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.kill("SIGTERM");
+  });
 }
-server.on("exit", (code) => process.exit(code ?? 0));
+server.on("exit", async (code) => {
+  await Promise.allSettled([postscript.close(), loop.close()]);
+  process.exit(code ?? 0);
+});
+
+async function onPreferredPort<T>(preferred: number, start: (port: number) => Promise<T>): Promise<T> {
+  try {
+    return await start(preferred);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    console.log(`port ${preferred} is taken; using a free port instead`);
+    return start(0);
+  }
+}
 
 async function waitForHealth(url: string) {
   for (let i = 0; i < 100; i++) {

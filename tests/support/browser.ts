@@ -31,9 +31,10 @@ export async function newPage(browser: Browser): Promise<Page> {
   return page;
 }
 
-export async function screenshot(page: Page, name: string) {
+/** The whole page by default; `fullPage: false` for what the viewport shows (e.g. a modal over its backdrop). */
+export async function screenshot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
