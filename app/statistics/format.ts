@@ -1,0 +1,73 @@
+// Dates, durations and numbers as merchants read them. Dates are formatted on the server in the shop's time
+// zone and sent as text, so the page reads the same wherever the merchant is and hydration always matches.
+import { HOUR_MS, type Bucket } from "./period";
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string, options: Intl.DateTimeFormatOptions) {
+  const key = `${timeZone}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone, ...options });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** "Nov 25, 2026, 10:20 AM" in the shop's time zone. */
+export function formatDateTime(timeZone: string, date: Date | string | null | undefined): string | null {
+  if (!date) return null;
+  return formatter(timeZone, { dateStyle: "medium", timeStyle: "short" }).format(new Date(date));
+}
+
+/** "Nov 25, 2026, 10:20:05 AM", for the event log where seconds matter. */
+export function formatDateTimeSeconds(timeZone: string, date: Date | string | null | undefined): string | null {
+  if (!date) return null;
+  return formatter(timeZone, { dateStyle: "medium", timeStyle: "medium" }).format(new Date(date));
+}
+
+/** A local date (YYYY-MM-DD) as "Nov 25, 2026" (or "Nov 25" with withYear false). */
+export function formatLocalDate(date: string, withYear = true): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return formatter("UTC", withYear ? { month: "short", day: "numeric", year: "numeric" } : { month: "short", day: "numeric" }).format(
+    new Date(Date.UTC(y, m - 1, d)),
+  );
+}
+
+export function formatDateRange(from: string, to: string): string {
+  if (from === to) return formatLocalDate(from);
+  const sameYear = from.slice(0, 4) === to.slice(0, 4);
+  return `${formatLocalDate(from, !sameYear)} – ${formatLocalDate(to)}`;
+}
+
+/** Chart labels: "Nov 25" for a day, "Nov 25, 3 PM" (or "3:30 PM" in a half-hour zone) for an hour. */
+export function formatBucketLabel(timeZone: string, granularity: "hour" | "day", bucket: Bucket): string {
+  if (granularity === "day") return formatLocalDate(bucket.date, false);
+  const minutes = !bucket.date.endsWith(":00");
+  const time = formatter(timeZone, minutes ? { hour: "numeric", minute: "2-digit" } : { hour: "numeric" }).format(bucket.start);
+  return `${formatLocalDate(bucket.date.slice(0, 10), false)}, ${time}`;
+}
+
+/** A duration in the largest unit that keeps it readable: "250 ms", "1.5 s", "5 min", "6 h", "1 day". */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${trim(ms / 1_000)} s`;
+  if (ms < HOUR_MS) return `${trim(ms / 60_000)} min`;
+  if (ms < 24 * HOUR_MS) return `${trim(ms / HOUR_MS)} h`;
+  const days = ms / (24 * HOUR_MS);
+  return `${trim(days)} ${days === 1 ? "day" : "days"}`;
+}
+
+function trim(n: number) {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1).replace(/\.0$/, "");
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+export function formatPercent(ratio: number | null): string {
+  if (ratio === null) return "—";
+  const percent = ratio * 100;
+  if (percent === 100 || percent === 0) return `${percent}%`;
+  return `${percent >= 99.9 || percent < 0.1 ? percent.toFixed(2) : percent.toFixed(1)}%`;
+}
