@@ -1,0 +1,93 @@
+// The shop's time zone (Admin GraphQL `shop { ianaTimezone }`), kept on the Shop row so statistics periods
+// follow the merchant's days. Same approach as ./customers.server.ts: the shop's offline session token,
+// SHOPIFY_ADMIN_API_ORIGIN pointing development and tests at the local stand-in, results instead of throws.
+// Read when the shop has none stored, and checked again once a day per process (a merchant may change it in
+// Shopify's settings); a failed read is not retried for ten minutes so pages never wait on Shopify repeatedly.
+import { z } from "zod";
+import { getConfig } from "~/config/env.server";
+import type { Database } from "~/db.server";
+import { log } from "~/logging/logger.server";
+import { isValidTimeZone } from "~/statistics/period";
+import { apiVersion } from "~/shopify.server";
+import { ACCESS_TOKEN_HEADER, graphqlPath } from "./admin-protocol";
+
+const SHOP_TIMEZONE_QUERY = `query shopTimezone {
+  shop { ianaTimezone }
+}`;
+
+const responseSchema = z.object({
+  data: z.object({ shop: z.object({ ianaTimezone: z.string() }).nullable() }).nullable().optional(),
+  errors: z.unknown().optional(),
+});
+
+export type TimezoneResult = { ok: true; timeZone: string } | { ok: false; message: string };
+
+export interface ShopClientOptions {
+  db: Database;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export async function fetchShopTimezone(options: ShopClientOptions, shop: string): Promise<TimezoneResult> {
+  const session = await options.db.session.findUnique({ where: { id: `offline_${shop}` }, select: { accessToken: true } });
+  if (!session) return { ok: false, message: "The shop has no offline session (the app is not installed)" };
+  const origin = getConfig().SHOPIFY_ADMIN_API_ORIGIN ?? `https://${shop}`;
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(`${origin}${graphqlPath(apiVersion)}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", [ACCESS_TOKEN_HEADER]: session.accessToken },
+      body: JSON.stringify({ query: SHOP_TIMEZONE_QUERY }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
+    });
+  } catch (error) {
+    return { ok: false, message: `Shopify could not be reached (${(error as Error).name})` };
+  }
+  if (!response.ok) return { ok: false, message: `Shopify answered ${response.status}` };
+  const parsed = responseSchema.safeParse(await response.json().catch(() => null));
+  if (!parsed.success || !parsed.data.data?.shop) {
+    const errors = parsed.success ? parsed.data.errors : undefined;
+    const detail = Array.isArray(errors) ? errors.map((e) => (e as { message?: unknown }).message).join("; ") : "";
+    return { ok: false, message: `Shopify's answer had no shop time zone${detail ? `: ${detail}` : ""}` };
+  }
+  const zone = parsed.data.data.shop.ianaTimezone;
+  if (!isValidTimeZone(zone)) return { ok: false, message: `Shopify named a time zone this server does not know (${zone})` };
+  return { ok: true, timeZone: zone };
+}
+
+const CHECK_EVERY_MS = 24 * 3_600_000;
+const RETRY_FAILED_AFTER_MS = 10 * 60_000;
+declare global {
+  var __shopTimezoneChecks: Map<string, { at: number; ok: boolean }> | undefined;
+}
+function checks() {
+  globalThis.__shopTimezoneChecks ??= new Map();
+  return globalThis.__shopTimezoneChecks;
+}
+
+/** Forget when shops were last checked (tests). */
+export function resetShopTimezoneChecks() {
+  checks().clear();
+}
+
+/**
+ * The shop's time zone, read from Shopify when not stored yet or not checked for a day, and stored on the
+ * Shop row. Null when it is unknown (Shopify unreachable and nothing stored): callers show UTC and say so.
+ */
+export async function refreshShopTimezone(options: ShopClientOptions, shop: string, now = Date.now()): Promise<string | null> {
+  const row = await options.db.shop.findUnique({ where: { domain: shop }, select: { ianaTimezone: true } });
+  const stored = isValidTimeZone(row?.ianaTimezone) ? row!.ianaTimezone! : null;
+  const last = checks().get(shop);
+  const due = !last || now - last.at >= (last.ok ? CHECK_EVERY_MS : RETRY_FAILED_AFTER_MS);
+  if (!due) return stored;
+  const result = await fetchShopTimezone(options, shop);
+  checks().set(shop, { at: now, ok: result.ok });
+  if (!result.ok) {
+    log.warn("shop time zone: could not read it from Shopify", { shop, message: result.message });
+    return stored;
+  }
+  if (result.timeZone !== stored) {
+    await options.db.shop.updateMany({ where: { domain: shop }, data: { ianaTimezone: result.timeZone } });
+  }
+  return result.timeZone;
+}
