@@ -73,6 +73,13 @@ describe("configuration", () => {
     expect(parseConfig({ ...valid, PORT: "", LOG_LEVEL: "" }).PORT).toBe(3000);
   });
 
+  it("names every variable in the README's configuration table", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## ", readme.indexOf("## Configuration") + 5));
+    const missing = Object.keys(configSchema._def.schema.shape).filter((name) => !table.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+
   it("documents every variable in .env.example, and nothing else", () => {
     const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     const documented = [...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
