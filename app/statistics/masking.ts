@@ -1,0 +1,57 @@
+// Customers' phone numbers and emails, partly hidden on screen: enough to recognise a customer, not enough to
+// read their details over a merchant's shoulder or in a screen share. a•••@example.com, +1••••••0101.
+import { parsePhoneNumberFromString } from "libphonenumber-js";
+
+const BULLET = "•";
+const EMAIL_IN_TEXT = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
+
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  if (at <= 0) return BULLET.repeat(3);
+  return `${[...email.slice(0, at)][0]}${BULLET.repeat(3)}${email.slice(at)}`;
+}
+
+/** Keeps the country calling code (for + numbers) and the last four digits; every other digit is hidden. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, "").length;
+  if (digits === 0) return phone;
+  let keepFront = 0;
+  if (phone.trim().startsWith("+")) {
+    keepFront = parsePhoneNumberFromString(phone.trim())?.countryCallingCode.length ?? 1;
+  }
+  // At most the last four, and never more than half of what is left: short numbers stay mostly hidden.
+  const keepBack = Math.min(4, Math.floor((digits - keepFront) / 2));
+  let index = 0;
+  return phone.replace(/\d/g, (digit) => {
+    const position = index++;
+    return position < keepFront || position >= digits - keepBack ? digit : BULLET;
+  });
+}
+
+const EMAIL_KEY = /e-?mail/i;
+const PHONE_KEY = /phone|mobile|sms/i;
+
+/** A copy of a JSON value with every phone and email masked (by key name, and emails anywhere in text). */
+export function maskPersonalData(value: unknown, key = ""): unknown {
+  if (typeof value === "string") {
+    if (PHONE_KEY.test(key) && /\d{4,}/.test(value.replace(/\D/g, ""))) return maskPhone(value);
+    if (EMAIL_KEY.test(key) && value.includes("@")) return maskEmail(value);
+    return value.replace(EMAIL_IN_TEXT, (email) => maskEmail(email));
+  }
+  if (typeof value === "number" && PHONE_KEY.test(key) && String(value).length >= 6) return maskPhone(String(value));
+  if (Array.isArray(value)) return value.map((item) => maskPersonalData(item, key));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, maskPersonalData(v, k)]));
+  }
+  return value;
+}
+
+/** Stored JSON text → masked, indented JSON for display; text that is not JSON is masked as text. */
+export function maskedJson(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    return JSON.stringify(maskPersonalData(JSON.parse(text)), null, 2);
+  } catch {
+    return String(maskPersonalData(text));
+  }
+}

@@ -1,0 +1,388 @@
+// The Integration Overview: what happened to the shop's events over a period, compared with the period
+// before, and what went wrong. Counts come from the hourly rollups (app/statistics/rollups.server.ts), never
+// from scanning raw events; the only raw-event reads are index-only: events still waiting to be mapped
+// (status "received", not in the rollups yet) and the number of paused events, both on the
+// (shopDomain, status, nextAttemptAt) index.
+//
+// Figures, for events RECEIVED in the period (see period.ts for the boundaries):
+//   received   mapped events (rollups) + events still in status "received"
+//   delivered, skipped, failed   events in that final state now
+//   waiting    received − delivered − skipped − failed: pending (retrying), paused, or not yet mapped
+//   success rate   delivered ÷ (delivered + failed); skipped events were not meant to be sent; null if none
+//   median time from Loop to Postscript   from the latency histogram: the bucket holding the middle delivery
+import { z } from "zod";
+import type { Database } from "~/db.server";
+import { EVENT_TYPES } from "~/events/catalogue";
+import { LATENCY_BUCKETS_MS } from "./rollups.server";
+import { formatBucketLabel, formatDateRange, formatDateTime } from "./format";
+import {
+  formatOffset,
+  hasPartHourOffset,
+  isValidTimeZone,
+  PERIOD_PRESETS,
+  readPeriodParams,
+  resolvePeriod,
+  timeZoneOffsetMs,
+  type PeriodKey,
+  type ResolvedPeriod,
+} from "./period";
+import { reasonInfo, type ReasonAction, type ReasonInfo } from "./reasons";
+
+export interface Totals {
+  received: number;
+  delivered: number;
+  skipped: number;
+  failed: number;
+  waiting: number;
+}
+
+export interface LatencyBand {
+  /** The median delivery took more than lowerMs and at most upperMs (upperMs null: more than a day). */
+  lowerMs: number;
+  upperMs: number | null;
+}
+
+export interface ChartBucket extends Omit<Totals, "received"> {
+  label: string;
+  start: string;
+}
+
+export interface TypeRow extends Totals {
+  type: string;
+  description: string;
+  enabled: boolean;
+  lastSeenAt: string | null;
+  lastSeenLabel: string | null;
+  /** The event log filtered to this type and period. */
+  logUrl: string;
+}
+
+export interface ErrorGroup extends ReasonInfo {
+  code: string;
+  count: number;
+  lastAt: string | null;
+  lastLabel: string | null;
+  /** True for events waiting now (paused), whatever the period. */
+  current: boolean;
+  logUrl: string;
+  actionUrl: string | null;
+}
+
+export type ConnectionStatus = "connected" | "action_needed" | "disconnected" | "not_set_up";
+
+export interface OverviewData {
+  timeZone: { name: string; known: boolean; offset: string; partHour: boolean };
+  period: {
+    key: PeriodKey;
+    label: string;
+    range: string;
+    fromDate: string;
+    toDate: string;
+    start: string;
+    end: string;
+    previousStart: string;
+    previousEnd: string;
+    granularity: "hour" | "day";
+    today: string;
+    problem: string | null;
+  };
+  /** False until the shop's first event: the overview shows what to do next instead. */
+  hasEvents: boolean;
+  postscript: { status: ConnectionStatus; actionNeededReason: string | null; since: string | null };
+  loop: { status: ConnectionStatus };
+  deliveriesHeldSince: string | null;
+  waitingNow: { paused: number; unmapped: number };
+  summary: {
+    current: Totals;
+    previous: Totals;
+    successRate: { current: number | null; previous: number | null };
+    medianLatency: { current: LatencyBand | null; previous: LatencyBand | null };
+  };
+  chart: ChartBucket[];
+  types: TypeRow[];
+  errors: ErrorGroup[];
+  /** The event log for this period, and its failed events (the replay action acts on the same range). */
+  logUrl: string;
+  failedLogUrl: string;
+  /** What the replay action needs (the period's bounds, as the server resolved them). */
+  replay: { from: string; to: string; failed: number };
+}
+
+const POSTSCRIPT_SETUP_URL = "/app/integrations/postscript?tab=setup";
+const POSTSCRIPT_SETTINGS_URL = "/app/integrations/postscript?tab=settings";
+const LOOP_URL = "/app/integrations/loop";
+const MAX_UNMAPPED_READ = 50_000;
+
+const disabledTypesSchema = z.array(z.string()).catch([]);
+
+export function zeroTotals(): Totals {
+  return { received: 0, delivered: 0, skipped: 0, failed: 0, waiting: 0 };
+}
+
+/** The shop's time zone as stored (Shop.ianaTimezone), or UTC when unknown or unusable. */
+export async function shopTimeZone(db: Database, shopDomain: string): Promise<{ name: string; known: boolean }> {
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { ianaTimezone: true } });
+  const zone = shop?.ianaTimezone;
+  return isValidTimeZone(zone) ? { name: zone, known: true } : { name: "UTC", known: false };
+}
+
+/** Everything the Integration Overview shows, as plain serialisable data. */
+export async function loadOverview(db: Database, shopDomain: string, searchParams: URLSearchParams, now = new Date()): Promise<OverviewData> {
+  const zone = await shopTimeZone(db, shopDomain);
+  const period = resolvePeriod(readPeriodParams(searchParams), zone.name, now, { withBuckets: true });
+  const start = period.start!;
+  const end = period.end!;
+  const previousStart = period.previousStart!;
+  const where = { shopDomain, hourStart: { gte: start, lt: end } };
+  const previousWhere = { shopDomain, hourStart: { gte: previousStart, lt: start } };
+  const sums = { received: true, delivered: true, skipped: true, failed: true } as const;
+
+  const [
+    byHour,
+    byType,
+    previousTotals,
+    reasons,
+    latency,
+    previousLatency,
+    unmapped,
+    paused,
+    postscript,
+    loop,
+    settings,
+    anyRollup,
+    anyEvent,
+  ] = await Promise.all([
+    db.eventRollup.groupBy({ by: ["hourStart"], where, _sum: sums }),
+    db.eventRollup.groupBy({ by: ["eventType"], where, _sum: sums, _max: { lastSeenAt: true } }),
+    db.eventRollup.aggregate({ where: previousWhere, _sum: sums }),
+    db.reasonRollup.groupBy({ by: ["reason"], where, _sum: { count: true }, _max: { lastAt: true } }),
+    db.latencyRollup.groupBy({ by: ["bucketMs"], where, _sum: { count: true } }),
+    db.latencyRollup.groupBy({ by: ["bucketMs"], where: previousWhere, _sum: { count: true } }),
+    // Not yet mapped, so not in the rollups: read live, on the status index (normally a handful of rows).
+    db.event.findMany({
+      where: { shopDomain, status: "received", receivedAt: { gte: previousStart, lt: end } },
+      select: { receivedAt: true },
+      take: MAX_UNMAPPED_READ,
+    }),
+    db.event.count({ where: { shopDomain, status: "paused" } }),
+    db.postscriptConnection.findUnique({
+      where: { shopDomain },
+      select: { status: true, actionNeededReason: true, actionNeededAt: true, disconnectedAt: true, connectedAt: true },
+    }),
+    db.loopConnection.findUnique({ where: { shopDomain }, select: { status: true } }),
+    db.shopSettings.findUnique({ where: { shopDomain }, select: { disabledEventTypes: true, deliveriesPausedAt: true } }),
+    db.eventRollup.findFirst({ where: { shopDomain }, select: { hourStart: true } }),
+    db.event.findFirst({ where: { shopDomain }, select: { id: true } }),
+  ]);
+
+  // Unmapped events, per chart bucket and per period.
+  const unmappedCurrent: number[] = [];
+  let unmappedPrevious = 0;
+  for (const { receivedAt } of unmapped) {
+    if (receivedAt < start) unmappedPrevious++;
+    else unmappedCurrent.push(receivedAt.getTime());
+  }
+
+  const chart = period.buckets.map((bucket) => ({
+    label: formatBucketLabel(zone.name, period.granularity, bucket),
+    start: bucket.start.toISOString(),
+    delivered: 0,
+    skipped: 0,
+    failed: 0,
+    waiting: 0,
+  }));
+  const bucketStarts = period.buckets.map((b) => b.start.getTime());
+  const bucketOf = (ms: number) => {
+    // The last bucket whose start is at or before ms (buckets are contiguous and sorted).
+    let lo = 0;
+    let hi = bucketStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (bucketStarts[mid] <= ms) lo = mid;
+      else hi = mid - 1;
+    }
+    return chart[lo];
+  };
+  const current = zeroTotals();
+  for (const row of byHour) {
+    const s = sumsOf(row._sum);
+    const bucket = bucketOf(row.hourStart.getTime());
+    bucket.delivered += s.delivered;
+    bucket.skipped += s.skipped;
+    bucket.failed += s.failed;
+    bucket.waiting += s.received - s.delivered - s.skipped - s.failed;
+    addTotals(current, s);
+  }
+  for (const ms of unmappedCurrent) bucketOf(ms).waiting++;
+  current.received += unmappedCurrent.length;
+  current.waiting = current.received - current.delivered - current.skipped - current.failed;
+
+  const previous = sumsOf(previousTotals._sum);
+  previous.received += unmappedPrevious;
+  previous.waiting = previous.received - previous.delivered - previous.skipped - previous.failed;
+
+  const periodQuery = periodParams(period);
+  const logUrl = (extra: Record<string, string> = {}) => `/app/events?${new URLSearchParams({ ...periodQuery, ...extra }).toString()}`;
+
+  const disabled = new Set(disabledTypesSchema.parse(safeJson(settings?.disabledEventTypes ?? "[]")));
+  const typeSums = new Map(byType.map((row) => [row.eventType, { ...sumsOf(row._sum), lastSeenAt: row._max.lastSeenAt }]));
+  const types: { type: string; description: string }[] = EVENT_TYPES.map(({ type, description }) => ({ type, description }));
+  if (typeSums.has("unknown")) types.push({ type: "unknown", description: "Events that could not be read (no event type)" });
+  const typeRows = types.map(({ type, description }): TypeRow => {
+    const row = typeSums.get(type);
+    const totals = row ? { ...row, waiting: row.received - row.delivered - row.skipped - row.failed } : zeroTotals();
+    return {
+      type,
+      description,
+      received: totals.received,
+      delivered: totals.delivered,
+      skipped: totals.skipped,
+      failed: totals.failed,
+      waiting: totals.waiting,
+      enabled: type === "unknown" || !disabled.has(type),
+      lastSeenAt: row?.lastSeenAt?.toISOString() ?? null,
+      lastSeenLabel: formatDateTime(zone.name, row?.lastSeenAt ?? null),
+      logUrl: logUrl({ type }),
+    };
+  });
+
+  const postscriptStatus = connectionStatus(postscript?.status);
+  const errors: ErrorGroup[] = [];
+  if (paused > 0) {
+    const code = postscriptStatus === "action_needed" ? "key_rejected" : "not_connected";
+    const since = postscriptStatus === "action_needed" ? postscript?.actionNeededAt : postscript?.disconnectedAt;
+    errors.push(errorGroup(code, paused, since ?? null, true, zone.name, logUrl({ outcome: "waiting", period: "all" })));
+  }
+  for (const row of reasons) {
+    const count = row._sum.count ?? 0;
+    if (count <= 0) continue;
+    errors.push(errorGroup(row.reason, count, row._max.lastAt, false, zone.name, logUrl({ reason: row.reason })));
+  }
+  const order = { waiting: 0, failed: 1, skipped: 2 } as const;
+  errors.sort((a, b) => Number(b.current) - Number(a.current) || order[a.outcome] - order[b.outcome] || b.count - a.count || a.code.localeCompare(b.code));
+
+  return {
+    timeZone: {
+      name: zone.name,
+      known: zone.known,
+      offset: formatOffset(timeZoneOffsetMs(zone.name, now.getTime())),
+      partHour: hasPartHourOffset(zone.name, now.getTime()),
+    },
+    period: {
+      key: period.key,
+      label: PERIOD_PRESETS.find((p) => p.id === period.key)?.label ?? "Custom",
+      range: formatDateRange(period.fromDate!, period.toDate!),
+      fromDate: period.fromDate!,
+      toDate: period.toDate!,
+      start: start.toISOString(),
+      end: end.toISOString(),
+      previousStart: previousStart.toISOString(),
+      previousEnd: start.toISOString(),
+      granularity: period.granularity,
+      today: period.today,
+      problem: period.problem,
+    },
+    hasEvents: Boolean(anyRollup || anyEvent),
+    postscript: {
+      status: postscriptStatus,
+      actionNeededReason: postscript?.actionNeededReason ?? null,
+      since: formatDateTime(zone.name, postscriptStatus === "action_needed" ? postscript?.actionNeededAt : postscript?.disconnectedAt),
+    },
+    loop: { status: connectionStatus(loop?.status) },
+    deliveriesHeldSince: formatDateTime(zone.name, settings?.deliveriesPausedAt),
+    waitingNow: { paused, unmapped: unmappedCurrent.length },
+    summary: {
+      current,
+      previous,
+      successRate: { current: successRate(current), previous: successRate(previous) },
+      medianLatency: { current: medianBand(latency), previous: medianBand(previousLatency) },
+    },
+    chart,
+    types: typeRows,
+    errors,
+    logUrl: logUrl(),
+    failedLogUrl: logUrl({ outcome: "failed" }),
+    replay: { from: start.toISOString(), to: end.toISOString(), failed: current.failed },
+  };
+}
+
+/** The URL parameters that name a resolved period (the event log resolves them to the same bounds). */
+export function periodParams(period: Pick<ResolvedPeriod, "key" | "fromDate" | "toDate">): Record<string, string> {
+  if (period.key === "custom" && period.fromDate && period.toDate) return { period: "custom", from: period.fromDate, to: period.toDate };
+  return { period: period.key };
+}
+
+function errorGroup(code: string, count: number, lastAt: Date | null, current: boolean, timeZone: string, logUrl: string): ErrorGroup {
+  const info = reasonInfo(code);
+  return {
+    ...info,
+    code,
+    count,
+    lastAt: lastAt?.toISOString() ?? null,
+    lastLabel: formatDateTime(timeZone, lastAt),
+    current,
+    logUrl,
+    actionUrl: actionUrl(info.action),
+  };
+}
+
+function actionUrl(action: ReasonAction): string | null {
+  if (action === "reconnect") return POSTSCRIPT_SETUP_URL;
+  if (action === "enable_type") return POSTSCRIPT_SETTINGS_URL;
+  return null;
+}
+
+export const OVERVIEW_LINKS = { postscriptSetup: POSTSCRIPT_SETUP_URL, postscriptSettings: POSTSCRIPT_SETTINGS_URL, loop: LOOP_URL };
+
+function connectionStatus(status: string | null | undefined): ConnectionStatus {
+  if (status === "connected" || status === "action_needed" || status === "disconnected") return status;
+  return "not_set_up";
+}
+
+type Sums = { received: number | null; delivered: number | null; skipped: number | null; failed: number | null };
+function sumsOf(sum: Sums): Totals {
+  const received = sum.received ?? 0;
+  const delivered = sum.delivered ?? 0;
+  const skipped = sum.skipped ?? 0;
+  const failed = sum.failed ?? 0;
+  return { received, delivered, skipped, failed, waiting: received - delivered - skipped - failed };
+}
+
+function addTotals(into: Totals, add: Totals) {
+  into.received += add.received;
+  into.delivered += add.delivered;
+  into.skipped += add.skipped;
+  into.failed += add.failed;
+  into.waiting += add.waiting;
+}
+
+function successRate(t: Totals): number | null {
+  const finished = t.delivered + t.failed;
+  return finished === 0 ? null : t.delivered / finished;
+}
+
+/** The histogram bucket that holds the median delivery (the ⌈n/2⌉-th fastest). */
+export function medianBand(rows: { bucketMs: number; _sum: { count: number | null } }[]): LatencyBand | null {
+  const counts = new Map<number, number>();
+  for (const row of rows) counts.set(row.bucketMs, (counts.get(row.bucketMs) ?? 0) + (row._sum.count ?? 0));
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (total <= 0) return null;
+  const middle = Math.ceil(total / 2);
+  let seen = 0;
+  let lower = 0;
+  const last = LATENCY_BUCKETS_MS[LATENCY_BUCKETS_MS.length - 1];
+  for (const bound of LATENCY_BUCKETS_MS) {
+    seen += counts.get(bound) ?? 0;
+    if (seen >= middle) return { lowerMs: lower, upperMs: bound === last ? null : bound };
+    lower = bound;
+  }
+  return { lowerMs: lower, upperMs: null };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return [];
+  }
+}
