@@ -1,0 +1,227 @@
+// The event log: keyset pages in both directions, every filter, one event in detail with phones and emails
+// masked, and the CSV export streamed page by page with proper escaping. Always one shop's events only.
+import { describe, expect, it } from "vitest";
+import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import type { Database } from "~/db.server";
+import { csvField, csvLine, exportEventsCsv, getEventDetail, listEvents, readLogQuery, type LogPage } from "./event-log.server";
+import { seedEvent, seedEvents } from "./seed.testutil";
+
+const SHOP = "log.myshopify.com";
+const OTHER = "log-other.myshopify.com";
+const NOW = new Date("2026-11-25T15:20:00Z");
+const query = (s: string, zone = "UTC") => readLogQuery(new URLSearchParams(s), zone, NOW);
+
+/** Counts event.findMany calls, to see when the CSV stream reads the database. */
+function countingReads(db: Database) {
+  const counter = { reads: 0 };
+  const event = new Proxy(db.event, {
+    get(target, property, receiver) {
+      if (property === "findMany") {
+        return (...args: Parameters<typeof target.findMany>) => {
+          counter.reads++;
+          return target.findMany(...args);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  const proxied = new Proxy(db, { get: (target, property, receiver) => (property === "event" ? event : Reflect.get(target, property, receiver)) });
+  return { db: proxied as Database, counter };
+}
+
+/** Minimal RFC 4180 reader for checking the export. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += c;
+  }
+  return rows;
+}
+
+describe("CSV fields", () => {
+  it("quotes commas, quotes and line breaks, and defuses spreadsheet formulas", () => {
+    expect(csvField("plain")).toBe("plain");
+    expect(csvField(null)).toBe("");
+    expect(csvField(42)).toBe("42");
+    expect(csvField("a,b")).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField("two\nlines")).toBe('"two\nlines"');
+    expect(csvField('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvField("-2+3")).toBe("'-2+3");
+    expect(csvField("+12015550101")).toBe("+12015550101");
+    expect(csvField("-5")).toBe("-5");
+    expect(csvLine(["a", "b,c", null])).toBe('a,"b,c",\r\n');
+  });
+});
+
+describe.each(databaseKinds)("event log (%s)", (kind) => {
+  const database = withTestDatabase(kind);
+
+  it("pages through the shop's events newest first with a keyset cursor, both ways", async () => {
+    const db = database.db;
+    const same = "2026-11-24T09:00:00.000Z";
+    const events = await seedEvents(db, [
+      { shop: SHOP, receivedAt: "2026-11-20T10:00:00Z", outcome: "delivered" },
+      { shop: SHOP, receivedAt: "2026-11-21T10:00:00Z", outcome: "delivered" },
+      { shop: SHOP, receivedAt: same, outcome: "failed" },
+      { shop: SHOP, receivedAt: same, outcome: "failed" },
+      { shop: SHOP, receivedAt: same, outcome: "delivered" },
+      { shop: SHOP, receivedAt: "2026-11-25T10:00:00Z", outcome: "received" },
+      { shop: SHOP, receivedAt: "2026-11-25T11:00:00Z", outcome: "skipped", reason: "stale" },
+      { shop: OTHER, receivedAt: "2026-11-22T10:00:00Z", outcome: "delivered" },
+      { shop: OTHER, receivedAt: "2026-11-24T09:00:00Z", outcome: "delivered" },
+    ]);
+    const expected = events
+      .filter((e) => e.shopDomain === SHOP)
+      .sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || (a.id < b.id ? 1 : -1))
+      .map((e) => e.id);
+
+    const pages: LogPage[] = [await listEvents(db, SHOP, query(""), 3)];
+    while (pages[pages.length - 1].hasNext) pages.push(await listEvents(db, SHOP, query(`after=${pages[pages.length - 1].nextCursor}`), 3));
+    expect(pages.map((p) => p.rows.length)).toEqual([3, 3, 1]);
+    expect(pages.flatMap((p) => p.rows.map((r) => r.id))).toEqual(expected);
+    expect(pages.map((p) => [p.hasPrevious, p.hasNext])).toEqual([
+      [false, true],
+      [true, true],
+      [true, false],
+    ]);
+    const back = await listEvents(db, SHOP, query(`before=${pages[2].previousCursor}`), 3);
+    expect(back.rows.map((r) => r.id)).toEqual(pages[1].rows.map((r) => r.id));
+    expect([back.hasPrevious, back.hasNext]).toEqual([true, true]);
+    const first = await listEvents(db, SHOP, query(`before=${pages[1].previousCursor}`), 3);
+    expect(first.rows.map((r) => r.id)).toEqual(pages[0].rows.map((r) => r.id));
+    expect(first.hasPrevious).toBe(false);
+
+    // A cursor that is not one of ours is ignored (first page), never an error.
+    expect((await listEvents(db, SHOP, query("after=1;DROP TABLE"), 3)).rows.map((r) => r.id)).toEqual(expected.slice(0, 3));
+    expect((await listEvents(db, OTHER, query(""), 10)).rows).toHaveLength(2);
+    await db.event.deleteMany({});
+  });
+
+  it("filters by type, outcome, reason, period and search (email, phone, Loop subscription or order id)", async () => {
+    const db = database.db;
+    const [ava, liam, unmapped, , other] = await seedEvents(db, [
+      { shop: SHOP, receivedAt: "2026-11-24T10:00:00Z", type: "subscription_created", outcome: "delivered", email: "ava.thompson@example.com", phone: "+12015550101", subscriptionKey: "S-555", loopOrderId: "O-9001" },
+      { shop: SHOP, receivedAt: "2026-11-23T10:00:00Z", type: "order_upcoming", outcome: "failed", reason: "postscript_rejected", email: "liam@example.com", subscriptionKey: "S-556" },
+      { shop: SHOP, receivedAt: "2026-11-25T10:00:00Z", outcome: "received" },
+      { shop: SHOP, receivedAt: "2026-10-01T10:00:00Z", type: "order_upcoming", outcome: "delivered" },
+      { shop: OTHER, receivedAt: "2026-11-24T10:00:00Z", type: "subscription_created", outcome: "delivered", email: "ava.thompson@example.com", subscriptionKey: "S-555" },
+    ]);
+    const ids = async (s: string) => (await listEvents(db, SHOP, query(s))).rows.map((r) => r.id);
+    expect(await ids("type=subscription_created")).toEqual([ava.id]);
+    expect(await ids("type=unknown")).toEqual([unmapped.id]);
+    expect(await ids("outcome=failed")).toEqual([liam.id]);
+    expect(await ids("outcome=waiting")).toEqual([unmapped.id]);
+    expect(await ids("reason=postscript_rejected")).toEqual([liam.id]);
+    expect(await ids("period=7d")).toEqual([unmapped.id, ava.id, liam.id]);
+    expect(await ids("period=7d&type=order_upcoming")).toEqual([liam.id]);
+    expect(await ids("q=Ava.Thompson@example.com")).toEqual([ava.id]);
+    expect(await ids("q=%2B1 (201) 555-0101")).toEqual([ava.id]);
+    expect(await ids("q=2015550101")).toEqual([ava.id]);
+    expect(await ids("q=S-555")).toEqual([ava.id]);
+    expect(await ids("q=O-9001")).toEqual([ava.id]);
+    expect(await ids("q=nobody@example.com")).toEqual([]);
+    // Unreadable filters are ignored rather than failing the page.
+    expect((await ids("type=bogus&outcome=maybe&reason=whatever")).length).toBe(4);
+    // The other shop's identical customer never shows.
+    expect((await listEvents(db, OTHER, query("q=ava.thompson@example.com"))).rows.map((r) => r.id)).toEqual([other.id]);
+    const row = (await listEvents(db, SHOP, query("q=S-555"))).rows[0];
+    expect(row).toMatchObject({ type: "subscription_created", outcome: "delivered", customer: "a•••@example.com", subscriptionKey: "S-555", receivedLabel: "Nov 24, 2026, 10:00:00 AM" });
+    await db.event.deleteMany({});
+  });
+
+  it("shows one event with its payload and request masked and every attempt", async () => {
+    const db = database.db;
+    const failed = await seedEvent(db, {
+      shop: SHOP,
+      receivedAt: "2026-11-24T10:00:00Z",
+      type: "order_upcoming",
+      outcome: "failed",
+      reason: "postscript_rejected",
+      reasonDetail: "phone: not a valid number",
+      retries: 2,
+      email: "ava.thompson@example.com",
+      phone: "+12015550101",
+      payload: { payload: { id: 1, customer: { email: "ava.thompson@example.com", phone: "+12015550101", firstName: "Ava" } } },
+    });
+    const detail = await getEventDetail(db, SHOP, failed.id, "America/New_York");
+    expect(detail).toMatchObject({ status: "failed", reasonTitle: "Postscript rejected the event", reasonDetail: "phone: not a valid number", canReplay: true, receivedLabel: "Nov 24, 2026, 5:00:00 AM" });
+    expect(detail!.payload).toContain('"email": "a•••@example.com"');
+    expect(detail!.payload).toContain('"phone": "+1••••••0101"');
+    expect(detail!.payload).toContain('"firstName": "Ava"');
+    expect(detail!.request).toContain('"email": "a•••@example.com"');
+    expect(`${detail!.payload}${detail!.request}`).not.toMatch(/ava\.thompson|5550101/);
+    expect(detail!.attemptList.map((a) => [a.outcome, a.httpStatus, a.errorClass])).toEqual([
+      ["retry", 503, "unavailable"],
+      ["retry", 503, "unavailable"],
+      ["failed", 422, "rejected"],
+    ]);
+    expect(await getEventDetail(db, OTHER, failed.id, "UTC")).toBeNull();
+    const delivered = await seedEvent(db, { shop: SHOP, receivedAt: "2026-11-24T11:00:00Z", outcome: "delivered" });
+    expect((await getEventDetail(db, SHOP, delivered.id, "UTC"))!.canReplay).toBe(false);
+    await db.event.deleteMany({});
+  });
+
+  it("streams the filtered log as CSV one page at a time, only as fast as it is read", async () => {
+    const db = database.db;
+    const tricky = 'Postscript said: "phone, invalid"\nsee docs';
+    await seedEvents(db, [
+      ...Array.from({ length: 4 }, (_, i) => ({ shop: SHOP, receivedAt: new Date(Date.parse("2026-11-24T10:00:00Z") + i * 60_000), outcome: "delivered" as const, email: `c${i}@example.com`, phone: "+12015550101" })),
+      { shop: SHOP, receivedAt: "2026-11-24T09:00:00Z", outcome: "failed", reason: "postscript_rejected", reasonDetail: tricky, subscriptionKey: "=cmd|' /C calc'!A0" },
+      { shop: OTHER, receivedAt: "2026-11-24T10:30:00Z", outcome: "delivered", email: "other@example.com" },
+    ]);
+    const { db: counted, counter } = countingReads(db);
+    const reader = exportEventsCsv(counted, SHOP, query("period=7d"), 2).getReader();
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // keep the BOM, to see it is there
+    const chunks: string[] = [];
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    // The stream keeps at most one page ready ahead of the reader: reading everything eagerly would make 3 reads.
+    chunks.push(decoder.decode((await reader.read()).value));
+    await settle();
+    expect(counter.reads).toBeLessThanOrEqual(1);
+    chunks.push(decoder.decode((await reader.read()).value));
+    await settle();
+    expect(counter.reads).toBeLessThanOrEqual(2);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(decoder.decode(value));
+    }
+    // Header, then pages of 2, 2 and 1 events, each read from the database when the previous one was taken.
+    expect(chunks).toHaveLength(4);
+    expect(counter.reads).toBe(3);
+    const text = chunks.join("");
+    expect(text.startsWith("\uFEFFevent_id,received_at_utc,")).toBe(true);
+    const rows = parseCsv(text.slice(1));
+    const [columns, ...records] = rows;
+    expect(records).toHaveLength(5);
+    const record = (i: number) => Object.fromEntries(columns.map((c, j) => [c, records[i][j]]));
+    expect(record(0)).toMatchObject({ customer_email: "c3@example.com", customer_phone: "+12015550101", outcome: "delivered", received_at_utc: "2026-11-24T10:03:00.000Z", event_type: "order_upcoming" });
+    expect(record(4)).toMatchObject({ outcome: "failed", reason: "postscript_rejected", reason_detail: tricky, loop_subscription_id: "'=cmd|' /C calc'!A0" });
+    expect(text).not.toContain("other@example.com");
+    // Nothing secret is in the columns.
+    expect(columns.join(",")).not.toMatch(/key|token|secret/i);
+    await db.event.deleteMany({});
+  });
+});
