@@ -3,7 +3,8 @@
 // field whose name looks like a secret before anything is written, as a second line of defence.
 import type { Database } from "~/db.server";
 
-export type Actor = "merchant" | "system";
+/** Who made a change: the merchant, the app itself, or a member of the support team (from /support). */
+export type Actor = "merchant" | "system" | "support";
 
 export type ConnectionAction =
   | "postscript.connected"
@@ -19,7 +20,10 @@ export type ConnectionAction =
   | "settings.events_saved"
   | "settings.payment_retry_count_saved"
   | "settings.test_recipient_saved"
-  | "shop.uninstalled";
+  | "shop.uninstalled"
+  | "support.deliveries_held"
+  | "support.deliveries_released"
+  | "support.postscript_verify_requested";
 
 export type ChangeDetails = Record<string, string | number | boolean | null | string[]>;
 
