@@ -148,7 +148,21 @@ interface TopicOutcome {
 export async function connectLoopWithToken(db: Database, shopDomain: string, rawToken: unknown): Promise<LoopActionResult> {
   const input = checkLoopTokenInput(rawToken);
   if (!input.ok) return { ok: false, field: "token", message: input.message };
-  const token = input.token;
+  // Loop's own words end up in the messages; should Loop ever echo the token, it stops here.
+  return withoutToken(await connectWithCheckedToken(db, shopDomain, input.token), input.token);
+}
+
+function withoutToken(result: LoopActionResult, token: string): LoopActionResult {
+  const scrub = (text: string) => text.split(token).join("[token]");
+  return {
+    ...result,
+    message: scrub(result.message),
+    ...(result.missing ? { missing: result.missing.map((m) => ({ ...m, reason: scrub(m.reason) })) } : {}),
+    ...(result.notRemoved ? { notRemoved: result.notRemoved.map((n) => ({ ...n, reason: scrub(n.reason) })) } : {}),
+  };
+}
+
+async function connectWithCheckedToken(db: Database, shopDomain: string, token: string): Promise<LoopActionResult> {
   const client = loopClientFor(token);
 
   const check = await client.checkToken();
@@ -211,7 +225,9 @@ export async function connectLoopWithToken(db: Database, shopDomain: string, raw
   const status = complete ? "connected" : "action_needed";
   const actionNeededReason = complete
     ? null
-    : `${missing.length} of ${SUBSCRIBED_LOOP_TOPICS.length} Loop topics are not subscribed (${loopFailureMessage(failed!.failure!)}). Connect again to finish.`;
+    : `${missing.length} of ${SUBSCRIBED_LOOP_TOPICS.length} Loop topics are not subscribed (${loopFailureMessage(failed!.failure!)}). Connect again to finish.`
+        .split(token)
+        .join("[token]");
   const now = new Date();
   const sealedToken = sealSecret(token, loopTokenContext(shopDomain));
 

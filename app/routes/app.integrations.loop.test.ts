@@ -19,8 +19,15 @@ const PATH = "/app/integrations/loop";
 const MANUAL_SECRET = "whsec_manual_0123456789abcdef0123";
 const TOPIC_COUNT = SUBSCRIBED_LOOP_TOPICS.length;
 
-/** Forwards to the stand-in, but answers `status` to the requests `failWhen` picks (Loop failing half way). */
-async function faultyProxy(target: string, failWhen: (method: string, path: string, n: number) => number | null) {
+/**
+ * Forwards to the stand-in, but answers `status` to the requests `failWhen` picks (Loop failing half way), and
+ * lets `rewrite` change an answer's JSON (a Loop that says less than the stand-in).
+ */
+async function faultyProxy(
+  target: string,
+  failWhen: (method: string, path: string, n: number) => number | null,
+  rewrite: (path: string, body: any) => any = (_path, body) => body,
+) {
   let n = 0;
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -35,7 +42,7 @@ async function faultyProxy(target: string, failWhen: (method: string, path: stri
       headers: { "content-type": "application/json", "x-loop-token": String(req.headers["x-loop-token"] ?? "") },
       body: chunks.length ? Buffer.concat(chunks) : undefined,
     });
-    res.writeHead(upstream.status, { "Content-Type": "application/json" }).end(await upstream.text());
+    res.writeHead(upstream.status, { "Content-Type": "application/json" }).end(JSON.stringify(rewrite(req.url ?? "/", await upstream.json())));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -116,6 +123,22 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
       message: `This token belongs to the Loop store of second-shop.myshopify.com, not ${DEMO_SHOP}. Generate the token in the Loop admin of ${DEMO_SHOP}.`,
     });
     expect(atLoop()).toHaveLength(0);
+    expect(await connectionRow()).toBeNull();
+  });
+
+  it("explains a missing webhook scope that shows only when subscribing (the token check names no scopes)", async () => {
+    const proxy = await faultyProxy(
+      standIns.loop.url,
+      () => null,
+      (path, body) => (path.endsWith("/store") ? { ...body, data: { ...body.data, token: { name: body.data?.token?.name } } } : body),
+    );
+    try {
+      const result = await withTestEnv({ LOOP_API_URL: proxy.url }, () => submit({ intent: "connect-token", token: DEMO_READONLY_TOKEN }));
+      expect(result).toMatchObject({ ok: false, field: "token", message: expect.stringMatching(/^This token does not have the webhook scope/) });
+    } finally {
+      await proxy.close();
+    }
+    expect(standIns.loop.state.requests.slice(-1)[0]).toMatchObject({ method: "POST", path: "/admin/2023-10/webhook", status: 403 });
     expect(await connectionRow()).toBeNull();
   });
 
