@@ -53,6 +53,15 @@ export async function loopWebhookSecrets(db: Database, shopDomain: string, topic
   return rows.map((row) => openWebhookSecret(shopDomain, row));
 }
 
+/** For comparisons only: a secret that cannot be opened any more cannot be a duplicate either. */
+function openedOrNull(shopDomain: string, row: { secretCiphertext: string; secretKeyId: string; loopWebhookId: string | null }) {
+  try {
+    return openWebhookSecret(shopDomain, row);
+  } catch {
+    return null;
+  }
+}
+
 function openWebhookSecret(shopDomain: string, row: { secretCiphertext: string; secretKeyId: string; loopWebhookId: string | null }) {
   return openSecret({ ciphertext: row.secretCiphertext, keyId: row.secretKeyId }, loopWebhookSecretContext(shopDomain, row.loopWebhookId));
 }
@@ -371,7 +380,7 @@ export async function addManualLoopSecret(db: Database, shopDomain: string, rawS
     };
   }
   const manual = await db.loopWebhook.findMany({ where: { shopDomain, topic: MANUAL_TOPIC } });
-  if (manual.some((row) => openWebhookSecret(shopDomain, row) === input.secret)) {
+  if (manual.some((row) => openedOrNull(shopDomain, row) === input.secret)) {
     return { ok: false, field: "secret", message: "This signing secret is already saved." };
   }
   const sealed = sealSecret(input.secret, loopWebhookSecretContext(shopDomain, null));

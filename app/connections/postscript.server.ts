@@ -9,7 +9,7 @@ import type { Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
 import { PostscriptClient, type PostscriptFailure } from "~/postscript/client.server";
 import { checkPrivateKeyInput } from "~/postscript/keys";
-import { lastFour, maskSecret, openSecret, sealSecret } from "~/secrets/secrets.server";
+import { lastFour, maskSecret, openSecret, sealSecret, SecretUnavailableError } from "~/secrets/secrets.server";
 import { recordChange, type Actor } from "./history.server";
 import { postscriptKeyContext } from "./secret-contexts";
 
@@ -197,7 +197,14 @@ export async function connectPostscript(
 export async function verifyPostscript(db: Database, shopDomain: string): Promise<PostscriptActionResult> {
   const row = await db.postscriptConnection.findUnique({ where: { shopDomain } });
   if (!row?.keyCiphertext || !row.keyKeyId) return { ok: false, message: "Postscript is not connected. Connect a private API key first." };
-  const apiKey = openSecret({ ciphertext: row.keyCiphertext, keyId: row.keyKeyId }, postscriptKeyContext(shopDomain));
+  let apiKey: string;
+  try {
+    apiKey = openSecret({ ciphertext: row.keyCiphertext, keyId: row.keyKeyId }, postscriptKeyContext(shopDomain));
+  } catch (error) {
+    if (!(error instanceof SecretUnavailableError)) throw error;
+    log.error("stored postscript key cannot be opened", { shop: shopDomain, error });
+    return { ok: false, message: "The saved key can no longer be read by this app (its encryption key was changed). Replace the key to connect again." };
+  }
   const verified = await postscriptClientFor(apiKey).verifyKey();
   if (!verified.ok) {
     if (verified.failure.kind === "unauthorized") {

@@ -283,3 +283,16 @@ describe("Postscript failure messages", () => {
     expect(postscriptFailureMessage({ kind: "rejected", status: 400, message: `bad key ${key}` }, key)).toBe("Postscript refused the request: bad key [key].");
   });
 });
+
+describe("Postscript connection whose key can no longer be opened", () => {
+  const database = withTestDatabase("sqlite");
+  const SHOP_LOST = "ps-lost.myshopify.com";
+
+  it("says so and asks for the key again instead of failing", async () => {
+    await installShop(database.db, SHOP_LOST);
+    // Sealed under a key id this app does not have (as after removing a key from SECRETS_ENCRYPTION_KEYS too early).
+    await database.db.postscriptConnection.create({ data: { shopDomain: SHOP_LOST, status: "connected", keyCiphertext: "AQ" + "A".repeat(60), keyKeyId: "gone", keyLastFour: "7890" } });
+    const result = await submitForm(action, SHOP_LOST, PATH, { intent: "verify" });
+    expect(result).toMatchObject({ ok: false, message: expect.stringMatching(/can no longer be read by this app.*Replace the key/) });
+  });
+});
