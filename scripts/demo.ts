@@ -9,13 +9,17 @@ import { fileURLToPath } from "node:url";
 import { DEMO_READONLY_TOKEN, DEMO_TOKEN, startLoopStandIn } from "../sandbox/loop/server";
 import { DEMO_SHOP_KEY, DEMO_SHOP_NAME } from "../sandbox/postscript/seed";
 import { startPostscriptStandIn } from "../sandbox/postscript/server";
+import { startShopifyAdminStandIn } from "../sandbox/shopify/server";
 import { ensureLocalEnv } from "./local-env";
-import { seedDevShop } from "./dev-shop";
+import { DEV_OFFLINE_TOKEN, seedDevShop } from "./dev-shop";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.PORT ?? 3000);
 const POSTSCRIPT_PORT = 4010;
 const LOOP_PORT = 4020;
+const SHOPIFY_PORT = 4030;
+/** Loop events per minute in the demo's steady mix (they flow once Loop is connected). */
+const DEMO_EVENTS_PER_MINUTE = 20;
 
 const env = ensureLocalEnv(root, port);
 console.log(env.created ? `created ${env.file} with generated secrets` : `using ${env.file}`);
@@ -34,11 +38,22 @@ if (migrated.length) console.log(`database migrated: ${migrated.join(", ")}`);
 // Fixed ports so the URLs stay the same between runs; any free port when one is taken.
 const postscript = await onPreferredPort(POSTSCRIPT_PORT, (p) => startPostscriptStandIn({ port: p }));
 const loop = await onPreferredPort(LOOP_PORT, (p) => startLoopStandIn({ port: p }));
+// Shopify Admin GraphQL for the development shop: customer lookups, activation URLs, the shop's time zone.
+const shopifyAdmin = await onPreferredPort(SHOPIFY_PORT, (p) =>
+  startShopifyAdminStandIn({ port: p, shopDomain: shop, accessTokens: [DEV_OFFLINE_TOKEN] }),
+);
+// A steady mix of Loop events for the shop. The stand-in sends only topics the shop subscribed to, so events
+// start flowing the moment the merchant connects Loop in the app.
+await fetch(`${loop.url}/__sandbox/stream`, {
+  method: "POST",
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ shopDomain: shop, ratePerMinute: DEMO_EVENTS_PER_MINUTE }),
+});
 
 const server = spawn(process.execPath, ["build/server.js"], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, POSTSCRIPT_API_URL: postscript.url, LOOP_API_URL: loop.url },
+  env: { ...process.env, POSTSCRIPT_API_URL: postscript.url, LOOP_API_URL: loop.url, SHOPIFY_ADMIN_API_ORIGIN: shopifyAdmin.url },
 });
 const appUrl = process.env.SHOPIFY_APP_URL ?? `http://localhost:${port}`;
 
@@ -48,15 +63,17 @@ console.log(`
   Open ${appUrl}/dev/open in a browser (it signs you in as the development shop, like Shopify admin does).
 
   The local stand-ins play Loop and Postscript (fake services, fake credentials):
-    Loop Subscriptions   ${loop.url}
-    Postscript           ${postscript.url}
+    Loop Subscriptions   ${loop.url}   (sends ~${DEMO_EVENTS_PER_MINUTE} events a minute once Loop is connected)
+    Postscript           ${postscript.url}   (what arrived: ${postscript.url}/__sandbox/events)
+    Shopify Admin API    ${shopifyAdmin.url}
 
   1. Connect Loop: paste this Loop API token
        ${DEMO_TOKEN}
      (${DEMO_READONLY_TOKEN} lacks the webhook scope, to see that error)
   2. Connect Postscript: paste this private API key (Postscript shop "${DEMO_SHOP_NAME}")
        ${DEMO_SHOP_KEY}
-  3. Send Loop events to the app:
+  3. Watch events arrive: Integrations → Postscript → Integration overview, and the Event log.
+     More on demand:
        npm run sandbox:loop -- send --stand-in ${loop.url} --shop ${shop} --topic order/upcoming --count 3
 
   Ctrl-C to stop.
@@ -71,7 +88,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 server.on("exit", async (code) => {
-  await Promise.allSettled([postscript.close(), loop.close()]);
+  await Promise.allSettled([postscript.close(), loop.close(), shopifyAdmin.close()]);
   process.exit(code ?? 0);
 });
 
