@@ -225,6 +225,16 @@ describe.each(databaseKinds)("Postscript connection (%s)", (kind) => {
     expect((await load()).settings).toMatchObject({ testEmail: null, testPhone: null });
   });
 
+  it("sends a test event of a type to the test recipient through the connected key", async () => {
+    expect(await submit({ intent: "save-test-recipient", testEmail: "owner@example.com", testPhone: "" })).toMatchObject({ ok: true });
+    const result = await submit({ intent: "send-test-event", type: "order_upcoming" });
+    expect(result).toMatchObject({ intent: "send-test-event", ok: true, message: expect.stringMatching(/Flow Builder/) });
+    const sent = standIns.postscript.state.requests.filter((r) => r.path === "/api/v2/events").at(-1);
+    expect(sent?.body).toMatchObject({ type: "order_upcoming", email: "owner@example.com", properties: { is_test: true } });
+    expect(await submit({ intent: "send-test-event", type: "not_a_type" })).toMatchObject({ ok: false, message: "Unknown event type." });
+    expect(await submit({ intent: "save-test-recipient", testEmail: "", testPhone: "" })).toMatchObject({ ok: true });
+  });
+
   it("keeps every shop to its own rows: another shop's session sees and changes nothing of this one", async () => {
     const other = await load(OTHER_SHOP);
     expect(other.connection.status).toBe("not_connected");

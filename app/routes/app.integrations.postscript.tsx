@@ -8,13 +8,22 @@ import { useCallback, useState } from "react";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
 import { StatusBadge } from "~/components/common/StatusBadge";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
+import { SEND_TEST_FETCHER_KEY } from "~/components/postscript/EventSettings";
 import { SettingsTab } from "~/components/postscript/SettingsTab";
 import { SetUpTab } from "~/components/postscript/SetUpTab";
 import { isPostscriptTab, POSTSCRIPT_TABS, type PostscriptActionData, type PostscriptTab } from "~/components/postscript/types";
 import { loopConnectionStatus } from "~/connections/loop.server";
-import { connectPostscript, disconnectPostscript, postscriptConnectionView, verifyPostscript } from "~/connections/postscript.server";
+import {
+  connectPostscript,
+  disconnectPostscript,
+  postscriptClientFor,
+  postscriptConnectionView,
+  postscriptCredentials,
+  verifyPostscript,
+} from "~/connections/postscript.server";
 import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
+import { sendTestEvent } from "~/delivery/test-events.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
 import { authenticate } from "~/shopify.server";
 
@@ -37,6 +46,7 @@ const FETCHER_KEYS = [
   "postscript-save-events",
   "postscript-save-retry-count",
   "postscript-save-test-recipient",
+  SEND_TEST_FETCHER_KEY,
 ] as const;
 
 export const action = async ({ request }: ActionFunctionArgs): Promise<PostscriptActionData> => {
@@ -58,6 +68,13 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
       return respond(await saveEventChoices(db, shop, form.getAll("enabled")));
     case "save-retry-count":
       return respond(await savePaymentRetryCount(db, shop, form.get("paymentRetryCount")));
+    case "send-test-event":
+      return respond(
+        await sendTestEvent(db, shop, form.get("type"), async (forShop) => {
+          const credentials = await postscriptCredentials(db, forShop);
+          return credentials ? postscriptClientFor(credentials.apiKey) : null;
+        }),
+      );
     case "save-test-recipient":
       return respond(await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }));
     default:

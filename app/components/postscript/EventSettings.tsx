@@ -2,10 +2,11 @@
 // switch and the article's description. Saving stores the types that are off and marks the choices reviewed.
 // One row per type (EventTypeRow) so per-type additions (a test send, property docs) have a place.
 import { useFetcher } from "@remix-run/react";
-import { Banner, BlockStack, Box, Button, Card, Checkbox, Divider, InlineStack, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Box, Button, Card, Checkbox, Collapsible, Divider, InlineStack, Text } from "@shopify/polaris";
 import { Fragment, useState } from "react";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { EVENT_TYPES, type EventGroup, type EventTypeDefinition } from "~/events/catalogue";
+import { propertiesFor } from "~/events/properties";
 import type { PostscriptActionData } from "./types";
 
 const GROUPS: { id: EventGroup; title: string }[] = [
@@ -19,9 +20,15 @@ const GROUPS: { id: EventGroup; title: string }[] = [
 interface Props {
   disabledEventTypes: string[];
   eventsReviewedAt: string | null;
+  /** Test events need a connected key and a test recipient; the reason when they cannot be sent yet. */
+  testUnavailableReason: string | null;
 }
 
-export function EventSettings({ disabledEventTypes, eventsReviewedAt }: Props) {
+export const SEND_TEST_FETCHER_KEY = "postscript-send-test";
+
+export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavailableReason }: Props) {
+  const testFetcher = useFetcher<PostscriptActionData>({ key: SEND_TEST_FETCHER_KEY });
+  const testResult = testFetcher.state === "idle" ? testFetcher.data : undefined;
   const fetcher = useFetcher<PostscriptActionData>({ key: "postscript-save-events" });
   const [enabled, setEnabled] = useState(() => new Set<string>(EVENT_TYPES.map((e) => e.type).filter((t) => !disabledEventTypes.includes(t))));
   const result = fetcher.state === "idle" ? fetcher.data : undefined;
@@ -57,6 +64,15 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt }: Props) {
               <p>{result.message}</p>
             </Banner>
           ) : null}
+          {testResult && !testResult.ok ? (
+            <Banner tone="critical" title="The test event was not sent">
+              <p>{testResult.message}</p>
+            </Banner>
+          ) : null}
+          <Text as="p" variant="bodySm" tone="subdued">
+            {testUnavailableReason ??
+              "Send test sends one event of that type, with example values, to your test recipient. Postscript lists an event in Flow Builder's triggers once it has received one."}
+          </Text>
           {GROUPS.map((group) => {
             const types = EVENT_TYPES.filter((e) => e.group === group.id);
             if (types.length === 0) return null;
@@ -69,7 +85,17 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt }: Props) {
                   {types.map((definition, index) => (
                     <Fragment key={definition.type}>
                       {index > 0 ? <Divider /> : null}
-                      <EventTypeRow definition={definition} on={enabled.has(definition.type)} onChange={(on) => toggle(definition.type, on)} />
+                      <EventTypeRow
+                        definition={definition}
+                        on={enabled.has(definition.type)}
+                        onChange={(on) => toggle(definition.type, on)}
+                        onSendTest={
+                          testUnavailableReason
+                            ? undefined
+                            : () => testFetcher.submit({ intent: "send-test-event", type: definition.type }, { method: "post" })
+                        }
+                        sending={testFetcher.state !== "idle" && testFetcher.formData?.get("type") === definition.type}
+                      />
                     </Fragment>
                   ))}
                 </Box>
@@ -91,19 +117,61 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt }: Props) {
   );
 }
 
-export function EventTypeRow({ definition, on, onChange }: { definition: EventTypeDefinition; on: boolean; onChange: (on: boolean) => void }) {
+interface EventTypeRowProps {
+  definition: EventTypeDefinition;
+  on: boolean;
+  onChange: (on: boolean) => void;
+  /** Absent while test events cannot be sent (the reason is shown above the list). */
+  onSendTest?: () => void;
+  sending?: boolean;
+}
+
+export function EventTypeRow({ definition, on, onChange, onSendTest, sending = false }: EventTypeRowProps) {
+  const [showProperties, setShowProperties] = useState(false);
+  const properties = propertiesFor(definition.type as Parameters<typeof propertiesFor>[0]);
+  const propertiesId = `properties-${definition.type}`;
   return (
     <Box padding="300">
-      <Checkbox
-        label={
-          <Text as="span" fontWeight="medium">
-            {definition.type}
-          </Text>
-        }
-        helpText={definition.loopTopic ? `${definition.description} · Loop topic ${definition.loopTopic}` : definition.description}
-        checked={on}
-        onChange={onChange}
-      />
+      <BlockStack gap="200">
+        <InlineStack align="space-between" blockAlign="start" gap="200" wrap={false}>
+          <Checkbox
+            label={
+              <Text as="span" fontWeight="medium">
+                {definition.type}
+              </Text>
+            }
+            helpText={definition.loopTopic ? `${definition.description} · Loop topic ${definition.loopTopic}` : definition.description}
+            checked={on}
+            onChange={onChange}
+          />
+          <InlineStack gap="200" wrap={false}>
+            <Button variant="plain" onClick={() => setShowProperties((v) => !v)} ariaExpanded={showProperties} ariaControls={propertiesId}>
+              {showProperties ? "Hide properties" : `Properties (${properties.length})`}
+            </Button>
+            <Button size="slim" onClick={onSendTest} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send a test ${definition.type} event`}>
+              Send test
+            </Button>
+          </InlineStack>
+        </InlineStack>
+        <Collapsible id={propertiesId} open={showProperties}>
+          <Box paddingInlineStart="600">
+            <BlockStack gap="100">
+              <Text as="p" variant="bodySm" tone="subdued">
+                Use these as merge tags and filters in Postscript ({"{"}property name{"}"}); "when known" ones are sent when Loop provides them.
+              </Text>
+              {properties.map((property) => (
+                <Text as="p" variant="bodySm" key={property.name}>
+                  <Text as="span" fontWeight="semibold">
+                    {property.name}
+                  </Text>{" "}
+                  — {property.description}
+                  {property.presence === "when known" ? " (when known)" : ""}. Example: {String(property.example)}
+                </Text>
+              ))}
+            </BlockStack>
+          </Box>
+        </Collapsible>
+      </BlockStack>
     </Box>
   );
 }

@@ -14,6 +14,12 @@ export interface SettingsData {
   eventsReviewedAt: string | null;
 }
 
+function testUnavailableReason(connection: PostscriptConnectionData, settings: SettingsData): string | null {
+  if (connection.status !== "connected") return "Test events can be sent once Postscript is connected and working.";
+  if (!settings.testEmail && !settings.testPhone) return "To send test events, add a test recipient below first.";
+  return null;
+}
+
 /** Layout sections (render inside a Polaris Layout). Keys remount a form after a save, so it shows what was stored. */
 export function SettingsTab({ connection, settings }: { connection: PostscriptConnectionData; settings: SettingsData }) {
   return (
@@ -30,7 +36,12 @@ export function SettingsTab({ connection, settings }: { connection: PostscriptCo
         title="Events sent to Postscript"
         description="Each event reaches Postscript as a Custom Event with exactly this name, so flows built for Loop's own Postscript integration keep working. Turn off the ones you do not use."
       >
-        <EventSettings key={`${settings.eventsReviewedAt}`} disabledEventTypes={settings.disabledEventTypes} eventsReviewedAt={settings.eventsReviewedAt} />
+        <EventSettings
+          key={`${settings.eventsReviewedAt}`}
+          disabledEventTypes={settings.disabledEventTypes}
+          eventsReviewedAt={settings.eventsReviewedAt}
+          testUnavailableReason={testUnavailableReason(connection, settings)}
+        />
       </Layout.AnnotatedSection>
       <Layout.AnnotatedSection
         id="payment-retries"
