@@ -32,16 +32,22 @@ if (process.env.NODE_ENV === "production") {
 console.log("building…");
 execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
 
-const { migrated, shop } = await seedDevShop();
-if (migrated.length) console.log(`database migrated: ${migrated.join(", ")}`);
-
 // Fixed ports so the URLs stay the same between runs; any free port when one is taken.
 const postscript = await onPreferredPort(POSTSCRIPT_PORT, (p) => startPostscriptStandIn({ port: p }));
 const loop = await onPreferredPort(LOOP_PORT, (p) => startLoopStandIn({ port: p }));
+process.env.POSTSCRIPT_API_URL = postscript.url;
+process.env.LOOP_API_URL = loop.url;
+
+const { migrated, shop, loopResubscribed } = await seedDevShop({ loopToken: DEMO_TOKEN });
+if (migrated.length) console.log(`database migrated: ${migrated.join(", ")}`);
+// The Loop stand-in keeps its webhook subscriptions in memory: a shop connected in an earlier demo run is
+// subscribed again, as if Loop had remembered it.
+if (loopResubscribed) console.log("Loop was connected in an earlier run: its webhooks are subscribed again");
 // Shopify Admin GraphQL for the development shop: customer lookups, activation URLs, the shop's time zone.
 const shopifyAdmin = await onPreferredPort(SHOPIFY_PORT, (p) =>
   startShopifyAdminStandIn({ port: p, shopDomain: shop, accessTokens: [DEV_OFFLINE_TOKEN] }),
 );
+
 // A steady mix of Loop events for the shop. The stand-in sends only topics the shop subscribed to, so events
 // start flowing the moment the merchant connects Loop in the app.
 await fetch(`${loop.url}/__sandbox/stream`, {

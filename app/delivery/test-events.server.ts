@@ -77,7 +77,7 @@ export async function sendTestEvent(
     },
   });
   if (result.ok) {
-    return { ok: true, message: `Test ${type} sent. It appears in Postscript's Flow Builder triggers as "${type}".` };
+    return { ok: true, message: `Test ${type} sent. Postscript lists it among Flow Builder's triggers as "[your shop] - ${type}".` };
   }
   return { ok: false, message: `Postscript did not accept the test event: ${result.failure.message}` };
 }

@@ -133,31 +133,32 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
   return (
     <Box padding="300">
       <BlockStack gap="200">
-        <InlineStack align="space-between" blockAlign="start" gap="200" wrap={false}>
-          <Checkbox
-            label={
-              <Text as="span" fontWeight="medium">
-                {definition.type}
-              </Text>
-            }
-            helpText={definition.loopTopic ? `${definition.description} · Loop topic ${definition.loopTopic}` : definition.description}
-            checked={on}
-            onChange={onChange}
-          />
-          <InlineStack gap="200" wrap={false}>
+        <Checkbox
+          label={
+            <Text as="span" fontWeight="medium">
+              {definition.type}
+            </Text>
+          }
+          helpText={definition.loopTopic ? `${definition.description} · Loop topic ${definition.loopTopic}` : definition.description}
+          checked={on}
+          onChange={onChange}
+        />
+        {/* Actions sit under the description (aligned with the label), so they never squeeze it. */}
+        <Box paddingInlineStart="600">
+          <InlineStack gap="400" blockAlign="center">
             <Button variant="plain" onClick={() => setShowProperties((v) => !v)} ariaExpanded={showProperties} ariaControls={propertiesId}>
               {showProperties ? "Hide properties" : `Properties (${properties.length})`}
             </Button>
-            <Button size="slim" onClick={onSendTest} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send a test ${definition.type} event`}>
+            <Button variant="plain" onClick={onSendTest} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send a test ${definition.type} event`}>
               Send test
             </Button>
           </InlineStack>
-        </InlineStack>
+        </Box>
         <Collapsible id={propertiesId} open={showProperties}>
           <Box paddingInlineStart="600">
             <BlockStack gap="100">
               <Text as="p" variant="bodySm" tone="subdued">
-                Use these as merge tags and filters in Postscript ({"{"}property name{"}"}); "when known" ones are sent when Loop provides them.
+                Use these names as merge tags and filters in Postscript. The ones marked “when known” are sent when Loop provides the value.
               </Text>
               {properties.map((property) => (
                 <Text as="p" variant="bodySm" key={property.name}>
