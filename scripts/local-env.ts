@@ -18,6 +18,7 @@ export function ensureLocalEnv(root: string, port: number): { created: boolean; 
     SECRETS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
     DEV_APP_BRIDGE_SHIM: "true",
     DEV_SHOP_DOMAIN: "demo-shop.myshopify.com",
+    SUPPORT_SESSION_SECRET: randomBytes(32).toString("base64"),
   };
   const example = readFileSync(path.join(root, ".env.example"), "utf8");
   // Keep .env.example's comments and order; fill in the generated values.

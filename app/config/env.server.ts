@@ -87,6 +87,14 @@ export const configSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be a *.myshopify.com domain")
       .default("demo-shop.myshopify.com"),
+    // Support console (/support): signs the staff session cookie. Required in production.
+    SUPPORT_SESSION_SECRET: z.string().min(32, "must be at least 32 characters (e.g. 32 random bytes in base64)").optional(),
+    SUPPORT_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+    SUPPORT_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(168).default(12),
+    SUPPORT_SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    SUPPORT_SIGNIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
+    SUPPORT_SIGNIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   })
   .superRefine((config, ctx) => {
     if (config.SHOPIFY_ADMIN_API_ORIGIN && config.NODE_ENV === "production") {
@@ -101,6 +109,13 @@ export const configSchema = z
         code: "custom",
         path: ["DEV_APP_BRIDGE_SHIM"],
         message: "cannot be enabled when NODE_ENV=production (it mints session tokens for a development shop)",
+      });
+    }
+    if (!config.SUPPORT_SESSION_SECRET && config.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SUPPORT_SESSION_SECRET"],
+        message: "is required when NODE_ENV=production (it signs the support console's session cookie)",
       });
     }
   });

@@ -17,6 +17,9 @@ export interface AppServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Signs support console cookies in servers started by tests (required in production). */
+export const TEST_SUPPORT_SESSION_SECRET = "test-support-session-secret-0123456789abcdef";
+
 export function baseServerEnv(databaseUrl: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "",
@@ -29,6 +32,7 @@ export function baseServerEnv(databaseUrl: string): Record<string, string> {
     SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET!,
     SHOPIFY_APP_URL: process.env.SHOPIFY_APP_URL!,
     SECRETS_ENCRYPTION_KEYS: process.env.SECRETS_ENCRYPTION_KEYS!,
+    SUPPORT_SESSION_SECRET: TEST_SUPPORT_SESSION_SECRET,
     LOG_LEVEL: "info",
     SHUTDOWN_TIMEOUT_MS: "5000",
   };
