@@ -45,10 +45,17 @@ async function main() {
   const runWeb = config.PROCESS_ROLE !== "worker";
   const runWorkers = config.PROCESS_ROLE !== "web";
   const work = runWorkers ? entry.startBackgroundWork() : undefined;
-  const remix = createRequestHandler({ build, mode: config.NODE_ENV === "production" ? "production" : "development" });
+  const remix = createRequestHandler({
+    build,
+    mode: config.NODE_ENV === "production" ? "production" : "development",
+    // The client's address for the support console's sign-in throttling and audit log (req.ip honours
+    // TRUST_PROXY_HOPS: X-Forwarded-For is believed only as far as that many proxies).
+    getLoadContext: (req) => ({ clientIp: req.ip ?? null }),
+  });
 
   const app = express();
   app.disable("x-powered-by");
+  if (config.TRUST_PROXY_HOPS) app.set("trust proxy", config.TRUST_PROXY_HOPS);
   app.use(compression());
   if (runWeb) {
     // Fingerprinted assets never change; everything else in public/ may.
