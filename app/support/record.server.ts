@@ -1,0 +1,304 @@
+// A shop's record as support staff see it: install facts, both connections (through the same views the
+// merchant's screens use, which hold masked identifiers only), enabled event types, the statistics and error
+// groups of a period, the event log with its attempts (customer email and phone partly masked) and the
+// configuration history. Nothing here opens a sealed secret.
+//
+// The statistics are read from the hourly rollups like the merchant's Integration Overview, over the same
+// periods (app/statistics/period.ts) in the shop's time zone.
+import type { Prisma } from "@prisma/client";
+import { recentChanges, type ChangeEntry } from "~/connections/history.server";
+import { loopConnectionView, type LoopConnectionView } from "~/connections/loop.server";
+import { postscriptConnectionView, type PostscriptConnectionView } from "~/connections/postscript.server";
+import type { Database } from "~/db.server";
+import { deliveryHoldState, type DeliveryHoldState } from "~/delivery/holds.server";
+import { EVENT_TYPES } from "~/events/catalogue";
+import { readShopSettings } from "~/settings/shop-settings.server";
+import { formatDateTime } from "~/statistics/format";
+import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
+import { maskEmail, maskPhone, redactCredentials } from "./masking";
+import { supportReason } from "./reasons";
+
+export interface PeriodView {
+  key: PeriodKey;
+  label: string;
+  start: string;
+  end: string;
+  startLabel: string;
+  endLabel: string;
+  timeZone: string;
+  problem: string | null;
+}
+
+export interface ShopStatistics {
+  period: PeriodView;
+  totals: { received: number; delivered: number; skipped: number; failed: number; waiting: number };
+  successRate: number | null;
+  errors: { code: string; title: string; outcome: string; count: number; lastAt: string | null; current: boolean }[];
+  now: { paused: number; pending: number; unmapped: number };
+}
+
+export interface ShopRecord {
+  domain: string;
+  known: boolean;
+  installedAt: string | null;
+  uninstalledAt: string | null;
+  scopes: string[];
+  timeZone: { name: string; known: boolean };
+  postscript: PostscriptConnectionView;
+  loop: LoopConnectionView;
+  hold: DeliveryHoldState;
+  eventTypes: { type: string; description: string; enabled: boolean }[];
+  paymentRetryCount: number;
+  testRecipient: { email: string | null; phone: string | null };
+  statistics: ShopStatistics;
+}
+
+async function shopZone(db: Database, domain: string) {
+  const shop = await db.shop.findUnique({ where: { domain } });
+  const zone = shop?.ianaTimezone;
+  return { shop, zone: isValidTimeZone(zone) ? { name: zone, known: true } : { name: "UTC", known: false } };
+}
+
+export function periodFor(timeZone: string, search: URLSearchParams, now: Date) {
+  const period = resolvePeriod(readPeriodParams(search), timeZone, now, { fallback: "7d", withBuckets: false });
+  const start = period.start!;
+  const end = period.end!;
+  const view: PeriodView = {
+    key: period.key,
+    label: PERIOD_PRESETS.find((p) => p.id === period.key)?.label ?? `${period.fromDate} – ${period.toDate}`,
+    start: start.toISOString(),
+    end: end.toISOString(),
+    startLabel: formatDateTime(timeZone, start) ?? "",
+    endLabel: formatDateTime(timeZone, end) ?? "",
+    timeZone,
+    problem: period.problem,
+  };
+  return { start, end, view };
+}
+
+export async function shopStatistics(db: Database, domain: string, timeZone: string, search: URLSearchParams, now = new Date()): Promise<ShopStatistics> {
+  const { start, end, view } = periodFor(timeZone, search, now);
+  const where = { shopDomain: domain, hourStart: { gte: start, lt: end } };
+  const [sums, reasons, unmapped, paused, pending, pausedReasons] = await Promise.all([
+    db.eventRollup.aggregate({ where, _sum: { received: true, delivered: true, skipped: true, failed: true } }),
+    db.reasonRollup.groupBy({ by: ["reason"], where, _sum: { count: true }, _max: { lastAt: true } }),
+    db.event.count({ where: { shopDomain: domain, status: "received", receivedAt: { gte: start, lt: end } } }),
+    db.event.count({ where: { shopDomain: domain, status: "paused" } }),
+    db.event.count({ where: { shopDomain: domain, status: "pending" } }),
+    db.event.groupBy({ by: ["reason"], where: { shopDomain: domain, status: "paused" }, _count: { _all: true }, _max: { updatedAt: true } }),
+  ]);
+  const received = (sums._sum.received ?? 0) + unmapped;
+  const delivered = sums._sum.delivered ?? 0;
+  const skipped = sums._sum.skipped ?? 0;
+  const failed = sums._sum.failed ?? 0;
+  const errors: ShopStatistics["errors"] = reasons
+    .map((r) => ({
+      code: r.reason,
+      ...supportReason(r.reason),
+      count: r._sum.count ?? 0,
+      lastAt: r._max.lastAt?.toISOString() ?? null,
+      current: false,
+    }))
+    .filter((r) => r.count > 0);
+  for (const p of pausedReasons) {
+    const code = p.reason ?? "not_connected";
+    errors.push({ code, ...supportReason(code), count: p._count._all, lastAt: p._max.updatedAt?.toISOString() ?? null, current: true });
+  }
+  errors.sort((a, b) => Number(b.current) - Number(a.current) || b.count - a.count);
+  return {
+    period: view,
+    totals: { received, delivered, skipped, failed, waiting: Math.max(0, received - delivered - skipped - failed) },
+    successRate: delivered + failed > 0 ? delivered / (delivered + failed) : null,
+    errors,
+    now: { paused, pending, unmapped },
+  };
+}
+
+export async function loadShopRecord(db: Database, domain: string, search: URLSearchParams, now = new Date()): Promise<ShopRecord> {
+  const { shop, zone } = await shopZone(db, domain);
+  const [postscript, loop, hold, settings, statistics] = await Promise.all([
+    postscriptConnectionView(db, domain),
+    loopConnectionView(db, domain),
+    deliveryHoldState(db, domain),
+    readShopSettings(db, domain),
+    shopStatistics(db, domain, zone.name, search, now),
+  ]);
+  const disabled = new Set<string>(settings.disabledEventTypes);
+  return {
+    domain,
+    known: Boolean(shop),
+    installedAt: shop?.installedAt.toISOString() ?? null,
+    uninstalledAt: shop?.uninstalledAt?.toISOString() ?? null,
+    scopes: (shop?.scopes ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    timeZone: zone,
+    postscript,
+    loop,
+    hold,
+    eventTypes: EVENT_TYPES.map((e) => ({ type: e.type, description: e.description, enabled: !disabled.has(e.type) })),
+    paymentRetryCount: settings.paymentRetryCount,
+    testRecipient: { email: maskEmail(settings.testEmail), phone: maskPhone(settings.testPhone) },
+    statistics,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Event log
+// ---------------------------------------------------------------------------------------------------------
+
+export const EVENT_STATUSES = ["received", "pending", "paused", "delivered", "skipped", "failed"] as const;
+const PAGE_SIZE = 50;
+
+export interface AttemptView {
+  startedAt: string;
+  durationMs: number;
+  httpStatus: number | null;
+  outcome: string;
+  errorClass: string | null;
+  message: string | null;
+}
+
+export interface EventRow {
+  id: string;
+  receivedAt: string;
+  occurredAt: string;
+  eventType: string | null;
+  topic: string;
+  status: string;
+  reason: string | null;
+  reasonTitle: string | null;
+  reasonDetail: string | null;
+  isTest: boolean;
+  subscriptionKey: string | null;
+  loopOrderId: string | null;
+  email: string | null;
+  phone: string | null;
+  attemptCount: number;
+  lastAttempt: AttemptView | null;
+  deliveredAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+export interface EventDetail extends EventRow {
+  loopWebhookId: string;
+  postscriptEventId: string | null;
+  attempts: AttemptView[];
+}
+
+export interface EventLogFilter {
+  status?: string | null;
+  type?: string | null;
+  /** Keyset cursor: "<receivedAt ISO>_<id>" of the last row shown. */
+  after?: string | null;
+}
+
+function attemptView(a: { startedAt: Date; durationMs: number; httpStatus: number | null; outcome: string; errorClass: string | null; message: string | null }): AttemptView {
+  return {
+    startedAt: a.startedAt.toISOString(),
+    durationMs: a.durationMs,
+    httpStatus: a.httpStatus,
+    outcome: a.outcome,
+    errorClass: a.errorClass,
+    message: redactCredentials(a.message),
+  };
+}
+
+type EventWithAttempts = Prisma.EventGetPayload<{ include: { attempts: true } }>;
+
+function eventRow(e: EventWithAttempts): EventRow {
+  const last = [...e.attempts].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())[0];
+  return {
+    id: e.id,
+    receivedAt: e.receivedAt.toISOString(),
+    occurredAt: e.occurredAt.toISOString(),
+    eventType: e.eventType,
+    topic: e.topic,
+    status: e.status,
+    reason: e.reason,
+    reasonTitle: e.reason ? supportReason(e.reason).title : null,
+    reasonDetail: redactCredentials(e.reasonDetail),
+    isTest: e.isTest,
+    subscriptionKey: e.subscriptionKey,
+    loopOrderId: e.loopOrderId,
+    email: maskEmail(e.customerEmail),
+    phone: maskPhone(e.customerPhone),
+    attemptCount: e.attemptCount,
+    lastAttempt: last ? attemptView(last) : null,
+    deliveredAt: e.deliveredAt?.toISOString() ?? null,
+    nextAttemptAt: e.status === "pending" || e.status === "paused" ? e.nextAttemptAt.toISOString() : null,
+  };
+}
+
+export async function listShopEvents(
+  db: Database,
+  domain: string,
+  search: URLSearchParams,
+  now = new Date(),
+): Promise<{ rows: EventRow[]; next: string | null; period: PeriodView; filter: { status: string | null; type: string | null } }> {
+  const { zone } = await shopZone(db, domain);
+  const { start, end, view } = periodFor(zone.name, search, now);
+  const status = (EVENT_STATUSES as readonly string[]).includes(search.get("status") ?? "") ? search.get("status") : null;
+  const type = EVENT_TYPES.some((e) => e.type === search.get("type")) ? search.get("type") : null;
+  const after = /^\d{4}-\d\d-\d\dT[\d:.]+Z_[A-Za-z0-9]+$/.test(search.get("after") ?? "") ? search.get("after")! : null;
+  let cursor: Prisma.EventWhereInput = {};
+  if (after) {
+    const [at, id] = after.split("_");
+    const date = new Date(at);
+    cursor = { OR: [{ receivedAt: { lt: date } }, { receivedAt: date, id: { lt: id } }] };
+  }
+  const rows = await db.event.findMany({
+    where: {
+      shopDomain: domain,
+      receivedAt: { gte: start, lt: end },
+      ...(status ? { status } : {}),
+      ...(type ? { eventType: type } : {}),
+      ...cursor,
+    },
+    orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
+    take: PAGE_SIZE + 1,
+    include: { attempts: { orderBy: { startedAt: "desc" }, take: 1 } },
+  });
+  const shown = rows.slice(0, PAGE_SIZE);
+  const last = shown[shown.length - 1];
+  return {
+    rows: shown.map(eventRow),
+    next: rows.length > PAGE_SIZE && last ? `${last.receivedAt.toISOString()}_${last.id}` : null,
+    period: view,
+    filter: { status, type },
+  };
+}
+
+export async function eventDetail(db: Database, domain: string, eventId: string): Promise<EventDetail | null> {
+  // Scoped by shop: an id from another shop is "not found" here.
+  const event = await db.event.findFirst({ where: { id: eventId, shopDomain: domain }, include: { attempts: { orderBy: { startedAt: "asc" } } } });
+  if (!event) return null;
+  return {
+    ...eventRow(event),
+    loopWebhookId: event.loopWebhookId,
+    postscriptEventId: event.postscriptEventId,
+    attempts: event.attempts.map(attemptView),
+  };
+}
+
+/** The configuration history; an email address in a detail (a member of staff's, say) is shown as is, anything else email- or credential-shaped is masked. */
+export async function shopHistory(db: Database, domain: string, limit = 100): Promise<ChangeEntry[]> {
+  const changes = await recentChanges(db, domain, { limit });
+  return changes.map((change) => ({
+    ...change,
+    details: Object.fromEntries(
+      Object.entries(change.details).map(([key, value]) => {
+        if (typeof value !== "string") return [key, value];
+        if (key === "staff" || key === "heldBy") return [key, value];
+        if (/^[^@\s]+@[^@\s]+$/.test(value)) return [key, maskEmail(value)];
+        return [key, redactCredentials(value)];
+      }),
+    ) as ChangeEntry["details"],
+  }));
+}
+
+/** Failed events in the period (what "replay all failed" would queue again). */
+export async function failedInPeriod(db: Database, domain: string, search: URLSearchParams, now = new Date()) {
+  const { zone } = await shopZone(db, domain);
+  const { start, end, view } = periodFor(zone.name, search, now);
+  const count = await db.event.count({ where: { shopDomain: domain, status: "failed", receivedAt: { gte: start, lt: end } } });
+  return { count, start, end, period: view };
+}
