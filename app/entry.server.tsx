@@ -3,7 +3,9 @@ import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { NonceContext } from "~/nonce";
 import { addDocumentResponseHeaders } from "~/shopify.server";
+import { applySupportDocumentHeaders, createNonce, isSupportRequest, withSupportDataHeaders } from "~/support/headers.server";
 
 // The production server (server/index.ts) reaches the app's lifecycle through this module: the background
 // workers and the database live in the same bundle as the routes, so there is one copy of each.
@@ -21,12 +23,22 @@ export default async function handleRequest(
   responseHeaders: Headers,
   remixContext: EntryContext,
 ) {
-  addDocumentResponseHeaders(request, responseHeaders);
+  // The support console (/support) is a stand-alone area with its own, stricter headers; the embedded app's
+  // pages get Shopify's (frame-ancestors for the shop's admin).
+  const nonce = isSupportRequest(request) ? createNonce() : undefined;
+  if (nonce) applySupportDocumentHeaders(responseHeaders, nonce);
+  else addDocumentResponseHeaders(request, responseHeaders);
   const userAgent = request.headers.get("user-agent");
   const callbackName = isbot(userAgent ?? "") ? "onAllReady" : "onShellReady";
 
   return new Promise((resolve, reject) => {
-    const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} />, {
+    const app = (
+      <NonceContext.Provider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} />
+      </NonceContext.Provider>
+    );
+    const { pipe, abort } = renderToPipeableStream(app, {
+      nonce,
       [callbackName]: () => {
         const body = new PassThrough();
         const stream = createReadableStreamFromReadable(body);
@@ -45,4 +57,9 @@ export default async function handleRequest(
     // Abort a render that outlives the stream timeout, leaving time for rejected data to flush.
     setTimeout(abort, streamTimeout + 1000);
   });
+}
+
+/** Data requests (loaders and actions fetched by the browser): the support console's headers on its own. */
+export function handleDataRequest(response: Response, { request }: { request: Request }) {
+  return isSupportRequest(request) ? withSupportDataHeaders(response) : response;
 }

@@ -1,6 +1,10 @@
 import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "@remix-run/react";
+import { useContext } from "react";
+import { NonceContext } from "~/nonce";
 
 export default function App() {
+  // Set on the server for pages with a nonce-based Content-Security-Policy (the support console).
+  const nonce = useContext(NonceContext);
   return (
     <html lang="en">
       <head>
@@ -13,8 +17,8 @@ export default function App() {
       </head>
       <body>
         <Outlet />
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
