@@ -34,7 +34,7 @@ export default async function handleRequest(
   return new Promise((resolve, reject) => {
     const app = (
       <NonceContext.Provider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} />
+        <RemixServer context={remixContext} url={request.url} nonce={nonce} />
       </NonceContext.Provider>
     );
     const { pipe, abort } = renderToPipeableStream(app, {

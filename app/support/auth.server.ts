@@ -2,11 +2,11 @@
 // user enrolled one, then a session (sessions.server.ts). Every route of the console starts with requireStaff,
 // every form post with requirePost (session + CSRF token + same-origin check). Nothing here looks at Shopify
 // session tokens or the embedded app's sessions: they open nothing under /support.
-import { redirect } from "@remix-run/node";
 import type { SupportUser } from "@prisma/client";
 import { getDatabase, type Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
 import { recordAudit, type AuditAction, type AuditClient } from "./audit.server";
+import { supportRedirect as redirect } from "./headers.server";
 import { hashPassword, needsRehash, spendVerificationTime, verifyPassword } from "./password.server";
 import {
   clearSessionCookie,
@@ -22,7 +22,7 @@ import { isSupportRole, normalizeEmail, openTotpSecret, type SupportRole } from 
 
 export const SIGN_IN_PATH = "/support/sign-in";
 export const SECOND_FACTOR_PATH = "/support/sign-in/verify";
-export const HOME_PATH = "/support";
+export const HOME_PATH = "/support/shops";
 
 /** The one answer to a wrong email, a wrong password, an unknown or a disabled account. */
 export const SIGN_IN_FAILED = "The email or password is not right.";

@@ -3,10 +3,12 @@
 // run (Remix's inline bootstrap scripts carry a per-request nonce; no 'unsafe-inline' for scripts). Applied
 // in app/entry.server.tsx, which skips the embedded app's Shopify frame-ancestors header for these paths.
 import { randomBytes } from "node:crypto";
+import { redirect } from "@remix-run/node";
 import { getConfig } from "~/config/env.server";
 
 export function isSupportPath(pathname: string): boolean {
-  return pathname === "/support" || pathname.startsWith("/support/");
+  // "/support.data" is the browser's data request for /support (Remix single fetch).
+  return pathname === "/support" || pathname === "/support.data" || pathname.startsWith("/support/");
 }
 
 export function isSupportRequest(request: Request): boolean {
@@ -72,4 +74,12 @@ export function withSupportDataHeaders(response: Response): Response {
     copy.headers.set("Content-Security-Policy", DATA_POLICY);
     return copy;
   }
+}
+
+/**
+ * A redirect of the console. Remix sends a document request's redirect as it is (entry.server.tsx never sees
+ * it), so the console's redirects carry the headers themselves.
+ */
+export function supportRedirect(url: string, init?: { headers?: HeadersInit }): Response {
+  return withSupportDataHeaders(redirect(url, init));
 }

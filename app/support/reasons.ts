@@ -1,3 +1,6 @@
+/** The states of an event (app/delivery/transitions.server.ts), for the event log's filter. */
+export const EVENT_STATUSES = ["received", "pending", "paused", "delivered", "skipped", "failed"] as const;
+
 // Reason codes of skipped, failed and waiting events (app/delivery/transitions.server.ts) as support reads
 // them: a short title and whether the events can be replayed. Plain data, shared with the browser.
 
@@ -13,7 +16,7 @@ export const SUPPORT_REASONS: Record<string, SupportReason> = {
   rate_limited: { title: "Rate limited by Postscript", outcome: "failed" },
   postscript_unavailable: { title: "Postscript unavailable", outcome: "failed" },
   postscript_rejected: { title: "Postscript refused the event", outcome: "failed" },
-  invalid_payload: { title: "Loop payload could not be read", outcome: "skipped" },
+  invalid_payload: { title: "Loop payload could not be read", outcome: "failed" },
   no_identifier: { title: "No email or phone for the customer", outcome: "skipped" },
   stale: { title: "Too old or superseded when sent", outcome: "skipped" },
   disabled: { title: "Event type turned off by the merchant", outcome: "skipped" },

@@ -16,7 +16,7 @@ import { readShopSettings } from "~/settings/shop-settings.server";
 import { formatDateTime } from "~/statistics/format";
 import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
 import { maskEmail, maskPhone, redactCredentials } from "./masking";
-import { supportReason } from "./reasons";
+import { EVENT_STATUSES, supportReason } from "./reasons";
 
 export interface PeriodView {
   key: PeriodKey;
@@ -145,7 +145,6 @@ export async function loadShopRecord(db: Database, domain: string, search: URLSe
 // Event log
 // ---------------------------------------------------------------------------------------------------------
 
-export const EVENT_STATUSES = ["received", "pending", "paused", "delivered", "skipped", "failed"] as const;
 const PAGE_SIZE = 50;
 
 export interface AttemptView {
