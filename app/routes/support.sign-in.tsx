@@ -1,0 +1,90 @@
+// Staff sign-in: email and password, then (for users who enrolled one) a TOTP code on the next page. One
+// message for every failure, so the page never tells whether an email belongs to a member of staff.
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Banner, BlockStack, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
+import { useState } from "react";
+import { SupportFrame } from "~/components/support/SupportFrame";
+import { getDatabase } from "~/db.server";
+import { supportRedirect as redirect } from "~/support/headers.server";
+import { recordAudit } from "~/support/audit.server";
+import { clientOf, currentStaff, HOME_PATH, safeNext, SECOND_FACTOR_PATH, sameOrigin, signIn } from "~/support/auth.server";
+import { clearSignInCookie, newSignInToken, signInTokenMatches } from "~/support/sessions.server";
+
+const NOTICES = new Set(["Your session has ended. Sign in again.", "Your session timed out. Sign in again.", "You are signed out."]);
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { staff, pendingSecondFactor } = await currentStaff(request);
+  const url = new URL(request.url);
+  if (staff) throw redirect(safeNext(url.searchParams.get("next")));
+  if (pendingSecondFactor) throw redirect(SECOND_FACTOR_PATH);
+  const { token, setCookie } = newSignInToken();
+  const notice = url.searchParams.get("notice");
+  return Response.json(
+    { csrf: token, next: safeNext(url.searchParams.get("next")), notice: notice && NOTICES.has(notice) ? notice : null },
+    { headers: { "Set-Cookie": setCookie } },
+  );
+};
+
+export const action = async (args: ActionFunctionArgs) => {
+  const { request } = args;
+  const db = getDatabase();
+  const form = await request.formData();
+  const client = clientOf(args);
+  if (!sameOrigin(request) || !signInTokenMatches(request, form.get("csrf"))) {
+    await recordAudit(db, { user: { id: null, email: String(form.get("email") ?? "").slice(0, 254) || "(blank)" }, action: "csrf.rejected", outcome: "rejected", details: { path: "/support/sign-in" }, client });
+    return Response.json({ error: "The sign-in form expired. Reload the page and sign in again." }, { status: 403 });
+  }
+  const result = await signIn(db, { email: form.get("email"), password: form.get("password") }, client);
+  if (!result.ok) {
+    return Response.json({ error: result.message }, { status: result.message.startsWith("Too many") ? 429 : 401 });
+  }
+  const headers = new Headers();
+  headers.append("Set-Cookie", result.setCookie);
+  headers.append("Set-Cookie", clearSignInCookie());
+  const next = safeNext(String(form.get("next") ?? HOME_PATH));
+  return redirect(result.secondFactor ? `${SECOND_FACTOR_PATH}?next=${encodeURIComponent(next)}` : next, { headers });
+};
+
+export default function SignIn() {
+  const { csrf, next, notice } = useLoaderData<typeof loader>();
+  const actionData = useActionData<{ error?: string }>();
+  const navigation = useNavigation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  return (
+    <SupportFrame staff={null}>
+      <Page narrowWidth>
+        <div style={{ maxWidth: 420, margin: "48px auto 0" }}>
+          <Card>
+            <Form method="post">
+              <BlockStack gap="400">
+                <Text as="h1" variant="headingLg">
+                  Sign in
+                </Text>
+                <Text as="p" tone="subdued">
+                  For the support team. Every shop you open and every action you take is recorded.
+                </Text>
+                {notice ? <Banner tone="info">{notice}</Banner> : null}
+                {actionData?.error ? (
+                  <Banner tone="critical">
+                    <p role="alert">{actionData.error}</p>
+                  </Banner>
+                ) : null}
+                <input type="hidden" name="csrf" value={csrf} />
+                <input type="hidden" name="next" value={next} />
+                <FormLayout>
+                  <TextField label="Email" name="email" type="email" autoComplete="username" value={email} onChange={setEmail} requiredIndicator />
+                  <TextField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={setPassword} requiredIndicator />
+                  <Button submit variant="primary" fullWidth loading={navigation.state === "submitting"}>
+                    Sign in
+                  </Button>
+                </FormLayout>
+              </BlockStack>
+            </Form>
+          </Card>
+        </div>
+      </Page>
+    </SupportFrame>
+  );
+}
