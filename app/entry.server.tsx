@@ -14,6 +14,8 @@ export { disconnectDatabase, pingDatabase } from "~/db.server";
 export { getConfig } from "~/config/env.server";
 export { applyMigrations } from "~/db/migrations.server";
 export { log } from "~/logging/logger.server";
+export { handleLoopWebhookHttp, isLoopWebhookRequest } from "~/ingest/http.server";
+export { closeLoopIngestion } from "~/ingest/runtime.server";
 
 export const streamTimeout = 5000;
 

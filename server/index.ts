@@ -4,7 +4,7 @@
 //   PROCESS_ROLE=web     HTTP only
 //   PROCESS_ROLE=worker  workers only (plus /healthz on PORT for the orchestrator)
 import { existsSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
@@ -67,7 +67,13 @@ async function main() {
     app.get("/healthz", remix);
   }
 
-  const server: Server = app.listen(config.PORT, config.HOST, () => {
+  // Loop's webhooks are the hot path: they are answered before Express and Remix, by the same ingestion code
+  // the Remix route uses (app/ingest), so the cost per webhook is the signature check and the durable insert.
+  const server: Server = createServer((req, res) => {
+    if (runWeb && entry.isLoopWebhookRequest(req)) entry.handleLoopWebhookHttp(req, res);
+    else app(req, res);
+  });
+  server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     log.info("server listening", { port, role: config.PROCESS_ROLE, workers: work?.names ?? [] });
@@ -87,6 +93,7 @@ async function main() {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await Promise.all([closed, work?.stop(config.SHUTDOWN_TIMEOUT_MS)]);
+    await entry.closeLoopIngestion();
     await entry.disconnectDatabase();
     log.info("stopped");
     process.exit(0);

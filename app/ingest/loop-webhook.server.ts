@@ -2,42 +2,83 @@
 // anything else for 48 h (research loop-subscriptions.md §1.7), so this does only what must happen before
 // the answer: authenticate, check, and store the raw event durably. Mapping and delivery happen in the
 // worker. Nothing is written for a request that is not authenticated.
-import { z } from "zod";
+//
+// One implementation, two doors: ingestLoopWebhook takes a web Request (the Remix route, tests), and the
+// production server's node:http fast path (./http.server.ts) feeds the same handleLoopWebhook without
+// building a Request. Both answer the same statuses and bodies.
 import { isUniqueViolation, type Database } from "~/db.server";
 import { SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { WEBHOOK_HEADERS, verifySignature, type SignatureEncoding } from "~/loop/protocol";
 import { log } from "~/logging/logger.server";
+import type { EventWriter, NewEventRow } from "./event-writer.server";
 
 export interface IngestDependencies {
   db: Database;
   /** The signing secrets that may have signed a webhook of `topic` for `shop`; empty for an unknown shop. */
   secretsFor(shop: string, topic: string): Promise<string[]>;
+  /**
+   * When none of secretsFor's secrets verifies: the secrets as stored right now (secretsFor may answer from a
+   * cache, and a secret added a moment ago must work at once). Absent: secretsFor is always fresh.
+   */
+  freshSecretsFor?(shop: string, topic: string): Promise<string[]>;
+  /** Stores accepted events (group commit); absent: one insert per event through `db`. */
+  writer?: EventWriter;
   maxBodyBytes: number;
   /** Accepted X-Loop-Signature encodings; which one Loop uses is unverified (research §1.8). */
   signatureEncodings: SignatureEncoding[];
   now?: () => Date;
 }
 
+/** What the ingestion needs from a request, whichever server received it. */
+export interface IncomingWebhook {
+  method: string;
+  /** Value of the ?shop= query parameter, if any. */
+  shopParam: string | null;
+  header(name: string): string | null;
+  /** The body as text, or null when it is larger than `limit` bytes (then it is not buffered further). */
+  readBody(limit: number): Promise<string | null>;
+}
+
+export interface WebhookAnswer {
+  status: number;
+  body: Record<string, unknown> | null;
+  headers?: Record<string, string>;
+}
+
 const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
-const envelope = z.object({
-  payload: z.record(z.unknown()),
-  metaData: z.object({ myshopifyDomain: z.string() }).partial().passthrough().optional(),
-});
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * Loop's envelope: {payload: object, metaData?: {myshopifyDomain?: string, …}}. Returns the declared shop
+ * domain (or undefined), or null when the body is not that shape. Checked by hand rather than with a schema
+ * library: this runs for every webhook, and the payload's contents are the mapping's business, not ours.
+ */
+function envelopeShop(parsed: unknown): { declared: string | undefined } | null {
+  if (!isObject(parsed) || !isObject(parsed.payload)) return null;
+  const meta = parsed.metaData;
+  if (meta === undefined) return { declared: undefined };
+  if (!isObject(meta)) return null;
+  const declared = meta.myshopifyDomain;
+  if (declared !== undefined && typeof declared !== "string") return null;
+  return { declared };
+}
 
 type Rejection = { status: number; reason: string; message: string };
 
-function reject({ status, reason, message }: Rejection, context: Record<string, unknown>): Response {
+function reject({ status, reason, message }: Rejection, context: Record<string, unknown>): WebhookAnswer {
   log.warn("loop webhook rejected", { reason, status, ...context });
-  return Response.json({ error: message }, { status });
+  return { status, body: { error: message } };
 }
 
-export async function ingestLoopWebhook(request: Request, deps: IngestDependencies): Promise<Response> {
-  if (request.method !== "POST") return new Response(null, { status: 405, headers: { Allow: "POST" } });
-  const webhookId = request.headers.get(WEBHOOK_HEADERS.webhookId)?.trim();
-  const topic = request.headers.get(WEBHOOK_HEADERS.topic)?.trim();
-  const signature = request.headers.get(WEBHOOK_HEADERS.signature);
-  const url = new URL(request.url);
-  const context: Record<string, unknown> = { webhookId, topic, shop: url.searchParams.get("shop") ?? undefined };
+const METHOD_NOT_ALLOWED: WebhookAnswer = { status: 405, body: null, headers: { Allow: "POST" } };
+
+export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDependencies): Promise<WebhookAnswer> {
+  if (request.method !== "POST") return METHOD_NOT_ALLOWED;
+  const webhookId = request.header(WEBHOOK_HEADERS.webhookId)?.trim();
+  const topic = request.header(WEBHOOK_HEADERS.topic)?.trim();
+  const signature = request.header(WEBHOOK_HEADERS.signature);
+  const context: Record<string, unknown> = { webhookId, topic, shop: request.shopParam ?? undefined };
 
   if (!webhookId || webhookId.length > 200) {
     return reject({ status: 400, reason: "missing_webhook_id", message: "X-Loop-Webhook-Id header is required" }, context);
@@ -45,7 +86,7 @@ export async function ingestLoopWebhook(request: Request, deps: IngestDependenci
   if (!topic) return reject({ status: 400, reason: "missing_topic", message: "X-Loop-Webhook-Topic header is required" }, context);
   if (!signature) return reject({ status: 401, reason: "missing_signature", message: "X-Loop-Signature header is required" }, context);
 
-  const body = await readLimited(request, deps.maxBodyBytes);
+  const body = await request.readBody(deps.maxBodyBytes);
   if (body === null) {
     return reject({ status: 413, reason: "body_too_large", message: `body exceeds ${deps.maxBodyBytes} bytes` }, context);
   }
@@ -58,7 +99,7 @@ export async function ingestLoopWebhook(request: Request, deps: IngestDependenci
   } catch {
     parseFailed = true;
   }
-  const shop = url.searchParams.get("shop") ?? bodyShop(parsed);
+  const shop = request.shopParam ?? bodyShop(parsed);
   if (!shop || !SHOP_DOMAIN.test(shop)) {
     return reject({ status: 400, reason: "unknown_shop_domain", message: "the shop could not be identified" }, context);
   }
@@ -67,6 +108,9 @@ export async function ingestLoopWebhook(request: Request, deps: IngestDependenci
   let secrets: string[];
   try {
     secrets = await deps.secretsFor(shop, topic);
+    if (deps.freshSecretsFor && !signedWithAny(body, secrets, signature, deps.signatureEncodings)) {
+      secrets = await deps.freshSecretsFor(shop, topic);
+    }
   } catch (error) {
     log.error("loop webhook: could not read signing secrets", { shop, error });
     return unavailable();
@@ -74,15 +118,16 @@ export async function ingestLoopWebhook(request: Request, deps: IngestDependenci
   if (secrets.length === 0) {
     return reject({ status: 404, reason: "unknown_shop", message: "this shop has no Loop connection in this app" }, context);
   }
-  const signedWith = secrets.some((secret) => verifySignature(body, secret, signature, deps.signatureEncodings) !== null);
-  if (!signedWith) return reject({ status: 401, reason: "bad_signature", message: "signature does not match" }, context);
+  if (!signedWithAny(body, secrets, signature, deps.signatureEncodings)) {
+    return reject({ status: 401, reason: "bad_signature", message: "signature does not match" }, context);
+  }
 
   if (parseFailed) return reject({ status: 400, reason: "malformed_json", message: "body is not valid JSON" }, context);
-  const shape = envelope.safeParse(parsed);
-  if (!shape.success) {
+  const shape = envelopeShop(parsed);
+  if (!shape) {
     return reject({ status: 400, reason: "malformed_envelope", message: "body must be {payload, metaData}" }, context);
   }
-  const declared = shape.data.metaData?.myshopifyDomain;
+  const declared = shape.declared;
   if (declared && declared !== shop) {
     return reject({ status: 400, reason: "shop_mismatch", message: "metaData.myshopifyDomain does not match the shop" }, context);
   }
@@ -91,36 +136,64 @@ export async function ingestLoopWebhook(request: Request, deps: IngestDependenci
   }
 
   const now = deps.now?.() ?? new Date();
-  const occurredAt = parseLoopTimestamp(request.headers.get(WEBHOOK_HEADERS.createdAt)) ?? now;
+  const occurredAt = parseLoopTimestamp(request.header(WEBHOOK_HEADERS.createdAt)) ?? now;
+  const row: NewEventRow = { shopDomain: shop, webhookId, topic, occurredAt, receivedAt: now, payload: body };
   try {
-    const event = await deps.db.event.create({
-      data: {
-        shopDomain: shop,
-        dedupeKey: webhookId,
-        loopWebhookId: webhookId,
-        topic,
-        status: "received",
-        occurredAt,
-        receivedAt: now,
-        nextAttemptAt: now,
-        payload: body,
-      },
-      select: { id: true },
-    });
-    return Response.json({ accepted: true, id: event.id }, { status: 202 });
+    const stored = deps.writer ? await deps.writer.write(row) : await createOne(deps.db, row);
+    // A redelivery of a webhook already stored: acknowledge it, store nothing.
+    if (stored.duplicate) return { status: 200, body: { accepted: true, duplicate: true } };
+    return { status: 202, body: { accepted: true, id: stored.id } };
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      // A redelivery of a webhook already stored: acknowledge it, store nothing.
-      return Response.json({ accepted: true, duplicate: true }, { status: 200 });
-    }
     log.error("loop webhook: could not store the event", { shop, topic, webhookId, error });
     return unavailable();
   }
 }
 
+/** The web-Request door (Remix route, tests): same checks and answers as the node:http fast path. */
+export async function ingestLoopWebhook(request: Request, deps: IngestDependencies): Promise<Response> {
+  const answer = await handleLoopWebhook(
+    {
+      method: request.method,
+      shopParam: new URL(request.url).searchParams.get("shop"),
+      header: (name) => request.headers.get(name),
+      readBody: (limit) => readLimited(request, limit),
+    },
+    deps,
+  );
+  if (answer.body === null) return new Response(null, { status: answer.status, headers: answer.headers });
+  return Response.json(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+function signedWithAny(body: string, secrets: string[], signature: string, encodings: SignatureEncoding[]): boolean {
+  return secrets.some((secret) => verifySignature(body, secret, signature, encodings) !== null);
+}
+
+async function createOne(db: Database, row: NewEventRow): Promise<{ id: string | null; duplicate: boolean }> {
+  try {
+    const event = await db.event.create({
+      data: {
+        shopDomain: row.shopDomain,
+        dedupeKey: row.webhookId,
+        loopWebhookId: row.webhookId,
+        topic: row.topic,
+        status: "received",
+        occurredAt: row.occurredAt,
+        receivedAt: row.receivedAt,
+        nextAttemptAt: row.receivedAt,
+        payload: row.payload,
+      },
+      select: { id: true },
+    });
+    return { id: event.id, duplicate: false };
+  } catch (error) {
+    if (isUniqueViolation(error)) return { id: null, duplicate: true };
+    throw error;
+  }
+}
+
 /** 503 makes Loop retry later, which is what we want when the database is down. */
-function unavailable(): Response {
-  return Response.json({ error: "temporarily unavailable, retry later" }, { status: 503, headers: { "Retry-After": "5" } });
+function unavailable(): WebhookAnswer {
+  return { status: 503, body: { error: "temporarily unavailable, retry later" }, headers: { "Retry-After": "5" } };
 }
 
 function bodyShop(parsed: unknown): string | undefined {

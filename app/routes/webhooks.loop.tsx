@@ -1,20 +1,11 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { getConfig } from "~/config/env.server";
-import { loopWebhookSecrets } from "~/connections/loop.server";
-import { getDatabase } from "~/db.server";
 import { ingestLoopWebhook } from "~/ingest/loop-webhook.server";
+import { loopIngestion } from "~/ingest/runtime.server";
 
 // Loop's webhooks for every connected shop (the address each subscription was given is /webhooks/loop?shop=…).
 // Authentication is Loop's X-Loop-Signature, checked against the shop's stored signing secrets.
-export const action = async ({ request }: ActionFunctionArgs) => {
-  const config = getConfig();
-  const db = getDatabase();
-  return ingestLoopWebhook(request, {
-    db,
-    secretsFor: (shop, topic) => loopWebhookSecrets(db, shop, topic),
-    maxBodyBytes: config.LOOP_WEBHOOK_MAX_BODY_BYTES,
-    signatureEncodings: config.LOOP_SIGNATURE_ENCODINGS,
-  });
-};
+// The production server answers POST /webhooks/loop on a fast path before Remix (app/ingest/http.server.ts)
+// with the same code and dependencies; this route serves it wherever Remix sees the request.
+export const action = async ({ request }: ActionFunctionArgs) => ingestLoopWebhook(request, loopIngestion());
 
 export const loader = () => new Response(null, { status: 405, headers: { Allow: "POST" } });

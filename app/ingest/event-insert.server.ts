@@ -1,0 +1,141 @@
+// The INSERT behind the group-commit writer, straight on the database driver the app already uses
+// (better-sqlite3, pg) with prepared statements: the hot path pays neither Prisma's query compilation nor its
+// parameter serialisation, which cost more than the insert itself at a few thousand events per second.
+// Each batch is ONE statement (so one transaction, one commit); ON CONFLICT DO NOTHING skips redeliveries and
+// RETURNING "id" says which rows went in. Values are written exactly as Prisma writes them (checked by test):
+// SQLite DateTime as ISO 8601 text with "+00:00", PostgreSQL timestamp(3) in UTC.
+import { createRequire } from "node:module";
+import type BetterSqlite3 from "better-sqlite3";
+import type * as Pg from "pg";
+
+export interface InsertRow {
+  id: string;
+  shopDomain: string;
+  webhookId: string;
+  topic: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  payload: string;
+}
+
+export interface EventInsert {
+  /** Inserts the rows in one statement; resolves with the ids actually inserted (the others were duplicates). */
+  insert(rows: InsertRow[]): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+const COLUMNS = `"id","shopDomain","dedupeKey","loopWebhookId","topic","status","isTest","occurredAt","receivedAt","nextAttemptAt","attemptCount","payload","updatedAt"`;
+
+/** How Prisma's SQLite adapter stores a DateTime (@prisma/adapter-better-sqlite3, timestampFormat iso8601). */
+export const sqliteDateTime = (date: Date) => date.toISOString().replace("Z", "+00:00");
+
+export class DatabaseBusyError extends Error {}
+
+/**
+ * SQLite: a connection of its own with busy_timeout 0. A write lock held by another connection (Prisma's, in
+ * the middle of an interactive transaction in this very process, or another process) is waited for
+ * asynchronously, never by blocking the event loop (which would stop that transaction from ever committing).
+ */
+export function sqliteEventInsert(file: string, { lockWaitMs = 10_000 } = {}): EventInsert {
+  const Database = require("better-sqlite3") as typeof BetterSqlite3;
+  let connection: { db: BetterSqlite3.Database; statements: Map<number, BetterSqlite3.Statement> } | undefined;
+  // Opened on first use, and again after an error other than a lock: a file that was missing, read-only or
+  // broken is tried afresh by the next batch, so the ingestion recovers without a restart.
+  const open = () => {
+    if (!connection) {
+      const db = new Database(file, { fileMustExist: true });
+      db.pragma("busy_timeout = 0");
+      connection = { db, statements: new Map() };
+    }
+    return connection;
+  };
+  const drop = () => {
+    try {
+      connection?.db.close();
+    } catch {
+      // already unusable
+    }
+    connection = undefined;
+  };
+  const statement = (rows: number) => {
+    const { db, statements } = open();
+    let prepared = statements.get(rows);
+    if (!prepared) {
+      const tuple = `(?,?,?,?,?,'received',0,?,?,?,0,?,?)`;
+      prepared = db.prepare(`INSERT INTO "Event" (${COLUMNS}) VALUES ${Array(rows).fill(tuple).join(",")} ON CONFLICT DO NOTHING RETURNING "id"`);
+      statements.set(rows, prepared);
+    }
+    return prepared;
+  };
+  return {
+    async insert(rows) {
+      const params: unknown[] = [];
+      for (const r of rows) {
+        const received = sqliteDateTime(r.receivedAt);
+        params.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, sqliteDateTime(r.occurredAt), received, received, r.payload, received);
+      }
+      const deadline = Date.now() + lockWaitMs;
+      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+        try {
+          const inserted = statement(rows.length).all(params) as { id: string }[];
+          return new Set(inserted.map((row) => row.id));
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code !== "SQLITE_BUSY" && code !== "SQLITE_BUSY_SNAPSHOT" && code !== "SQLITE_LOCKED") {
+            drop();
+            throw error;
+          }
+          if (Date.now() > deadline) throw new DatabaseBusyError(`the database stayed locked for ${lockWaitMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
+    },
+    async close() {
+      drop();
+    },
+  };
+}
+
+/** PostgreSQL timestamp(3) without time zone, in UTC (as Prisma's pg adapter writes DateTime). */
+export const postgresTimestamp = (date: Date) => date.toISOString().replace("T", " ").replace("Z", "");
+
+/**
+ * PostgreSQL: a small pool of its own and one named prepared statement per batch size (the plan is made once
+ * per connection and size). A broken connection is dropped by the pool and replaced on the next batch, so the
+ * ingestion recovers by itself when the database comes back.
+ */
+export function postgresEventInsert(url: string, { poolSize = 4 } = {}): EventInsert {
+  const { Pool } = require("pg") as typeof Pg;
+  const pool = new Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true, connectionTimeoutMillis: 5_000 });
+  // An idle client whose connection dies (server restart, terminated backend) emits "error" on the pool.
+  pool.on("error", () => undefined);
+  const texts = new Map<number, string>();
+  const text = (rows: number) => {
+    let sql = texts.get(rows);
+    if (!sql) {
+      const tuples: string[] = [];
+      for (let r = 0, n = 0; r < rows; r++) {
+        const p = () => `$${++n}`;
+        tuples.push(`(${p()},${p()},${p()},${p()},${p()},'received',false,${p()},${p()},${p()},0,${p()},${p()})`);
+      }
+      sql = `INSERT INTO "Event" (${COLUMNS}) VALUES ${tuples.join(",")} ON CONFLICT DO NOTHING RETURNING "id"`;
+      texts.set(rows, sql);
+    }
+    return sql;
+  };
+  return {
+    async insert(rows) {
+      const values: unknown[] = [];
+      for (const r of rows) {
+        const received = postgresTimestamp(r.receivedAt);
+        values.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, postgresTimestamp(r.occurredAt), received, received, r.payload, received);
+      }
+      const result = await pool.query<{ id: string }>({ name: `lp-ingest-events-${rows.length}`, text: text(rows.length), values });
+      return new Set(result.rows.map((row) => row.id));
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

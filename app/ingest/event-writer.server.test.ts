@@ -1,0 +1,150 @@
+// The ingestion's group commit: what it writes (exactly what Prisma would), how it batches, and what happens
+// to a batch when the database refuses it, on every test database.
+import BetterSqlite3 from "better-sqlite3";
+import { describe, expect, it, vi } from "vitest";
+import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { sqliteFilePath } from "~/db/url";
+import { postgresEventInsert, sqliteEventInsert, type EventInsert, type InsertRow } from "./event-insert.server";
+import { createEventWriter, newEventId, type NewEventRow } from "./event-writer.server";
+
+const SHOP = "writer.myshopify.com";
+
+function row(webhookId: string, overrides: Partial<NewEventRow> = {}): NewEventRow {
+  return {
+    shopDomain: SHOP,
+    webhookId,
+    topic: "order/upcoming",
+    occurredAt: new Date("2026-11-20T10:00:00.123Z"),
+    receivedAt: new Date("2026-11-25T08:00:00.456Z"),
+    payload: JSON.stringify({ payload: { id: 1, note: "ünïcode ✓ 'quotes' \"double\" \\ backslash" }, metaData: { myshopifyDomain: SHOP } }),
+    ...overrides,
+  };
+}
+
+describe.each(databaseKinds)("event writer (%s)", (kind) => {
+  const database = withTestDatabase(kind);
+  const open = (): EventInsert => (kind === "sqlite" ? sqliteEventInsert(sqliteFilePath(database.url)) : postgresEventInsert(database.url));
+
+  it("stores rows exactly as Prisma reads and queries them: dates, defaults, status", async () => {
+    const insert = open();
+    const writer = createEventWriter(insert);
+    const stored = await writer.write(row("w-exact"));
+    await writer.close();
+    expect(stored).toMatchObject({ duplicate: false });
+    const event = await database.db.event.findUniqueOrThrow({ where: { id: stored.id! } });
+    expect(event).toMatchObject({
+      shopDomain: SHOP,
+      dedupeKey: "w-exact",
+      loopWebhookId: "w-exact",
+      topic: "order/upcoming",
+      status: "received",
+      isTest: false,
+      attemptCount: 0,
+      eventType: null,
+      request: null,
+      payload: row("w-exact").payload,
+    });
+    expect(event.occurredAt.toISOString()).toBe("2026-11-20T10:00:00.123Z");
+    expect(event.receivedAt.toISOString()).toBe("2026-11-25T08:00:00.456Z");
+    expect(event.nextAttemptAt.toISOString()).toBe("2026-11-25T08:00:00.456Z");
+    expect(event.updatedAt.toISOString()).toBe("2026-11-25T08:00:00.456Z");
+    // The worker's queries compare these dates: the row must be found by them.
+    const due = await database.db.event.findMany({
+      where: { id: stored.id!, status: { in: ["received", "pending"] }, nextAttemptAt: { lte: new Date("2026-11-25T08:00:00.456Z") } },
+    });
+    expect(due).toHaveLength(1);
+    expect(await database.db.event.count({ where: { id: stored.id!, nextAttemptAt: { lt: new Date("2026-11-25T08:00:00.456Z") } } })).toBe(0);
+  });
+
+  it("gathers concurrent writes into few statements, and tells each request whether its row was new", async () => {
+    const insert = open();
+    const calls: number[] = [];
+    const counting: EventInsert = { insert: (rows) => (calls.push(rows.length), insert.insert(rows)), close: () => insert.close() };
+    const writer = createEventWriter(counting, { maxBatch: 50 });
+    const ids = Array.from({ length: 120 }, (_, i) => `w-batch-${i}`);
+    const first = await Promise.all(ids.map((id) => writer.write(row(id))));
+    expect(first.every((r) => !r.duplicate && r.id)).toBe(true);
+    expect(calls.reduce((a, b) => a + b, 0)).toBe(120);
+    expect(calls.length).toBeLessThanOrEqual(4); // 50 + 50 + 20 (+1 when a write landed a turn later)
+    expect(Math.max(...calls)).toBe(50);
+
+    // Redeliveries, one of them twice in the same batch, next to a new one: one new row, the rest duplicates.
+    const again = await Promise.all([writer.write(row("w-batch-1")), writer.write(row("w-batch-new")), writer.write(row("w-batch-new")), writer.write(row("w-batch-2"))]);
+    expect(again.map((r) => r.duplicate)).toEqual([true, false, true, true]);
+    await writer.close();
+    expect(await database.db.event.count({ where: { dedupeKey: { startsWith: "w-batch-" } } })).toBe(121);
+  });
+
+  it("answers every row of a refused batch on its own: one bad row does not fail the others", async () => {
+    const insert = open();
+    const failing: EventInsert = {
+      insert: async (rows) => {
+        if (rows.some((r) => r.webhookId === "w-poison")) throw new Error("refused");
+        return insert.insert(rows);
+      },
+      close: () => insert.close(),
+    };
+    const writer = createEventWriter(failing);
+    const results = await Promise.allSettled(["w-ok-1", "w-poison", "w-ok-2"].map((id) => writer.write(row(id))));
+    await writer.close();
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(await database.db.event.count({ where: { dedupeKey: { in: ["w-ok-1", "w-ok-2", "w-poison"] } } })).toBe(2);
+  });
+
+  it("rejects (so the request is answered 503) when the database cannot be reached", async () => {
+    const unreachable: EventInsert =
+      kind === "sqlite" ? sqliteEventInsert("/nonexistent-dir/app.sqlite") : postgresEventInsert("postgresql://postgres@127.0.0.1:1/none");
+    const writer = createEventWriter(unreachable);
+    await expect(writer.write(row("w-down"))).rejects.toThrow();
+    await writer.close().catch(() => undefined);
+  }, 15_000);
+});
+
+describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with the database locked", () => {
+  const database = withTestDatabase("sqlite");
+
+  it("waits for another connection's write lock without blocking the event loop", async () => {
+    const other = new BetterSqlite3(sqliteFilePath(database.url));
+    other.prepare("BEGIN IMMEDIATE").run(); // holds the write lock, as an open Prisma transaction would
+    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url)));
+    const pending = writer.write(row("w-locked"));
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ticks).toBeGreaterThan(10); // the event loop kept turning while the insert waited
+    other.prepare("COMMIT").run();
+    other.close();
+    clearInterval(ticker);
+    expect(await pending).toMatchObject({ duplicate: false });
+    await writer.close();
+  });
+
+  it("gives up with an error after the lock wait (the request gets 503, Loop retries)", async () => {
+    const other = new BetterSqlite3(sqliteFilePath(database.url));
+    other.prepare("BEGIN IMMEDIATE").run();
+    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url), { lockWaitMs: 100 }));
+    await expect(writer.write(row("w-too-long"))).rejects.toThrow(/locked/);
+    other.prepare("ROLLBACK").run();
+    other.close();
+    await writer.close();
+  });
+});
+
+describe("event ids", () => {
+  it("are unique, cuid-shaped and ordered by time between milliseconds", () => {
+    const ids = Array.from({ length: 20_000 }, () => newEventId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 50)) expect(id).toMatch(/^c[0-9a-z]{24}$/);
+    vi.useFakeTimers({ now: Date.now() + 5 });
+    const later = newEventId();
+    vi.useRealTimers();
+    expect(later.slice(0, 9) > ids[0].slice(0, 9)).toBe(true);
+  });
+
+  it("keep what the writer was given", async () => {
+    const seen: InsertRow[] = [];
+    const writer = createEventWriter({ insert: async (rows) => (seen.push(...rows), new Set(rows.map((r) => r.id))), close: async () => undefined });
+    const result = await writer.write(row("w-id"));
+    expect(seen[0]).toMatchObject({ ...row("w-id"), id: result.id });
+  });
+});

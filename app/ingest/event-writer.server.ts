@@ -1,0 +1,133 @@
+// Group commit for received webhooks. Each accepted webhook must be durably stored before it is answered, and
+// one commit per webhook costs a disk flush (SQLite) or a round trip and WAL flush (PostgreSQL) per event. The
+// writer instead gathers the events that arrive while the previous write is in progress (plus those of the
+// same event-loop turn) and stores them with ONE multi-row INSERT (./event-insert.server.ts); every request
+// is answered only after the statement that holds its row has committed. Under light load a batch is one row
+// and nothing waits; under heavy load batches grow and commits per second stay low.
+import { randomBytes } from "node:crypto";
+import type { EventInsert, InsertRow } from "./event-insert.server";
+
+export interface NewEventRow {
+  shopDomain: string;
+  webhookId: string;
+  topic: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  payload: string;
+}
+
+export interface StoredEvent {
+  /** The new event's id; null for a duplicate. */
+  id: string | null;
+  duplicate: boolean;
+}
+
+export interface EventWriter {
+  write(row: NewEventRow): Promise<StoredEvent>;
+  /** Resolves when nothing is queued or being written. */
+  idle(): Promise<void>;
+  /** Waits for what is queued, then closes the database connection(s) of the insert. */
+  close(): Promise<void>;
+}
+
+export interface EventWriterOptions {
+  /** Rows per INSERT at most. */
+  maxBatch?: number;
+  /** Batches written at the same time (SQLite has one writer: 1; PostgreSQL: a few connections). */
+  concurrency?: number;
+}
+
+interface Pending {
+  row: InsertRow;
+  resolve(result: StoredEvent): void;
+  reject(error: unknown): void;
+}
+
+// Ids in the shape of Prisma's cuid(): "c", time, counter, a per-process fingerprint, randomness. Unique across
+// processes (random part), roughly ordered by time like the ids Prisma makes for the other tables.
+const fingerprint = randomBytes(3).readUIntBE(0, 3).toString(36).padStart(4, "0").slice(-4);
+let counter = 0;
+// Random bytes are drawn 6 KiB at a time: one small randomBytes() call per id costs more than the rest of it.
+let pool = randomBytes(6144);
+let poolOffset = 0;
+export function newEventId(): string {
+  counter = (counter + 1) % 1_679_616; // 36^4
+  if (poolOffset + 6 > pool.length) {
+    pool = randomBytes(6144);
+    poolOffset = 0;
+  }
+  const random = pool.readUIntBE(poolOffset, 6).toString(36).padStart(8, "0").slice(-8);
+  poolOffset += 6;
+  return `c${Date.now().toString(36).padStart(8, "0")}${counter.toString(36).padStart(4, "0")}${fingerprint}${random}`;
+}
+
+export function createEventWriter(target: EventInsert, options: EventWriterOptions = {}): EventWriter {
+  const maxBatch = options.maxBatch ?? 256;
+  const concurrency = options.concurrency ?? 1;
+  const queue: Pending[] = [];
+  let writing = 0;
+  let scheduled = false;
+  let idleWaiters: (() => void)[] = [];
+
+  async function writeBatch(batch: Pending[]) {
+    try {
+      const inserted = await target.insert(batch.map((p) => p.row));
+      for (const p of batch) p.resolve(inserted.has(p.row.id) ? { id: p.row.id, duplicate: false } : { id: null, duplicate: true });
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      // One bad row must not fail the others: write them one by one, each with its own outcome. When the
+      // database is down these fail fast as well, and every request is answered 503.
+      for (const p of batch) {
+        try {
+          const inserted = await target.insert([p.row]);
+          p.resolve(inserted.has(p.row.id) ? { id: p.row.id, duplicate: false } : { id: null, duplicate: true });
+        } catch (single) {
+          p.reject(single);
+        }
+      }
+    }
+  }
+
+  function pump() {
+    scheduled = false;
+    while (writing < concurrency && queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      writing++;
+      void writeBatch(batch).finally(() => {
+        writing--;
+        if (queue.length > 0) schedule();
+        else if (writing === 0) {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  // setImmediate: requests whose bodies arrived in the same event-loop turn join the same batch.
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(pump);
+  }
+
+  const idle = () => (queue.length === 0 && writing === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)));
+
+  return {
+    write(row) {
+      return new Promise<StoredEvent>((resolve, reject) => {
+        queue.push({ row: { ...row, id: newEventId() }, resolve, reject });
+        if (writing < concurrency) schedule();
+      });
+    },
+    idle,
+    async close() {
+      await idle();
+      await target.close();
+    },
+  };
+}

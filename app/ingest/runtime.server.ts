@@ -1,0 +1,60 @@
+// The ingestion as the running app uses it: the process's database, a group-commit writer on the database
+// driver and a short-lived cache of opened signing secrets, shared by the Remix route and the production
+// server's fast path so both doors behave (and batch) the same.
+import { getConfig } from "~/config/env.server";
+import { loopWebhookSecrets } from "~/connections/loop.server";
+import { getDatabase, type Database } from "~/db.server";
+import { databaseKind, sqliteFilePath } from "~/db/url";
+import { log } from "~/logging/logger.server";
+import { postgresEventInsert, sqliteEventInsert } from "./event-insert.server";
+import { createEventWriter, type EventWriter } from "./event-writer.server";
+import type { IngestDependencies } from "./loop-webhook.server";
+import { createSecretCache, type SecretCache } from "./secret-cache.server";
+
+/** PostgreSQL connections of the ingestion writer (besides the Prisma pool of DATABASE_POOL_SIZE). */
+export const INGEST_POOL_SIZE = 4;
+
+let current: { db: Database; deps: IngestDependencies; secrets: SecretCache; writer: EventWriter } | undefined;
+
+export function loopIngestion(): IngestDependencies {
+  const db = getDatabase();
+  if (current?.db !== db) {
+    // Another client replaced the process's database (tests switch databases): close the old writer.
+    if (current) void current.writer.close().catch((error) => log.warn("ingestion writer did not close", { error }));
+    const config = getConfig();
+    const url = config.DATABASE_URL;
+    const secrets = createSecretCache((shop, topic) => loopWebhookSecrets(db, shop, topic));
+    const writer =
+      databaseKind(url) === "postgres"
+        ? createEventWriter(postgresEventInsert(url, { poolSize: Math.min(INGEST_POOL_SIZE, config.DATABASE_POOL_SIZE) }), {
+            concurrency: Math.min(INGEST_POOL_SIZE, config.DATABASE_POOL_SIZE),
+          })
+        : createEventWriter(sqliteEventInsert(sqliteFilePath(url)), { concurrency: 1 });
+    current = {
+      db,
+      secrets,
+      writer,
+      deps: {
+        db,
+        secretsFor: secrets.get,
+        freshSecretsFor: secrets.fresh,
+        writer,
+        maxBodyBytes: config.LOOP_WEBHOOK_MAX_BODY_BYTES,
+        signatureEncodings: config.LOOP_SIGNATURE_ENCODINGS,
+      },
+    };
+  }
+  return current.deps;
+}
+
+/** Forget cached signing secrets (a shop's, or all): for code that changes a Loop connection in this process. */
+export function forgetLoopSecrets(shop?: string) {
+  current?.secrets.forget(shop);
+}
+
+/** Finishes the writes in progress and closes the writer's connections (graceful shutdown). */
+export async function closeLoopIngestion() {
+  const closing = current;
+  current = undefined;
+  await closing?.writer.close();
+}
