@@ -1,0 +1,94 @@
+// Shops for benchmarks and fault tests, made the way merchants make them: Loop connected with an API token
+// through the Loop stand-in (the app subscribes to every topic and keeps each subscription's signing secret),
+// Postscript connected with a private key the Postscript stand-in issued. Runs the app's own modules in this
+// process against the same database as the server (same SECRETS_ENCRYPTION_KEYS).
+import { generatePayload, serializeEnvelope } from "../../../sandbox/loop/payloads";
+import type { LoopStandIn } from "../../../sandbox/loop/server";
+import { resetConfigForTests } from "../../../app/config/env.server";
+import { connectLoopWithToken } from "../../../app/connections/loop.server";
+import { connectPostscript } from "../../../app/connections/postscript.server";
+import { disconnectDatabase, getDatabase, type Database } from "../../../app/db.server";
+import { SUBSCRIBED_LOOP_TOPICS } from "../../../app/events/catalogue";
+import { signBody, type LoopTopic } from "../../../app/loop/protocol";
+import type { WebhookTemplate } from "./load-generator";
+
+/** Points this process's app modules (config, database client) at `url`. */
+export async function pointAppAtDatabase(url: string): Promise<Database> {
+  await disconnectDatabase();
+  process.env.DATABASE_URL = url;
+  resetConfigForTests();
+  return getDatabase();
+}
+
+/** Points this process's app modules at the stand-ins (the server child gets the same URLs in its env). */
+export function pointAppAtStandIns(urls: { loop?: string; postscript?: string; shopifyAdmin?: string }) {
+  if (urls.loop) process.env.LOOP_API_URL = urls.loop;
+  if (urls.postscript) process.env.POSTSCRIPT_API_URL = urls.postscript;
+  if (urls.shopifyAdmin) process.env.SHOPIFY_ADMIN_API_ORIGIN = urls.shopifyAdmin;
+  resetConfigForTests();
+}
+
+/** shop → topic → signing secret. */
+export type LoopSecrets = Map<string, Map<string, string>>;
+
+/**
+ * Adds `count` stores to the Loop stand-in (bench-<i>.myshopify.com, token loop_bench_<i>…) and connects each
+ * with its token, as a merchant would. Returns the signing secrets the stand-in holds for each subscription.
+ */
+export async function connectLoopShops(db: Database, loop: LoopStandIn, count: number, prefix = "bench"): Promise<LoopSecrets> {
+  const secrets: LoopSecrets = new Map();
+  for (let i = 0; i < count; i++) {
+    const shopDomain = `${prefix}-${i}.myshopify.com`;
+    const token = `loop_${prefix}_${String(i).padStart(4, "0")}_token`;
+    const response = await fetch(`${loop.url}/__sandbox/stores`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ shopDomain, token, name: `${prefix} ${i}` }),
+    });
+    if (!response.ok) throw new Error(`Loop stand-in refused store ${shopDomain}: ${response.status} ${await response.text()}`);
+    const result = await connectLoopWithToken(db, shopDomain, token);
+    if (!result.ok) throw new Error(`could not connect Loop for ${shopDomain}: ${result.message}`);
+    const topics = new Map<string, string>();
+    for (const webhook of loop.state.webhooks.values()) {
+      if (webhook.shopDomain === shopDomain) topics.set(webhook.topic, webhook.secret);
+    }
+    secrets.set(shopDomain, topics);
+  }
+  return secrets;
+}
+
+/** Signed webhook bodies: `perTopic` generated payloads of every consumed topic, for every shop. */
+export function webhookTemplates(secrets: LoopSecrets, perTopic = 3, topics: readonly string[] = SUBSCRIBED_LOOP_TOPICS): WebhookTemplate[] {
+  const templates: WebhookTemplate[] = [];
+  for (const [shop, byTopic] of secrets) {
+    for (const topic of topics) {
+      const secret = byTopic.get(topic);
+      if (!secret) continue;
+      for (let i = 0; i < perTopic; i++) {
+        const body = serializeEnvelope(generatePayload(topic as LoopTopic, { seed: `${shop}:${topic}:${i}`, shopDomain: shop }));
+        templates.push({ shop, topic, body, signature: signBody(body, secret, "base64") });
+      }
+    }
+  }
+  return templates;
+}
+
+export interface PostscriptShop {
+  shopDomain: string;
+  postscriptShopId: string;
+  key: string;
+}
+
+/** Creates a shop at the Postscript stand-in (POST /__sandbox/shops) and connects its key for `shopDomain`. */
+export async function connectPostscriptShop(db: Database, postscriptUrl: string, shopDomain: string): Promise<PostscriptShop> {
+  const response = await fetch(`${postscriptUrl}/__sandbox/shops`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: shopDomain.replace(/\.myshopify\.com$/, "") }),
+  });
+  if (response.status !== 201) throw new Error(`Postscript stand-in refused a shop: ${response.status} ${await response.text()}`);
+  const created = (await response.json()) as { id: string; key: string };
+  const result = await connectPostscript(db, shopDomain, { apiKey: created.key, label: "bench" });
+  if (!result.ok) throw new Error(`could not connect Postscript for ${shopDomain}: ${result.message}`);
+  return { shopDomain, postscriptShopId: created.id, key: created.key };
+}
