@@ -195,7 +195,7 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
   const stats = record.statistics;
   const enabled = record.eventTypes.filter((e) => e.enabled);
   const disabled = record.eventTypes.filter((e) => !e.enabled);
-  const rate = stats.successRate === null ? "—" : `${(stats.successRate * 100).toFixed(1)}%`;
+  const rate = percent(stats.successRate);
   return (
     <Layout>
       <Layout.Section>
@@ -208,17 +208,19 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
               <PeriodPicker current={stats.period.key} link={link} />
             </InlineStack>
             <Text as="p" tone="subdued" variant="bodySm">
-              Events received {stats.period.startLabel} – {stats.period.endLabel} ({tz}
-              {record.timeZone.known ? "" : ", the shop's time zone is not known"}).
+              Events received {stats.period.range} ({stats.period.startLabel} – {stats.period.endLabel}, {tz}
+              {record.timeZone.known ? "" : "; the shop's time zone is not known"}), compared with the period before. The same figures the merchant
+              sees in the Integration Overview.
             </Text>
             {stats.period.problem ? <Banner tone="warning">{stats.period.problem}</Banner> : null}
-            <InlineGrid columns={{ xs: 2, sm: 3, md: 6 }} gap="300">
-              <Figure label="Received" value={stats.totals.received} />
-              <Figure label="Delivered" value={stats.totals.delivered} />
-              <Figure label="Skipped" value={stats.totals.skipped} />
-              <Figure label="Failed" value={stats.totals.failed} tone={stats.totals.failed ? "critical" : undefined} />
-              <Figure label="Waiting" value={stats.totals.waiting} />
-              <Figure label="Success rate" value={rate} />
+            <InlineGrid columns={{ xs: 2, sm: 3, md: 7 }} gap="300">
+              <Figure label="Received" value={stats.totals.received} previous={stats.previous.received} />
+              <Figure label="Delivered" value={stats.totals.delivered} previous={stats.previous.delivered} />
+              <Figure label="Skipped" value={stats.totals.skipped} previous={stats.previous.skipped} />
+              <Figure label="Failed" value={stats.totals.failed} previous={stats.previous.failed} tone={stats.totals.failed ? "critical" : undefined} />
+              <Figure label="Waiting" value={stats.totals.waiting} previous={stats.previous.waiting} />
+              <Figure label="Success rate" value={rate} previous={percent(stats.previousSuccessRate)} />
+              <Figure label="Median Loop → Postscript" value={latency(stats.medianLatency)} />
             </InlineGrid>
             <Divider />
             <InlineStack align="space-between" blockAlign="center">
@@ -240,12 +242,16 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
                 columnContentTypes={["text", "text", "numeric", "text"]}
                 headings={["Reason", "Outcome", "Events", "Last"]}
                 rows={stats.errors.map((e) => [
-                  <BlockStack key="r" gap="050">
-                    <Text as="span">{e.title}</Text>
-                    <Text as="span" tone="subdued" variant="bodySm">
-                      {e.code}
-                    </Text>
-                  </BlockStack>,
+                  <div key="r" style={{ maxWidth: 420, whiteSpace: "normal" }}>
+                    <BlockStack gap="050">
+                      <Text as="span" fontWeight="medium">
+                        {e.title}
+                      </Text>
+                      <Text as="span" tone="subdued" variant="bodySm">
+                        {e.meaning} ({e.code})
+                      </Text>
+                    </BlockStack>
+                  </div>,
                   e.current ? <Badge tone="warning">Waiting now</Badge> : e.outcome === "failed" ? <Badge tone="critical">Failed</Badge> : <Badge>{e.outcome === "skipped" ? "Skipped" : "Waiting"}</Badge>,
                   e.count,
                   <Time key="t" iso={e.lastAt} timeZone={tz} />,
@@ -395,7 +401,7 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
   );
 }
 
-function Figure({ label, value, tone }: { label: string; value: number | string; tone?: "critical" }) {
+function Figure({ label, value, previous, tone }: { label: string; value: number | string; previous?: number | string; tone?: "critical" }) {
   return (
     <Box padding="300" background="bg-surface-secondary" borderRadius="200">
       <BlockStack gap="100">
@@ -405,9 +411,24 @@ function Figure({ label, value, tone }: { label: string; value: number | string;
         <Text as="span" variant="headingLg" tone={tone}>
           {value}
         </Text>
+        {previous !== undefined ? (
+          <Text as="span" tone="subdued" variant="bodySm">
+            before: {previous}
+          </Text>
+        ) : null}
       </BlockStack>
     </Box>
   );
+}
+
+function percent(ratio: number | null): string {
+  return ratio === null ? "—" : `${(ratio * 100).toFixed(1)}%`;
+}
+
+function latency(band: { lowerMs: number; upperMs: number | null } | null): string {
+  if (!band) return "—";
+  const text = (ms: number) => (ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+  return band.upperMs === null ? `over ${text(band.lowerMs)}` : `≤ ${text(band.upperMs)}`;
 }
 
 function Events({ data, link, operator }: { data: Data; link: (c: Record<string, string | null>) => string; operator: boolean }) {

@@ -3,8 +3,8 @@
 // groups of a period, the event log with its attempts (customer email and phone partly masked) and the
 // configuration history. Nothing here opens a sealed secret.
 //
-// The statistics are read from the hourly rollups like the merchant's Integration Overview, over the same
-// periods (app/statistics/period.ts) in the shop's time zone.
+// The statistics and error groups are the merchant's own (the Integration Overview's loadOverview), over the
+// same periods (app/statistics/period.ts) in the shop's time zone.
 import type { Prisma } from "@prisma/client";
 import { recentChanges, type ChangeEntry } from "~/connections/history.server";
 import { loopConnectionView, type LoopConnectionView } from "~/connections/loop.server";
@@ -14,6 +14,7 @@ import { deliveryHoldState, type DeliveryHoldState } from "~/delivery/holds.serv
 import { EVENT_TYPES } from "~/events/catalogue";
 import { readShopSettings } from "~/settings/shop-settings.server";
 import { formatDateTime } from "~/statistics/format";
+import { loadOverview } from "~/statistics/overview.server";
 import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
 import { maskEmail, maskPhone, redactCredentials } from "./masking";
 import { EVENT_STATUSES, supportReason } from "./reasons";
@@ -30,10 +31,14 @@ export interface PeriodView {
 }
 
 export interface ShopStatistics {
-  period: PeriodView;
+  period: PeriodView & { range: string };
   totals: { received: number; delivered: number; skipped: number; failed: number; waiting: number };
+  previous: { received: number; delivered: number; skipped: number; failed: number; waiting: number };
   successRate: number | null;
-  errors: { code: string; title: string; outcome: string; count: number; lastAt: string | null; current: boolean }[];
+  previousSuccessRate: number | null;
+  /** Median time from Loop to Postscript, as the histogram band that holds it. */
+  medianLatency: { lowerMs: number; upperMs: number | null } | null;
+  errors: { code: string; title: string; outcome: string; meaning: string; todo: string; count: number; lastAt: string | null; current: boolean }[];
   now: { paused: number; pending: number; unmapped: number };
 }
 
@@ -76,41 +81,46 @@ export function periodFor(timeZone: string, search: URLSearchParams, now: Date) 
   return { start, end, view };
 }
 
-export async function shopStatistics(db: Database, domain: string, timeZone: string, search: URLSearchParams, now = new Date()): Promise<ShopStatistics> {
-  const { start, end, view } = periodFor(timeZone, search, now);
-  const where = { shopDomain: domain, hourStart: { gte: start, lt: end } };
-  const [sums, reasons, unmapped, paused, pending, pausedReasons] = await Promise.all([
-    db.eventRollup.aggregate({ where, _sum: { received: true, delivered: true, skipped: true, failed: true } }),
-    db.reasonRollup.groupBy({ by: ["reason"], where, _sum: { count: true }, _max: { lastAt: true } }),
-    db.event.count({ where: { shopDomain: domain, status: "received", receivedAt: { gte: start, lt: end } } }),
-    db.event.count({ where: { shopDomain: domain, status: "paused" } }),
+/**
+ * The statistics and error groups exactly as the merchant's Integration Overview computes them (loadOverview,
+ * app/statistics/overview.server.ts), without its links into the embedded app.
+ */
+export async function shopStatistics(db: Database, domain: string, search: URLSearchParams, now = new Date()): Promise<ShopStatistics> {
+  const [overview, pending] = await Promise.all([
+    loadOverview(db, domain, search, now),
     db.event.count({ where: { shopDomain: domain, status: "pending" } }),
-    db.event.groupBy({ by: ["reason"], where: { shopDomain: domain, status: "paused" }, _count: { _all: true }, _max: { updatedAt: true } }),
   ]);
-  const received = (sums._sum.received ?? 0) + unmapped;
-  const delivered = sums._sum.delivered ?? 0;
-  const skipped = sums._sum.skipped ?? 0;
-  const failed = sums._sum.failed ?? 0;
-  const errors: ShopStatistics["errors"] = reasons
-    .map((r) => ({
-      code: r.reason,
-      ...supportReason(r.reason),
-      count: r._sum.count ?? 0,
-      lastAt: r._max.lastAt?.toISOString() ?? null,
-      current: false,
-    }))
-    .filter((r) => r.count > 0);
-  for (const p of pausedReasons) {
-    const code = p.reason ?? "not_connected";
-    errors.push({ code, ...supportReason(code), count: p._count._all, lastAt: p._max.updatedAt?.toISOString() ?? null, current: true });
-  }
-  errors.sort((a, b) => Number(b.current) - Number(a.current) || b.count - a.count);
+  const zone = overview.timeZone.name;
+  const start = new Date(overview.period.start);
+  const end = new Date(overview.period.end);
   return {
-    period: view,
-    totals: { received, delivered, skipped, failed, waiting: Math.max(0, received - delivered - skipped - failed) },
-    successRate: delivered + failed > 0 ? delivered / (delivered + failed) : null,
-    errors,
-    now: { paused, pending, unmapped },
+    period: {
+      key: overview.period.key,
+      label: overview.period.label,
+      range: overview.period.range,
+      start: overview.period.start,
+      end: overview.period.end,
+      startLabel: formatDateTime(zone, start) ?? "",
+      endLabel: formatDateTime(zone, end) ?? "",
+      timeZone: zone,
+      problem: overview.period.problem,
+    },
+    totals: overview.summary.current,
+    previous: overview.summary.previous,
+    successRate: overview.summary.successRate.current,
+    previousSuccessRate: overview.summary.successRate.previous,
+    medianLatency: overview.summary.medianLatency.current,
+    errors: overview.errors.map((e) => ({
+      code: e.code,
+      title: e.title,
+      outcome: e.outcome,
+      meaning: e.meaning,
+      todo: e.todo,
+      count: e.count,
+      lastAt: e.lastAt,
+      current: e.current,
+    })),
+    now: { paused: overview.waitingNow.paused, pending, unmapped: overview.waitingNow.unmapped },
   };
 }
 
@@ -121,7 +131,7 @@ export async function loadShopRecord(db: Database, domain: string, search: URLSe
     loopConnectionView(db, domain),
     deliveryHoldState(db, domain),
     readShopSettings(db, domain),
-    shopStatistics(db, domain, zone.name, search, now),
+    shopStatistics(db, domain, search, now),
   ]);
   const disabled = new Set<string>(settings.disabledEventTypes);
   return {
