@@ -1,6 +1,6 @@
 // The shop's time zone, read through Admin GraphQL with the shop's offline token and stored on the Shop row.
 // Shopify's answers are played by a fetch that records each request (the documented response shapes).
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { installShop } from "../../tests/support/shopify";
 import { fetchShopTimezone, refreshShopTimezone, resetShopTimezoneChecks } from "./shop.server";
@@ -44,18 +44,35 @@ describe.each(databaseKinds)("shop time zone (%s)", (kind) => {
     zone = "Europe/Berlin";
     expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 3_600_000)).toBe("America/New_York");
     expect(api.requests).toHaveLength(1);
-    expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 25 * 3_600_000)).toBe("Europe/Berlin");
+    // A day later the stored zone is returned at once and checked in the background ({ wait } to see the result).
+    expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 25 * 3_600_000)).toBe("America/New_York");
+    expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 50 * 3_600_000, { wait: true })).toBe("Europe/Berlin");
+    expect(api.requests).toHaveLength(3);
     expect((await database.db.shop.findUniqueOrThrow({ where: { domain: SHOP } })).ianaTimezone).toBe("Europe/Berlin");
+  });
+
+  it("answers at once from what is stored while the check runs, and asks once for concurrent pages", async () => {
+    await database.db.shop.update({ where: { domain: SHOP }, data: { ianaTimezone: "Asia/Tokyo" } });
+    let release!: () => void;
+    const slow = shopify(() => new Promise<Response>((resolve) => (release = () => resolve(zoneAnswer("Asia/Seoul")()))));
+    const answers = await Promise.all([1, 2, 3].map(() => refreshShopTimezone({ db: database.db, fetch: slow.fetch }, SHOP)));
+    expect(answers).toEqual(["Asia/Tokyo", "Asia/Tokyo", "Asia/Tokyo"]);
+    await vi.waitFor(() => expect(slow.requests).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(slow.requests).toHaveLength(1);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await database.db.shop.findUniqueOrThrow({ where: { domain: SHOP } })).ianaTimezone).toBe("Asia/Seoul");
   });
 
   it("keeps what it has when Shopify fails, and does not ask again for ten minutes", async () => {
     await database.db.shop.update({ where: { domain: SHOP }, data: { ianaTimezone: "Asia/Tokyo" } });
     const api = shopify(() => new Response("down", { status: 503 }));
     const t0 = Date.parse("2026-11-25T10:00:00Z");
-    expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0)).toBe("Asia/Tokyo");
-    expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 60_000)).toBe("Asia/Tokyo");
+    expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0, { wait: true })).toBe("Asia/Tokyo");
+    expect(await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 60_000, { wait: true })).toBe("Asia/Tokyo");
     expect(api.requests).toHaveLength(1);
-    await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 11 * 60_000);
+    await refreshShopTimezone({ db: database.db, fetch: api.fetch }, SHOP, t0 + 11 * 60_000, { wait: true });
     expect(api.requests).toHaveLength(2);
   });
 

@@ -72,22 +72,36 @@ export function resetShopTimezoneChecks() {
 
 /**
  * The shop's time zone, read from Shopify when not stored yet or not checked for a day, and stored on the
- * Shop row. Null when it is unknown (Shopify unreachable and nothing stored): callers show UTC and say so.
+ * Shop row. When one is stored already, the check runs in the background and the stored one is returned at
+ * once (pages never wait on Shopify for it); `wait: true` waits for the check (tests). Null when it is
+ * unknown (Shopify unreachable and nothing stored): callers show UTC and say so.
  */
-export async function refreshShopTimezone(options: ShopClientOptions, shop: string, now = Date.now()): Promise<string | null> {
+export async function refreshShopTimezone(
+  options: ShopClientOptions,
+  shop: string,
+  now = Date.now(),
+  { wait = false }: { wait?: boolean } = {},
+): Promise<string | null> {
   const row = await options.db.shop.findUnique({ where: { domain: shop }, select: { ianaTimezone: true } });
   const stored = isValidTimeZone(row?.ianaTimezone) ? row!.ianaTimezone! : null;
   const last = checks().get(shop);
   const due = !last || now - last.at >= (last.ok ? CHECK_EVERY_MS : RETRY_FAILED_AFTER_MS);
   if (!due) return stored;
-  const result = await fetchShopTimezone(options, shop);
-  checks().set(shop, { at: now, ok: result.ok });
-  if (!result.ok) {
-    log.warn("shop time zone: could not read it from Shopify", { shop, message: result.message });
+  // Marked before asking, so concurrent page loads ask once.
+  checks().set(shop, { at: now, ok: true });
+  const check = (async () => {
+    const result = await fetchShopTimezone(options, shop);
+    checks().set(shop, { at: now, ok: result.ok });
+    if (!result.ok) {
+      log.warn("shop time zone: could not read it from Shopify", { shop, message: result.message });
+      return stored;
+    }
+    if (result.timeZone !== stored) await options.db.shop.updateMany({ where: { domain: shop }, data: { ianaTimezone: result.timeZone } });
+    return result.timeZone;
+  })();
+  if (stored && !wait) {
+    check.catch((error) => log.warn("shop time zone: check failed", { shop, error }));
     return stored;
   }
-  if (result.timeZone !== stored) {
-    await options.db.shop.updateMany({ where: { domain: shop }, data: { ianaTimezone: result.timeZone } });
-  }
-  return result.timeZone;
+  return check;
 }
