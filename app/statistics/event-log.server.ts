@@ -1,14 +1,26 @@
 // The event log: the shop's raw events, newest first, filtered and paged with a keyset cursor on
 // (receivedAt, id) — never OFFSET, so page 1 000 costs what page 1 costs — plus one event in detail and the
-// filtered log as a streamed CSV. Every query is scoped by the shop, and each filter is served by an index:
-//   no filter / time range / outcome / reason   (shopDomain, receivedAt)
-//   type                                         (shopDomain, eventType, receivedAt)
-//   search                                       (shopDomain, customerEmail | customerPhone | subscriptionKey | loopOrderId)
+// filtered log as a streamed CSV. Every query is scoped by the shop.
+//
+// How a page is read, so that each filter is served by an index on both databases. SQLite has no table
+// statistics here (nothing runs ANALYZE), and without them its planner prefers the index that gives the
+// ORDER BY for free — (shopDomain, receivedAt) — even when a filter's index would find the rows at once. So:
+//   no filter, period, a dense outcome   ordered scan of (shopDomain, receivedAt)
+//   a type (± period, outcome)           ordered scan of (shopDomain, eventType, receivedAt); the ORDER BY names
+//                                        eventType too (one value, so the order is the same) to match the index
+//   a search (email, phone, Loop subscription or order id)
+//                                        "candidates": each identifier's own index, without ORDER BY, gives the
+//                                        (id, receivedAt) of the few matching events; the other filters, the
+//                                        order and the cursor are applied to that short list, then one page of
+//                                        rows is read by id
+//   waiting, or failed/skipped/a reason when there are few such events (counted on the covering
+//   (shopDomain, status, nextAttemptAt) index)   candidates from the status index, as above
+// A candidate list is used only up to MAX_CANDIDATES events; beyond that the ordered scan is the better plan.
 import type { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { Database } from "~/db.server";
 import { EVENT_TYPES, isEventType } from "~/events/catalogue";
-import { formatDateTimeSeconds } from "./format";
+import { formatDateTimeCompact, formatDateTimeSeconds } from "./format";
 import { maskedJson, maskEmail, maskPhone } from "./masking";
 import { readPeriodParams, resolvePeriod, type PeriodKey } from "./period";
 import { reasonInfo, REASON_CODES } from "./reasons";
@@ -73,6 +85,7 @@ export type LogFilters = z.infer<typeof logFiltersSchema>;
 export interface LogQuery {
   filters: LogFilters;
   timeZone: string;
+  now: Date;
   period: { key: PeriodKey; fromDate: string | null; toDate: string | null; start: Date | null; end: Date | null; problem: string | null; today: string };
 }
 
@@ -80,7 +93,7 @@ export interface LogQuery {
 export function readLogQuery(search: URLSearchParams, timeZone: string, now = new Date()): LogQuery {
   const filters = logFiltersSchema.parse(Object.fromEntries([...search.entries()].filter(([key]) => key in logFiltersSchema.shape)));
   const period = resolvePeriod(readPeriodParams(search), timeZone, now, { fallback: "all", allowAll: true, withBuckets: false });
-  return { filters, timeZone, period };
+  return { filters, timeZone, period, now };
 }
 
 /** What a search text may be: an email, a phone number, a Loop subscription id or a Loop order id. */
@@ -164,24 +177,123 @@ export interface LogPage {
   previousCursor: string | null;
 }
 
+const MAX_CANDIDATES = 5_000;
+/** failed/skipped/reason filters use the status index when the shop has at most this many such events. */
+const SPARSE_STATUS_LIMIT = 5_000;
+
+interface Key {
+  id: string;
+  receivedAt: Date;
+}
+const keySelect = { id: true, receivedAt: true, eventType: true, status: true, reason: true } satisfies Prisma.EventSelect;
+type KeyRow = Prisma.EventGetPayload<{ select: typeof keySelect }>;
+
+/** How the filtered log is read (see the top of this file). */
+type Plan =
+  | { kind: "scan"; where: Prisma.EventWhereInput; byType: boolean }
+  | { kind: "candidates"; keys: Key[] };
+
+function statusesOf(filters: LogFilters): string[] | null {
+  if (filters.outcome) return [...OUTCOMES[filters.outcome].statuses];
+  if (filters.reason) return ["skipped", "failed"];
+  return null;
+}
+
+/** Whether a candidate row passes the filters that its own index did not apply. */
+function passes(row: KeyRow, query: LogQuery): boolean {
+  const { filters, period } = query;
+  if (filters.type && (row.eventType ?? "unknown") !== filters.type) return false;
+  const statuses = statusesOf(filters);
+  if (statuses && !statuses.includes(row.status)) return false;
+  if (filters.reason && row.reason !== filters.reason) return false;
+  if (period.start && period.end && (row.receivedAt < period.start || row.receivedAt >= period.end)) return false;
+  return true;
+}
+
+function newestFirst(a: Key, b: Key) {
+  return b.receivedAt.getTime() - a.receivedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** The search's conditions, one per identifier index. */
+function searchConditions(text: string): Prisma.EventWhereInput[] {
+  const condition = searchCondition(text);
+  return condition.OR ? (condition.OR as Prisma.EventWhereInput[]) : [condition];
+}
+
+async function planLog(db: Database, shopDomain: string, query: LogQuery): Promise<Plan> {
+  const { filters } = query;
+  const scan: Plan = { kind: "scan", where: logWhere(shopDomain, query), byType: Boolean(filters.type) };
+  let sources: Prisma.EventWhereInput[] | null = null;
+  if (filters.q) {
+    sources = searchConditions(filters.q).map((condition) => ({ shopDomain, ...condition }));
+  } else if (!filters.type || filters.outcome === "waiting") {
+    const statuses = statusesOf(filters);
+    if (statuses && (filters.outcome === "waiting" || (!statuses.includes("delivered") && !filters.type))) {
+      sources = [{ shopDomain, status: { in: statuses } }];
+    }
+  }
+  if (!sources) return scan;
+  // Counted on the same indexes (index-only), so a large match costs nothing before falling back to the scan.
+  const counts = await Promise.all(sources.map((where) => db.event.count({ where })));
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total > (filters.q ? MAX_CANDIDATES : SPARSE_STATUS_LIMIT)) return scan;
+  const found = new Map<string, KeyRow>();
+  for (const [i, where] of sources.entries()) {
+    if (counts[i] === 0) continue;
+    for (const row of await db.event.findMany({ where, select: keySelect })) found.set(row.id, row);
+  }
+  const keys = [...found.values()].filter((row) => passes(row, query)).map(({ id, receivedAt }) => ({ id, receivedAt }));
+  keys.sort(newestFirst);
+  return { kind: "candidates", keys };
+}
+
+/** Up to `take` events after (older than) or before (newer than) the cursor, in that direction's order. */
+async function readKeys<S extends Prisma.EventSelect>(
+  db: Database,
+  shopDomain: string,
+  plan: Plan,
+  cursor: Cursor | null,
+  direction: "after" | "before",
+  take: number,
+  select: S,
+): Promise<Prisma.EventGetPayload<{ select: S }>[]> {
+  if (plan.kind === "scan") {
+    const order: Prisma.SortOrder = direction === "after" ? "desc" : "asc";
+    const orderBy: Prisma.EventOrderByWithRelationInput[] = [...(plan.byType ? [{ eventType: order }] : []), { receivedAt: order }, { id: order }];
+    return db.event.findMany({
+      where: cursor ? { AND: [plan.where, keyset(cursor, direction)] } : plan.where,
+      orderBy,
+      take,
+      select,
+    }) as Promise<Prisma.EventGetPayload<{ select: S }>[]>;
+  }
+  let keys = plan.keys;
+  if (cursor) {
+    keys = direction === "after" ? keys.filter((k) => newestFirst(k, cursor) > 0) : keys.filter((k) => newestFirst(k, cursor) < 0).reverse();
+  }
+  const wanted = keys.slice(0, take);
+  if (wanted.length === 0) return [];
+  // By primary key alone: with shopDomain in the condition too, SQLite's planner walks a (shopDomain, …) index
+  // through all of the shop's events instead. The keys came from queries scoped by the shop, and the shop is
+  // checked again here.
+  const withShop: Prisma.EventSelect = { ...select, shopDomain: true };
+  type Found = Prisma.EventGetPayload<{ select: S }> & { id: string; shopDomain: string };
+  const rows = (await db.event.findMany({ where: { id: { in: wanted.map((k) => k.id) } }, select: withShop })) as unknown as Found[];
+  const byId = new Map(rows.filter((row) => row.shopDomain === shopDomain).map((row) => [row.id, row]));
+  return wanted.map((k) => byId.get(k.id)).filter((row): row is NonNullable<typeof row> => row !== undefined);
+}
+
 /** One page of the log, newest first. `after` pages to older events, `before` back to newer ones. */
 export async function listEvents(db: Database, shopDomain: string, query: LogQuery, pageSize = LOG_PAGE_SIZE): Promise<LogPage> {
-  const base = logWhere(shopDomain, query);
   const { after, before } = query.filters;
   const backwards = !after && Boolean(before);
-  const cursor = after ?? before;
-  const where: Prisma.EventWhereInput = cursor ? { AND: [base, keyset(cursor, backwards ? "before" : "after")] } : base;
-  const order = backwards ? "asc" : "desc";
-  const found = await db.event.findMany({
-    where,
-    orderBy: [{ receivedAt: order }, { id: order }],
-    take: pageSize + 1,
-    select: listSelect,
-  });
+  const cursor = after ?? before ?? null;
+  const plan = await planLog(db, shopDomain, query);
+  const found = await readKeys(db, shopDomain, plan, cursor, backwards ? "before" : "after", pageSize + 1, listSelect);
   const more = found.length > pageSize;
   const page = found.slice(0, pageSize);
   if (backwards) page.reverse();
-  const rows = page.map((event) => logRow(event, query.timeZone));
+  const rows = page.map((event) => logRow(event, query.timeZone, query.now));
   return {
     rows,
     hasNext: backwards ? true : more,
@@ -191,11 +303,11 @@ export async function listEvents(db: Database, shopDomain: string, query: LogQue
   };
 }
 
-function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, timeZone: string): LogRow {
+function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, timeZone: string, now: Date): LogRow {
   return {
     id: event.id,
     receivedAt: event.receivedAt.toISOString(),
-    receivedLabel: formatDateTimeSeconds(timeZone, event.receivedAt)!,
+    receivedLabel: formatDateTimeCompact(timeZone, event.receivedAt, now),
     type: event.eventType ?? "unknown",
     typeKnown: isEventType(event.eventType),
     outcome: outcomeOf(event.status),
@@ -216,6 +328,7 @@ function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, ti
 
 export interface EventDetail extends LogRow {
   topic: string;
+  receivedFull: string;
   occurredLabel: string;
   deliveredLabel: string | null;
   reasonDetail: string | null;
@@ -239,15 +352,16 @@ export interface EventDetail extends LogRow {
 }
 
 /** One event of the shop with its attempts; phones and emails masked. Null when the shop has no such event. */
-export async function getEventDetail(db: Database, shopDomain: string, id: string, timeZone: string): Promise<EventDetail | null> {
+export async function getEventDetail(db: Database, shopDomain: string, id: string, timeZone: string, now = new Date()): Promise<EventDetail | null> {
   const event = await db.event.findFirst({
     where: { id, shopDomain },
     include: { attempts: { orderBy: { startedAt: "asc" } } },
   });
   if (!event) return null;
   return {
-    ...logRow(event, timeZone),
+    ...logRow(event, timeZone, now),
     topic: event.topic,
+    receivedFull: formatDateTimeSeconds(timeZone, event.receivedAt)!,
     occurredLabel: formatDateTimeSeconds(timeZone, event.occurredAt)!,
     deliveredLabel: formatDateTimeSeconds(timeZone, event.deliveredAt),
     reasonDetail: event.reasonDetail,
@@ -259,7 +373,7 @@ export async function getEventDetail(db: Database, shopDomain: string, id: strin
     attemptList: event.attempts.map((a) => ({
       id: a.id,
       startedAt: a.startedAt.toISOString(),
-      startedLabel: formatDateTimeSeconds(timeZone, a.startedAt)!,
+      startedLabel: formatDateTimeCompact(timeZone, a.startedAt, now),
       durationMs: a.durationMs,
       httpStatus: a.httpStatus,
       outcome: a.outcome,
@@ -327,23 +441,17 @@ export function csvLine(values: unknown[]): string {
  */
 export function exportEventsCsv(db: Database, shopDomain: string, query: LogQuery, pageSize = CSV_PAGE_SIZE): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const base = logWhere(shopDomain, query);
+  let plan: Plan | null = null;
   let cursor: Cursor | null = null;
-  let headerSent = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (!headerSent) {
-          headerSent = true;
+        if (!plan) {
+          plan = await planLog(db, shopDomain, { ...query, filters: { ...query.filters, after: undefined, before: undefined } });
           controller.enqueue(encoder.encode(`\uFEFF${csvLine(CSV_COLUMNS.map(([name]) => name))}`));
           return;
         }
-        const page: CsvEvent[] = await db.event.findMany({
-          where: cursor ? { AND: [base, keyset(cursor, "after")] } : base,
-          orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
-          take: pageSize,
-          select: csvSelect,
-        });
+        const page: CsvEvent[] = await readKeys(db, shopDomain, plan, cursor, "after", pageSize, csvSelect);
         if (page.length) {
           controller.enqueue(encoder.encode(page.map((e) => csvLine(CSV_COLUMNS.map(([, get]) => get(e, query.timeZone)))).join("")));
           cursor = { receivedAt: page[page.length - 1].receivedAt, id: page[page.length - 1].id };

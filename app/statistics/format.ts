@@ -25,6 +25,17 @@ export function formatDateTimeSeconds(timeZone: string, date: Date | string | nu
   return formatter(timeZone, { dateStyle: "medium", timeStyle: "medium" }).format(new Date(date));
 }
 
+/** "11:30 PM" in the shop's time zone. */
+export function formatTime(timeZone: string, date: Date): string {
+  return formatter(timeZone, { hour: "numeric", minute: "2-digit" }).format(date);
+}
+
+/** "Nov 25, 4:29:09 AM" — the year only when it is not the current one (lists, where width matters). */
+export function formatDateTimeCompact(timeZone: string, date: Date, now: Date): string {
+  const sameYear = formatter(timeZone, { year: "numeric" }).format(date) === formatter(timeZone, { year: "numeric" }).format(now);
+  return formatter(timeZone, { month: "short", day: "numeric", ...(sameYear ? {} : { year: "numeric" }), hour: "numeric", minute: "2-digit", second: "2-digit" }).format(date);
+}
+
 /** A local date (YYYY-MM-DD) as "Nov 25, 2026" (or "Nov 25" with withYear false). */
 export function formatLocalDate(date: string, withYear = true): string {
   const [y, m, d] = date.split("-").map(Number);

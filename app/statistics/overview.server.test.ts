@@ -62,7 +62,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       ]);
 
       const data = await loadOverview(db, SHOP, search(), NOW);
-      expect(data.timeZone).toEqual({ name: "America/New_York", known: true, offset: "UTC−5", partHour: false });
+      expect(data.timeZone).toEqual({ name: "America/New_York", known: true, offset: "UTC−5", partHour: false, dayStartsAt: "12:00 AM" });
       expect(data.period).toMatchObject({
         key: "7d",
         label: "Last 7 days",
@@ -165,7 +165,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       { shop: SHOP, receivedAt: "2026-11-24T18:10:00Z", outcome: "delivered" },
     ]);
     const data = await loadOverview(db, SHOP, search("period=custom&from=2026-11-24&to=2026-11-24"), NOW);
-    expect(data.timeZone).toEqual({ name: "Asia/Kolkata", known: true, offset: "UTC+5:30", partHour: true });
+    expect(data.timeZone).toEqual({ name: "Asia/Kolkata", known: true, offset: "UTC+5:30", partHour: true, dayStartsAt: "11:30 PM" });
     expect(data.period).toMatchObject({ start: "2026-11-23T18:00:00.000Z", end: "2026-11-24T18:00:00.000Z", granularity: "hour" });
     expect(data.summary.current).toMatchObject({ received: 2, delivered: 1, failed: 1 });
     expect(data.chart[0].label).toBe("Nov 23, 11:30 PM");
@@ -209,7 +209,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
     await shopWithZone(database.db, SHOP, null);
     const data = await loadOverview(database.db, SHOP, search("period=30d"), NOW);
     expect(data.hasEvents).toBe(false);
-    expect(data.timeZone).toEqual({ name: "UTC", known: false, offset: "UTC+0", partHour: false });
+    expect(data.timeZone).toEqual({ name: "UTC", known: false, offset: "UTC+0", partHour: false, dayStartsAt: "12:00 AM" });
     expect(data.summary.current).toEqual({ received: 0, delivered: 0, skipped: 0, failed: 0, waiting: 0 });
     expect(data.chart).toHaveLength(30);
     expect(data.errors).toEqual([]);

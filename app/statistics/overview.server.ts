@@ -14,8 +14,9 @@ import { z } from "zod";
 import type { Database } from "~/db.server";
 import { EVENT_TYPES } from "~/events/catalogue";
 import { LATENCY_BUCKETS_MS } from "./rollups.server";
-import { formatBucketLabel, formatDateRange, formatDateTime } from "./format";
+import { formatBucketLabel, formatDateRange, formatDateTime, formatTime } from "./format";
 import {
+  dayStart,
   formatOffset,
   hasPartHourOffset,
   isValidTimeZone,
@@ -26,6 +27,7 @@ import {
   type PeriodKey,
   type ResolvedPeriod,
 } from "./period";
+import { OVERVIEW_PAGES } from "./pages";
 import { reasonInfo, type ReasonAction, type ReasonInfo } from "./reasons";
 
 export interface Totals {
@@ -71,7 +73,8 @@ export interface ErrorGroup extends ReasonInfo {
 export type ConnectionStatus = "connected" | "action_needed" | "disconnected" | "not_set_up";
 
 export interface OverviewData {
-  timeZone: { name: string; known: boolean; offset: string; partHour: boolean };
+  /** dayStartsAt: local time a statistics day starts ("12:00 AM", or "11:30 PM" in Asia/Kolkata; see period.ts). */
+  timeZone: { name: string; known: boolean; offset: string; partHour: boolean; dayStartsAt: string };
   period: {
     key: PeriodKey;
     label: string;
@@ -108,10 +111,6 @@ export interface OverviewData {
   replay: { from: string; to: string; failed: number };
 }
 
-const POSTSCRIPT_SETUP_URL = "/app/integrations/postscript?tab=setup";
-const POSTSCRIPT_SETTINGS_URL = "/app/integrations/postscript?tab=settings";
-const LOOP_URL = "/app/integrations/loop";
-const MAX_UNMAPPED_READ = 50_000;
 
 const disabledTypesSchema = z.array(z.string()).catch([]);
 
@@ -158,12 +157,10 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
     db.reasonRollup.groupBy({ by: ["reason"], where, _sum: { count: true }, _max: { lastAt: true } }),
     db.latencyRollup.groupBy({ by: ["bucketMs"], where, _sum: { count: true } }),
     db.latencyRollup.groupBy({ by: ["bucketMs"], where: previousWhere, _sum: { count: true } }),
-    // Not yet mapped, so not in the rollups: read live, on the status index (normally a handful of rows).
-    db.event.findMany({
-      where: { shopDomain, status: "received", receivedAt: { gte: previousStart, lt: end } },
-      select: { receivedAt: true },
-      take: MAX_UNMAPPED_READ,
-    }),
+    // Not yet mapped, so not in the rollups: read live on the (shopDomain, status, nextAttemptAt) index — normally a
+    // handful of rows. No receivedAt condition and no ORDER BY/LIMIT here: either would let SQLite's planner
+    // (without statistics) walk the (shopDomain, receivedAt) index through every event of the period instead.
+    db.event.findMany({ where: { shopDomain, status: "received" }, select: { receivedAt: true } }),
     db.event.count({ where: { shopDomain, status: "paused" } }),
     db.postscriptConnection.findUnique({
       where: { shopDomain },
@@ -179,8 +176,8 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
   const unmappedCurrent: number[] = [];
   let unmappedPrevious = 0;
   for (const { receivedAt } of unmapped) {
-    if (receivedAt < start) unmappedPrevious++;
-    else unmappedCurrent.push(receivedAt.getTime());
+    if (receivedAt >= previousStart && receivedAt < start) unmappedPrevious++;
+    else if (receivedAt >= start && receivedAt < end) unmappedCurrent.push(receivedAt.getTime());
   }
 
   const chart = period.buckets.map((bucket) => ({
@@ -267,6 +264,7 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
       known: zone.known,
       offset: formatOffset(timeZoneOffsetMs(zone.name, now.getTime())),
       partHour: hasPartHourOffset(zone.name, now.getTime()),
+      dayStartsAt: formatTime(zone.name, new Date(dayStart(zone.name, period.today))),
     },
     period: {
       key: period.key,
@@ -327,12 +325,10 @@ function errorGroup(code: string, count: number, lastAt: Date | null, current: b
 }
 
 function actionUrl(action: ReasonAction): string | null {
-  if (action === "reconnect") return POSTSCRIPT_SETUP_URL;
-  if (action === "enable_type") return POSTSCRIPT_SETTINGS_URL;
+  if (action === "reconnect") return OVERVIEW_PAGES.postscriptSetup;
+  if (action === "enable_type") return OVERVIEW_PAGES.postscriptSettings;
   return null;
 }
-
-export const OVERVIEW_LINKS = { postscriptSetup: POSTSCRIPT_SETUP_URL, postscriptSettings: POSTSCRIPT_SETTINGS_URL, loop: LOOP_URL };
 
 function connectionStatus(status: string | null | undefined): ConnectionStatus {
   if (status === "connected" || status === "action_needed" || status === "disconnected") return status;

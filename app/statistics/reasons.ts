@@ -45,7 +45,7 @@ export const REASONS: Record<KnownReason, ReasonInfo> = {
   rate_limited: {
     title: "Rate limited beyond the retry window",
     outcome: "failed",
-    meaning: "Postscript kept asking this app to slow down for longer than the retry window (24 hours), so these events were given up on.",
+    meaning: "Postscript kept asking this app to slow down for longer than the retry window (normally 24 hours), so these events were given up on.",
     todo: "Replay them: they are sent again at a pace Postscript accepts.",
     action: "replay",
   },

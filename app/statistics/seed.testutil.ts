@@ -3,6 +3,7 @@
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
 import { transition, type AttemptRecord, type ReasonCode } from "~/delivery/transitions.server";
+import { EVENT_TYPES } from "~/events/catalogue";
 
 export type SeedOutcome = "received" | "pending" | "paused" | "delivered" | "skipped" | "failed";
 
@@ -54,7 +55,7 @@ export async function seedEvent(db: Database, e: SeedEvent): Promise<Event> {
       shopDomain: e.shop,
       dedupeKey: webhookId,
       loopWebhookId: webhookId,
-      topic: e.topic ?? "order/upcoming",
+      topic: e.topic ?? EVENT_TYPES.find((t) => t.type === type)?.loopTopic ?? "order/upcoming",
       status: "received",
       occurredAt,
       receivedAt,
