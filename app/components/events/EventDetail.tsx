@@ -1,0 +1,161 @@
+// One event: what Loop sent (phones and emails partly hidden), what was sent to Postscript, every attempt,
+// and a replay for a failed event.
+import { useFetcher } from "@remix-run/react";
+import { Badge, BlockStack, Box, Card, DataTable, EmptyState, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import type { ReactNode } from "react";
+import { REPLAY_ACTION, useReplayToast, type ReplayResult } from "~/components/overview/ReplayFailed";
+import type { EventDetail as Detail } from "~/statistics/event-log.server";
+import { formatDuration } from "~/statistics/format";
+import { OutcomeBadge } from "./OutcomeBadge";
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <BlockStack gap="050">
+      <Text as="dt" variant="bodySm" tone="subdued">
+        {label}
+      </Text>
+      <Text as="dd" breakWord>
+        {children ?? "—"}
+      </Text>
+    </BlockStack>
+  );
+}
+
+function Json({ text, label }: { text: string; label: string }) {
+  return (
+    <Box background="bg-surface-secondary" borderRadius="200" padding="300" overflowX="scroll">
+      <pre aria-label={label} style={{ margin: 0, fontFamily: "var(--p-font-family-mono)", fontSize: "12px", lineHeight: "18px", whiteSpace: "pre" }}>
+        {text}
+      </pre>
+    </Box>
+  );
+}
+
+export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl: string }) {
+  const fetcher = useFetcher<ReplayResult>({ key: "replay-one" });
+  useReplayToast(fetcher.state === "idle" ? fetcher.data : undefined);
+  if (!event) {
+    return (
+      <Page title="Event not found" backAction={{ content: "Event log", url: backUrl }}>
+        <Card>
+          <EmptyState heading="This event is not in your event log" image="/images/empty-statistics.svg" action={{ content: "Open the event log", url: backUrl }}>
+            <p>Events are kept for 90 days; older ones are removed, and their counts stay in the statistics.</p>
+          </EmptyState>
+        </Card>
+      </Page>
+    );
+  }
+  const replaying = fetcher.state !== "idle";
+  return (
+    <Page
+      title={event.type}
+      titleMetadata={
+        <>
+          <OutcomeBadge outcome={event.outcome} status={event.status} attempts={event.attempts} /> {event.isTest ? <Badge tone="info">Test</Badge> : null}
+        </>
+      }
+      subtitle={`Received ${event.receivedFull}`}
+      backAction={{ content: "Event log", url: backUrl }}
+      primaryAction={
+        event.canReplay
+          ? {
+              content: "Replay",
+              loading: replaying,
+              helpText: "Send this event to Postscript again",
+              onAction: () => fetcher.submit({ intent: "replay-one", eventId: event.id }, { method: "post", action: REPLAY_ACTION }),
+            }
+          : undefined
+      }
+    >
+      <Layout>
+        <Layout.Section>
+          <BlockStack gap="400">
+            {event.reasonTitle ? (
+              <Card>
+                <BlockStack gap="200">
+                  <Text as="h2" variant="headingMd">
+                    {event.outcome === "delivered" ? "Note" : event.reasonTitle}
+                  </Text>
+                  {event.reasonMeaning && event.outcome !== "delivered" ? <Text as="p">{event.reasonMeaning}</Text> : null}
+                  {event.reasonDetail ? (
+                    <Text as="p" tone="subdued">
+                      {event.reasonDetail}
+                    </Text>
+                  ) : null}
+                </BlockStack>
+              </Card>
+            ) : null}
+            <Card padding="0">
+              <Box padding="400" paddingBlockEnd="200">
+                <Text as="h2" variant="headingMd">
+                  Attempts
+                </Text>
+              </Box>
+              {event.attemptList.length === 0 ? (
+                <Box padding="400" paddingBlockStart="0">
+                  <Text as="p" tone="subdued">
+                    No attempt to send it yet.
+                  </Text>
+                </Box>
+              ) : (
+                <DataTable
+                  columnContentTypes={["text", "text", "numeric", "numeric", "text"]}
+                  headings={["Time", "Result", "HTTP status", "Duration", "Error"]}
+                  rows={event.attemptList.map((a) => [
+                    a.startedLabel,
+                    a.outcome === "delivered" ? "Accepted" : a.outcome === "retry" ? "Retried later" : a.outcome === "paused" ? "Paused" : "Failed",
+                    a.httpStatus ?? "—",
+                    formatDuration(a.durationMs),
+                    a.errorClass ? `${a.errorClass}${a.message ? `: ${a.message}` : ""}` : "—",
+                  ])}
+                />
+              )}
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Sent to Postscript
+                </Text>
+                {event.request ? <Json text={event.request} label="The Postscript request" /> : <Text as="p" tone="subdued">Nothing was prepared for Postscript (see above).</Text>}
+              </BlockStack>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Received from Loop
+                </Text>
+                <Text as="p" variant="bodySm" tone="subdued">
+                  Phone numbers and emails are partly hidden.
+                </Text>
+                {event.payload ? <Json text={event.payload} label="The Loop webhook" /> : null}
+              </BlockStack>
+            </Card>
+          </BlockStack>
+        </Layout.Section>
+        <Layout.Section variant="oneThird">
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Details
+              </Text>
+              <dl style={{ margin: 0 }}>
+                <InlineGrid columns={1} gap="300">
+                  <Field label="Happened in Loop">{event.occurredLabel}</Field>
+                  <Field label="Received">{event.receivedFull}</Field>
+                  <Field label="Delivered">{event.deliveredLabel}</Field>
+                  <Field label="Customer">{event.customer}</Field>
+                  <Field label="Loop subscription">{event.subscriptionKey}</Field>
+                  <Field label="Loop order">{event.loopOrderId}</Field>
+                  <Field label="Loop topic">{event.topic}</Field>
+                  <Field label="Loop webhook id">{event.loopWebhookId}</Field>
+                  <Field label="Postscript event id">{event.postscriptEventId}</Field>
+                  <Field label="Event id">{event.id}</Field>
+                </InlineGrid>
+              </dl>
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}

@@ -1,0 +1,234 @@
+// The event log: every Loop event of the shop, newest first, with filters kept in the URL, keyset pages, and
+// the filtered list as a CSV download.
+import { useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
+import { useAppBridge } from "@shopify/app-bridge-react";
+import { Badge, BlockStack, Card, ChoiceList, EmptySearchResult, Filters, IndexTable, InlineStack, Page, Text, type AppliedFilterInterface } from "@shopify/polaris";
+import { ExportIcon } from "@shopify/polaris-icons";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { PeriodPicker, type PeriodValue } from "~/components/overview/PeriodPicker";
+import type { LogPage, Outcome } from "~/statistics/event-log.server";
+import { OutcomeBadge } from "./OutcomeBadge";
+
+export interface EventLogData {
+  page: LogPage;
+  filters: { type: string | null; outcome: Outcome | null; reason: string | null; q: string | null };
+  period: PeriodValue & { problem: string | null };
+  timeZone: { name: string; known: boolean };
+  typeChoices: { value: string; label: string; description: string }[];
+  reasonChoices: { value: string; label: string }[];
+  /** What the CSV download needs to open as a document request (App Bridge adds no header to downloads). */
+  download: { shop: string; host: string };
+}
+
+const OUTCOME_CHOICES = [
+  { value: "delivered", label: "Delivered" },
+  { value: "waiting", label: "Waiting (queued, retrying, paused)" },
+  { value: "skipped", label: "Skipped" },
+  { value: "failed", label: "Failed" },
+];
+const CURSORS = ["after", "before"];
+
+export function EventLog({ data }: { data: EventLogData }) {
+  const [searchParams] = useSearchParams();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const navigation = useNavigation();
+  const shopify = useAppBridge();
+  const [query, setQuery] = useState(data.filters.q ?? "");
+  const [exporting, setExporting] = useState(false);
+  const loading = navigation.state === "loading" && navigation.location?.pathname === location.pathname;
+
+  const update = useCallback(
+    (changes: Record<string, string | null>) => {
+      const next = new URLSearchParams(searchParams);
+      next.delete("id_token");
+      for (const name of CURSORS) next.delete(name);
+      for (const [name, value] of Object.entries(changes)) {
+        if (value) next.set(name, value);
+        else next.delete(name);
+      }
+      navigate({ search: `?${next.toString()}` }, { replace: true, preventScrollReset: true });
+    },
+    [navigate, searchParams],
+  );
+
+  // The search is applied when typing pauses.
+  const applied = useRef(data.filters.q ?? "");
+  useEffect(() => {
+    if (query.trim() === applied.current) return;
+    const timer = setTimeout(() => {
+      applied.current = query.trim();
+      update({ q: query.trim() || null });
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [query, update]);
+
+  const page = (cursor: "after" | "before", value: string | null) => {
+    if (!value) return;
+    const next = new URLSearchParams(searchParams);
+    next.delete("id_token");
+    for (const name of CURSORS) next.delete(name);
+    next.set(cursor, value);
+    navigate({ search: `?${next.toString()}` }, { preventScrollReset: false });
+  };
+
+  const download = async () => {
+    setExporting(true);
+    try {
+      // A download is a plain navigation: it carries the session token in the URL, as Shopify admin's own
+      // document requests do, instead of the Authorization header App Bridge adds to fetches.
+      const url = new URL("/app/events/export", window.location.origin);
+      for (const [name, value] of searchParams) if (!["id_token", "embedded", "shop", "host", ...CURSORS].includes(name)) url.searchParams.set(name, value);
+      url.searchParams.set("embedded", "1");
+      url.searchParams.set("shop", data.download.shop);
+      url.searchParams.set("host", data.download.host);
+      url.searchParams.set("id_token", await shopify.idToken());
+      const link = document.createElement("a");
+      link.href = url.toString();
+      link.download = "";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      shopify.toast.show("Export started: the CSV file is downloading");
+    } catch {
+      shopify.toast.show("The export could not be started. Try again.", { isError: true });
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const type = data.filters.type;
+  const outcome = data.filters.outcome;
+  const reason = data.filters.reason;
+  const appliedFilters: AppliedFilterInterface[] = [
+    ...(type ? [{ key: "type", label: `Type: ${type}`, onRemove: () => update({ type: null }) }] : []),
+    ...(outcome ? [{ key: "outcome", label: `Outcome: ${OUTCOME_CHOICES.find((o) => o.value === outcome)?.label ?? outcome}`, onRemove: () => update({ outcome: null }) }] : []),
+    ...(reason ? [{ key: "reason", label: `Reason: ${data.reasonChoices.find((r) => r.value === reason)?.label ?? reason}`, onRemove: () => update({ reason: null }) }] : []),
+  ];
+  const back = encodeURIComponent(location.search.replace(/([?&])id_token=[^&]*&?/, "$1"));
+
+  return (
+    <Page
+      title="Event log"
+      subtitle="Every Loop event this app received, and what happened to it"
+      backAction={{ content: "Integration overview", url: "/app/integrations/postscript?tab=overview" }}
+      secondaryActions={[{ content: "Export CSV", icon: ExportIcon, onAction: download, loading: exporting, accessibilityLabel: "Export the filtered events as CSV" }]}
+    >
+      <BlockStack gap="400">
+        <InlineStack align="space-between" blockAlign="center" gap="200">
+          <PeriodPicker period={data.period} allowAll resetParams={CURSORS} />
+          <Text as="p" variant="bodySm" tone={data.timeZone.known ? "subdued" : "caution"}>
+            {data.timeZone.known ? `Times in ${data.timeZone.name.replace(/_/g, " ")}` : "Your shop's time zone could not be read from Shopify; times are in UTC"}
+          </Text>
+        </InlineStack>
+        <Card padding="0">
+          <Filters
+            queryValue={query}
+            queryPlaceholder="Search by email, phone, Loop subscription or order id"
+            onQueryChange={setQuery}
+            onQueryClear={() => {
+              setQuery("");
+              applied.current = "";
+              update({ q: null });
+            }}
+            onClearAll={() => {
+              setQuery("");
+              applied.current = "";
+              update({ q: null, type: null, outcome: null, reason: null });
+            }}
+            appliedFilters={appliedFilters}
+            filters={[
+              {
+                key: "type",
+                label: "Event type",
+                shortcut: true,
+                pinned: true,
+                filter: (
+                  <ChoiceList
+                    title="Event type"
+                    titleHidden
+                    choices={data.typeChoices.map((c) => ({ value: c.value, label: c.label, helpText: c.description }))}
+                    selected={type ? [type] : []}
+                    onChange={([value]) => update({ type: value ?? null })}
+                  />
+                ),
+              },
+              {
+                key: "outcome",
+                label: "Outcome",
+                shortcut: true,
+                pinned: true,
+                filter: <ChoiceList title="Outcome" titleHidden choices={OUTCOME_CHOICES} selected={outcome ? [outcome] : []} onChange={([value]) => update({ outcome: value ?? null })} />,
+              },
+              {
+                key: "reason",
+                label: "Reason",
+                filter: <ChoiceList title="Reason" titleHidden choices={data.reasonChoices} selected={reason ? [reason] : []} onChange={([value]) => update({ reason: value ?? null })} />,
+              },
+            ]}
+          />
+          <IndexTable
+            resourceName={{ singular: "event", plural: "events" }}
+            itemCount={data.page.rows.length}
+            selectable={false}
+            loading={loading}
+            emptyState={
+              <EmptySearchResult
+                title="No events found"
+                description={appliedFilters.length || data.filters.q || data.period.key !== "all" ? "No event matches these filters and period." : "Loop has not sent any event yet."}
+                withIllustration
+              />
+            }
+            headings={[{ title: "Received" }, { title: "Event type" }, { title: "Outcome" }, { title: "Customer" }, { title: "Loop subscription" }, { title: "Attempts", alignment: "end" }]}
+            pagination={{
+              hasNext: data.page.hasNext,
+              hasPrevious: data.page.hasPrevious,
+              onNext: () => page("after", data.page.nextCursor),
+              onPrevious: () => page("before", data.page.previousCursor),
+            }}
+          >
+            {data.page.rows.map((row, index) => (
+              <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
+                <IndexTable.Cell>
+                  <Text as="span" numeric>
+                    {row.receivedLabel}
+                  </Text>
+                </IndexTable.Cell>
+                <IndexTable.Cell>
+                  <InlineStack gap="100" blockAlign="center" align="start" wrap={false}>
+                    <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"}>
+                      {row.type}
+                    </Text>
+                    {row.isTest ? <Badge tone="info">Test</Badge> : null}
+                  </InlineStack>
+                </IndexTable.Cell>
+                <IndexTable.Cell>
+                  <BlockStack gap="050" inlineAlign="start">
+                    <OutcomeBadge outcome={row.outcome} status={row.status} attempts={row.attempts} />
+                    {row.reasonTitle && row.outcome !== "delivered" ? (
+                      <Text as="span" variant="bodySm" tone="subdued">
+                        {row.reasonTitle}
+                      </Text>
+                    ) : null}
+                  </BlockStack>
+                </IndexTable.Cell>
+                <IndexTable.Cell>{row.customer ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                <IndexTable.Cell>{row.subscriptionKey ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                <IndexTable.Cell>
+                  <Text as="span" alignment="end" numeric>
+                    {row.attempts}
+                  </Text>
+                </IndexTable.Cell>
+              </IndexTable.Row>
+            ))}
+          </IndexTable>
+        </Card>
+        {data.period.problem ? (
+          <Text as="p" tone="caution">
+            {data.period.problem}; showing every period instead.
+          </Text>
+        ) : null}
+      </BlockStack>
+    </Page>
+  );
+}

@@ -1,0 +1,118 @@
+// The event log's routes through the real authenticate.admin: the list, one event, the CSV download and the
+// replay action, each for the session's shop only.
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { adminDocumentRequest, adminFetchRequest, installShop, runRoute } from "../../tests/support/shopify";
+import { seedEvent } from "~/statistics/seed.testutil";
+import { loader as logLoader } from "./app.events._index";
+import { loader as detailLoader } from "./app.events.$id";
+import { loader as exportLoader } from "./app.events.export";
+import { action as replayAction } from "./app.events.replay";
+
+const SHOP = "events-route.myshopify.com";
+const OTHER = "events-route-other.myshopify.com";
+
+// The network edge: the shop's time zone check must not reach Shopify from tests; every call is refused.
+const network = vi.hoisted(() => {
+  const calls: string[] = [];
+  globalThis.fetch = (async (input: RequestInfo | URL) => {
+    calls.push(String(input instanceof Request ? input.url : input));
+    throw new TypeError("network unreachable in tests");
+  }) as typeof fetch;
+  return { calls };
+});
+
+const form = (fields: Record<string, string>) => {
+  const body = new URLSearchParams(fields);
+  return { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } };
+};
+
+describe.each(databaseKinds)("event log routes (%s)", (kind) => {
+  const database = withTestDatabase(kind);
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const db = database.db;
+    await installShop(db, SHOP);
+    await installShop(db, OTHER);
+    await db.shop.update({ where: { domain: SHOP }, data: { ianaTimezone: "America/New_York" } });
+    const day = Date.now() - 24 * 3_600_000;
+    ids.delivered = (await seedEvent(db, { shop: SHOP, receivedAt: new Date(day), outcome: "delivered", email: "ava.thompson@example.com", phone: "+12015550101", subscriptionKey: "555", reasonDetail: 'note, "quoted"' })).id;
+    ids.failed = (await seedEvent(db, { shop: SHOP, receivedAt: new Date(day + 60_000), type: "order_processed", outcome: "failed", reason: "postscript_unavailable", email: "liam@example.com" })).id;
+    ids.failed2 = (await seedEvent(db, { shop: SHOP, receivedAt: new Date(day + 120_000), type: "order_processed", outcome: "failed", reason: "postscript_unavailable" })).id;
+    ids.other = (await seedEvent(db, { shop: OTHER, receivedAt: new Date(day), outcome: "failed", email: "other@example.com" })).id;
+  });
+
+  it("lists the shop's events, newest first, with filters from the URL", async () => {
+    const response = await runRoute(logLoader, await adminFetchRequest(SHOP, "/app/events?period=7d"));
+    expect(response.status).toBe(200);
+    const data = await response.json();
+    expect(data.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.failed2, ids.failed, ids.delivered]);
+    expect(data.timeZone).toEqual({ name: "America/New_York", known: true });
+    expect(data.download).toEqual({ shop: SHOP, host: Buffer.from("admin.shopify.com/store/events-route").toString("base64") });
+    const failed = await (await runRoute(logLoader, await adminFetchRequest(SHOP, "/app/events?outcome=failed&q=liam@example.com"))).json();
+    expect(failed.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.failed]);
+    const other = await (await runRoute(logLoader, await adminFetchRequest(OTHER, "/app/events"))).json();
+    expect(other.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.other]);
+  });
+
+  it("shows one event with phones and emails masked, and never another shop's", async () => {
+    const response = await runRoute(detailLoader, await adminFetchRequest(SHOP, `/app/events/${ids.delivered}?back=%3Fperiod%3D7d%26id_token%3Dsecret`), { id: ids.delivered });
+    const { event, backUrl } = await response.json();
+    expect(backUrl).toBe("/app/events?period=7d");
+    expect(event.customer).toBe("a•••@example.com");
+    expect(JSON.stringify(event)).not.toMatch(/ava\.thompson@|2015550101/);
+    expect(event.attemptList).toHaveLength(1);
+    const stranger = await (await runRoute(detailLoader, await adminFetchRequest(OTHER, `/app/events/${ids.delivered}`), { id: ids.delivered })).json();
+    expect(stranger.event).toBeNull();
+  });
+
+  it("downloads the filtered log as CSV through a document request carrying the session token", async () => {
+    const response = await runRoute(exportLoader, await adminDocumentRequest(SHOP, "/app/events/export?period=7d&outcome=failed"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    expect(response.headers.get("Content-Disposition")).toMatch(/^attachment; filename="loop-postscript-events-events-route-\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv"$/);
+    const text = await response.text();
+    const lines = text.trim().split("\r\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain(ids.failed2);
+    expect(lines[2]).toContain("liam@example.com");
+    expect(text).not.toContain(ids.other);
+    expect(text).not.toContain(ids.delivered);
+  });
+
+  it("refuses the download without a valid session token", async () => {
+    const response = await runRoute(exportLoader, new Request("https://my-test-app.myshopify.io/app/events/export", { headers: { "User-Agent": "Mozilla/5.0 Chrome/131.0" } }));
+    expect(response.status).toBeGreaterThanOrEqual(300);
+    expect(response.headers.get("Content-Type") ?? "").not.toContain("text/csv");
+  });
+
+  it("replays one failed event, then every failed event of a period, for its own shop only", async () => {
+    const db = database.db;
+    const stranger = await runRoute(replayAction, await adminFetchRequest(OTHER, "/app/events/replay", form({ intent: "replay-one", eventId: ids.failed })));
+    expect(await stranger.json()).toMatchObject({ ok: false, replayed: 0 });
+    expect((await db.event.findUniqueOrThrow({ where: { id: ids.failed } })).status).toBe("failed");
+
+    const one = await runRoute(replayAction, await adminFetchRequest(SHOP, "/app/events/replay", form({ intent: "replay-one", eventId: ids.failed })));
+    expect(await one.json()).toEqual({ ok: true, message: "Event queued to be sent again", replayed: 1 });
+    expect((await db.event.findUniqueOrThrow({ where: { id: ids.failed } })).status).toBe("pending");
+
+    const from = new Date(Date.now() - 7 * 24 * 3_600_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const range = await runRoute(replayAction, await adminFetchRequest(SHOP, "/app/events/replay", form({ intent: "replay-range", from, to })));
+    expect(await range.json()).toEqual({ ok: true, message: "1 event queued to be sent again", replayed: 1 });
+    expect((await db.event.findUniqueOrThrow({ where: { id: ids.failed2 } })).status).toBe("pending");
+    expect((await db.event.findUniqueOrThrow({ where: { id: ids.other } })).status).toBe("failed");
+
+    const bad = await runRoute(replayAction, await adminFetchRequest(SHOP, "/app/events/replay", form({ intent: "replay-range", from: to, to: from })));
+    expect(await bad.json()).toMatchObject({ ok: false, message: "The replay period is not valid" });
+    const nonsense = await runRoute(replayAction, await adminFetchRequest(SHOP, "/app/events/replay", form({ intent: "delete-everything" })));
+    expect(await nonsense.json()).toMatchObject({ ok: false });
+  });
+
+  it("answers 401 to a request without a session", async () => {
+    const response = await runRoute(logLoader, new Request("https://my-test-app.myshopify.io/app/events", { headers: { Authorization: "Bearer forged", "User-Agent": "Mozilla/5.0 Chrome/131.0" } }));
+    expect(response.status).toBe(401);
+    expect(network.calls.filter((url) => !url.includes("/admin/api/"))).toEqual([]);
+  });
+});
