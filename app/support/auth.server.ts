@@ -13,10 +13,11 @@ import {
   constantTimeEqual,
   endSession,
   lookupSession,
+  pruneSessions,
   startSession,
   type SessionLookup,
 } from "./sessions.server";
-import { accountKey, addressKey, clearFailures, lockedUntil, recordFailure } from "./throttle.server";
+import { accountKey, addressKey, clearFailures, lockedUntil, pruneThrottle, recordFailure } from "./throttle.server";
 import { verifyTotp } from "./totp.server";
 import { isSupportRole, normalizeEmail, openTotpSecret, type SupportRole } from "./users.server";
 
@@ -208,6 +209,9 @@ export async function signIn(db: Database, input: { email: unknown; password: un
 
   const staffUser = user!;
   await clearFailures(db, accountKey(email));
+  // Housekeeping at each sign-in: sessions that ended unseen (browser closed) and stale failure counters.
+  await pruneSessions(db, now);
+  await pruneThrottle(db, now);
   if (needsRehash(staffUser.passwordHash)) {
     await db.supportUser.update({ where: { id: staffUser.id }, data: { passwordHash: await hashPassword(password) } });
   }

@@ -273,6 +273,17 @@ describe.each(databaseKinds)("support console (%s)", (kind) => {
     expect(await db.supportSession.findUnique({ where: { id: latest.id } })).toBeNull();
   });
 
+  it("removes abandoned sessions and stale failure counters at the next sign-in", async () => {
+    const db = database.db;
+    const user = await db.supportUser.findUniqueOrThrow({ where: { email: "victor.viewer@support.example" } });
+    await db.supportSession.create({ data: { id: "abandoned-idle", userId: user.id, stage: "active", csrfToken: "x", lastSeenAt: new Date(Date.now() - 3 * 3_600_000), expiresAt: new Date(Date.now() + 3_600_000) } });
+    await db.supportSession.create({ data: { id: "abandoned-expired", userId: user.id, stage: "active", csrfToken: "x", expiresAt: new Date(Date.now() - 1000) } });
+    await db.supportSignInThrottle.create({ data: { key: "account:typo@support.example", failures: 1, windowStart: new Date(Date.now() - 2 * 3_600_000) } });
+    await signedIn("victor.viewer@support.example");
+    expect(await db.supportSession.count({ where: { id: { in: ["abandoned-idle", "abandoned-expired"] } } })).toBe(0);
+    expect(await db.supportSignInThrottle.findUnique({ where: { key: "account:typo@support.example" } })).toBeNull();
+  });
+
   it("refuses a tampered or forged session cookie", async () => {
     const jar = await signedIn("victor.viewer@support.example");
     const [token, signature] = jar.cookies.get("lp_support")!.split(".");

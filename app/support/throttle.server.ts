@@ -63,3 +63,12 @@ export async function recordFailure(db: Database, keys: string[], now = new Date
 export async function clearFailures(db: Database, key: string): Promise<void> {
   await db.supportSignInThrottle.deleteMany({ where: { key } });
 }
+
+/** Forgets counters whose window ran out and that hold no lock (emails typed once, long ago). */
+export async function pruneThrottle(db: Database, now = new Date()): Promise<number> {
+  const { windowMs } = settings();
+  const { count } = await db.supportSignInThrottle.deleteMany({
+    where: { windowStart: { lt: new Date(now.getTime() - windowMs) }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+  });
+  return count;
+}
