@@ -4,6 +4,7 @@
 // Paths, the X-Loop-Token header, the response envelope and the subscription shape come from ./protocol,
 // which the local stand-in (sandbox/loop) shares.
 import { z } from "zod";
+import { timedFetch } from "~/http/timed-fetch.server";
 import {
   ADMIN_BASE_PATH,
   ADMIN_PATHS,
@@ -126,31 +127,22 @@ export class LoopClient {
   }
 
   private async request(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<LoopResult<unknown>> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+    const sent = await timedFetch(
+      this.fetchImpl,
+      `${this.baseUrl}${path}`,
+      {
         method,
         // [S] research §1.1: X-Loop-Token, not Authorization: Bearer.
         headers: { Accept: "application/json", "Content-Type": "application/json", [TOKEN_HEADER]: this.options.token },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
-      return {
-        ok: false,
-        status: null,
-        durationMs: elapsed(),
-        failure: timedOut
-          ? { kind: "timeout", status: null, message: `Loop did not answer within ${this.timeoutMs / 1000} s` }
-          : { kind: "unavailable", status: null, message: `Loop could not be reached (${networkReason(error)})` },
-      };
+      },
+      this.timeoutMs,
+      "Loop",
+    );
+    if (!sent.ok) {
+      return { ok: false, status: null, durationMs: sent.durationMs, failure: { kind: sent.kind, status: null, message: sent.message } };
     }
-    const durationMs = elapsed();
+    const { response, text, durationMs } = sent;
     const status = response.status;
     const parsed = envelope.safeParse(parseJson(text));
     const message = parsed.success ? parsed.data.message : undefined;
@@ -201,8 +193,3 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** undici reports "fetch failed" and keeps the reason (ECONNREFUSED, ENOTFOUND…) in the cause. */
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })?.cause;
-  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error instanceof Error ? error.message : "network error");
-}

@@ -3,6 +3,7 @@
 // failure class the delivery worker and the screens act on), because each outcome has a different remedy.
 // The wire contract lives in ./protocol (shared with the local stand-in).
 import { z } from "zod";
+import { timedFetch } from "~/http/timed-fetch.server";
 import { PATHS, SHOP_TOKEN_HEADER, type CustomEventInput } from "./protocol";
 
 export type PostscriptFailureKind =
@@ -93,30 +94,17 @@ export class PostscriptClient {
   }
 
   private async request(method: "GET" | "POST", path: string, body?: unknown): Promise<PostscriptResult<unknown>> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers: this.headers(),
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
-      return {
-        ok: false,
-        status: null,
-        durationMs: elapsed(),
-        failure: timedOut
-          ? { kind: "timeout", status: null, message: `Postscript did not answer within ${this.timeoutMs / 1000} s` }
-          : { kind: "unavailable", status: null, message: `Postscript could not be reached (${networkReason(error)})` },
-      };
+    const sent = await timedFetch(
+      this.fetchImpl,
+      `${this.baseUrl}${path}`,
+      { method, headers: this.headers(), body: body === undefined ? undefined : JSON.stringify(body) },
+      this.timeoutMs,
+      "Postscript",
+    );
+    if (!sent.ok) {
+      return { ok: false, status: null, durationMs: sent.durationMs, failure: { kind: sent.kind, status: null, message: sent.message } };
     }
-    const durationMs = elapsed();
+    const { response, text, durationMs } = sent;
     const status = response.status;
     const json = parseJson(text);
     if (status >= 200 && status < 300) {
@@ -142,12 +130,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** undici reports "fetch failed" and hides the reason (ECONNREFUSED, ENOTFOUND…) in the cause. */
-export function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })?.cause;
-  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error instanceof Error ? error.message : "network error");
 }
 
 /** Postscript's message from any of its three error shapes (research §5.3). */
