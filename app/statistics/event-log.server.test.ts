@@ -134,6 +134,10 @@ describe.each(databaseKinds)("event log (%s)", (kind) => {
     expect(await ids("outcome=failed")).toEqual([liam.id]);
     expect(await ids("outcome=waiting")).toEqual([unmapped.id]);
     expect(await ids("reason=postscript_rejected")).toEqual([liam.id]);
+    // A reason no event has: the reason rollups say so, and no event row is read at all.
+    const { db: counted, counter } = countingReads(db);
+    expect((await listEvents(counted, SHOP, query("reason=ignored"))).rows).toEqual([]);
+    expect(counter.reads).toBe(0);
     expect(await ids("period=7d")).toEqual([unmapped.id, ava.id, liam.id]);
     expect(await ids("period=7d&type=order_upcoming")).toEqual([liam.id]);
     expect(await ids("q=Ava.Thompson@example.com")).toEqual([ava.id]);

@@ -13,6 +13,8 @@
 //                                        (id, receivedAt) of the few matching events; the other filters, the
 //                                        order and the cursor are applied to that short list, then one page of
 //                                        rows is read by id
+//   a reason                             candidates from the hours the reason rollups name, when they are few
+//                                        (none: nothing is read at all)
 //   waiting, or failed/skipped/a reason when there are few such events (counted on the covering
 //   (shopDomain, status, nextAttemptAt) index)   candidates from the status index, as above
 // A candidate list is used only up to MAX_CANDIDATES events; beyond that the ordered scan is the better plan.
@@ -178,6 +180,10 @@ export interface LogPage {
 }
 
 const MAX_CANDIDATES = 5_000;
+/** A reason filter reads only the hours its rollups name when they are at most this many and hold at most
+ *  RARE_REASON_EVENTS such events. */
+const MAX_REASON_HOURS = 24;
+const RARE_REASON_EVENTS = 2 * LOG_PAGE_SIZE;
 /** failed/skipped/reason filters use the status index when the shop has at most this many such events. */
 const SPARSE_STATUS_LIMIT = 5_000;
 
@@ -224,19 +230,28 @@ async function planLog(db: Database, shopDomain: string, query: LogQuery): Promi
   const { filters } = query;
   const scan: Plan = { kind: "scan", where: logWhere(shopDomain, query), byType: Boolean(filters.type) };
   let sources: Prisma.EventWhereInput[] | null = null;
+  /** The reason rollups have counted the hour-range source already. */
+  let counted = false;
   if (filters.q) {
     sources = searchConditions(filters.q).map((condition) => ({ shopDomain, ...condition }));
-  } else if (!filters.type || filters.outcome === "waiting") {
+  } else if (filters.reason && filters.outcome !== "waiting" && filters.outcome !== "delivered") {
+    // No index has the reason, but the reason rollups say in which hours such events were received: when they
+    // are few, only those hours are read (none at all: nothing is read).
+    sources = await reasonHourRanges(db, shopDomain, filters.reason, query);
+    counted = sources !== null;
+  }
+  if (!sources && (!filters.type || filters.outcome === "waiting")) {
     const statuses = statusesOf(filters);
     if (statuses && (filters.outcome === "waiting" || (!statuses.includes("delivered") && !filters.type))) {
       sources = [{ shopDomain, status: { in: statuses } }];
     }
   }
   if (!sources) return scan;
+  if (sources.length === 0) return { kind: "candidates", keys: [] };
   // Counted on the same indexes (index-only), so a large match costs nothing before falling back to the scan.
-  const counts = await Promise.all(sources.map((where) => db.event.count({ where })));
+  const counts = counted ? sources.map(() => 1) : await Promise.all(sources.map((where) => db.event.count({ where })));
   const total = counts.reduce((a, b) => a + b, 0);
-  if (total > (filters.q ? MAX_CANDIDATES : SPARSE_STATUS_LIMIT)) return scan;
+  if (!counted && total > (filters.q ? MAX_CANDIDATES : SPARSE_STATUS_LIMIT)) return scan;
   const found = new Map<string, KeyRow>();
   for (const [i, where] of sources.entries()) {
     if (counts[i] === 0) continue;
@@ -245,6 +260,35 @@ async function planLog(db: Database, shopDomain: string, query: LogQuery): Promi
   const keys = [...found.values()].filter((row) => passes(row, query)).map(({ id, receivedAt }) => ({ id, receivedAt }));
   keys.sort(newestFirst);
   return { kind: "candidates", keys };
+}
+
+/**
+ * The receivedAt ranges (whole hours, adjacent ones merged) holding the period's skipped/failed events with this
+ * reason, from the reason rollups — when such events are rare. Reading those hours then beats the ordered scan,
+ * which, finding less than a page, would read the whole period. Null when they are not rare (the scan finds a
+ * page soon enough).
+ */
+async function reasonHourRanges(db: Database, shopDomain: string, reason: string, query: LogQuery): Promise<Prisma.EventWhereInput[] | null> {
+  const { start, end } = query.period;
+  const rows = await db.reasonRollup.findMany({
+    where: { shopDomain, reason, count: { gt: 0 }, ...(start && end ? { hourStart: { gte: start, lt: end } } : {}) },
+    select: { hourStart: true, count: true },
+    orderBy: { hourStart: "asc" },
+    take: MAX_REASON_HOURS + 1,
+  });
+  const events = rows.reduce((sum, row) => sum + row.count, 0);
+  if (rows.length > MAX_REASON_HOURS || events > RARE_REASON_EVENTS) return null;
+  const ranges: { gte: Date; lt: Date }[] = [];
+  for (const { hourStart } of rows) {
+    const last = ranges[ranges.length - 1];
+    const hourEnd = new Date(hourStart.getTime() + 3_600_000);
+    if (last && last.lt.getTime() === hourStart.getTime()) last.lt = hourEnd;
+    else ranges.push({ gte: hourStart, lt: hourEnd });
+  }
+  if (ranges.length === 0) return [];
+  // One condition: an OR of ranges that each name the shop, so each is one range of (shopDomain, receivedAt). The
+  // status is checked on the rows read (passes()): in SQL, PostgreSQL would combine it with the global status index.
+  return [{ OR: ranges.map((receivedAt) => ({ shopDomain, receivedAt })), reason }];
 }
 
 /** Up to `take` events after (older than) or before (newer than) the cursor, in that direction's order. */
