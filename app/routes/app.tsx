@@ -27,6 +27,7 @@ export default function App() {
         <Link to="/app" rel="home">
           Integrations
         </Link>
+        <Link to="/app/events">Event log</Link>
       </NavMenu>
       <Outlet />
     </AppProvider>
