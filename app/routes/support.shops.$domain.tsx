@@ -70,7 +70,11 @@ export const loader = async (args: LoaderFunctionArgs) => {
     action: tab === "events" ? "shop.events_viewed" : tab === "history" ? "shop.history_viewed" : "shop.viewed",
     outcome: "success",
     shopDomain: domain,
-    details: { period: record.statistics.period.key, ...(tab === "events" ? { status: events?.filter.status ?? null, type: events?.filter.type ?? null } : {}) },
+    details: {
+      period: record.statistics.period.key,
+      ...(tab === "events" ? { status: events?.filter.status ?? null, type: events?.filter.type ?? null } : {}),
+      ...(confirmation ? { confirmationShown: confirmation.intent } : {}),
+    },
     client: clientOf(args),
   });
   return {

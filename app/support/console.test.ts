@@ -479,6 +479,8 @@ describe.each(databaseKinds)("support console (%s)", (kind) => {
     const csrf = await csrfOf(jar);
     const page = (await (await call(shopLoader, shopPath(SHOP, "?confirm=hold"), { jar, params: params() })).json()) as any;
     expect(page.confirmation).toMatchObject({ intent: "hold", possible: true, confirmLabel: "Hold deliveries" });
+    const shown = await database.db.supportAuditEntry.findFirst({ where: { action: "shop.viewed", email: "olga.operator@support.example" }, orderBy: [{ at: "desc" }, { id: "desc" }] });
+    expect(JSON.parse(shown!.details)).toMatchObject({ confirmationShown: "hold" });
     const unconfirmed = await call(shopAction, shopPath(), { jar, method: "POST", params: params(), form: { csrf, intent: "hold" } });
     expect(unconfirmed.status).toBe(400);
     expect((await database.db.shopSettings.findUnique({ where: { shopDomain: SHOP } }))?.deliveriesPausedAt).toBeNull();
