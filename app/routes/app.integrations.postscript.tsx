@@ -1,12 +1,13 @@
 // Postscript's page, with the tabs Loop's own Postscript integration has: Set up, Integration overview,
 // Settings (?tab=… so a tab can be linked and reloaded). Every loader and action starts with the Shopify
 // session and works on that shop's rows only; the logic lives in app/connections and app/settings.
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
 import { Banner, Layout, Page, Tabs } from "@shopify/polaris";
 import { useCallback, useState } from "react";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
 import { StatusBadge } from "~/components/common/StatusBadge";
+import { IntegrationOverview, overviewStylesheets } from "~/components/overview/IntegrationOverview";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
 import { SEND_TEST_FETCHER_KEY } from "~/components/postscript/EventSettings";
 import { SettingsTab } from "~/components/postscript/SettingsTab";
@@ -25,6 +26,8 @@ import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
 import { sendTestEvent } from "~/delivery/test-events.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
+import { loadOverview } from "~/statistics/overview.server";
+import { statisticsTimeZone } from "~/statistics/time-zone.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -35,8 +38,20 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     readShopSettings(db, session.shop),
     loopConnectionStatus(db, session.shop),
   ]);
-  return { connection, settings, loopState };
+  // The Integration overview's statistics are read only when that tab is shown (the default once connected).
+  const url = new URL(request.url);
+  const requested = url.searchParams.get("tab");
+  const connected = connection.status === "connected" || connection.status === "action_needed";
+  const showsOverview = requested === "overview" || (!isPostscriptTab(requested) && connected);
+  let overview = null;
+  if (showsOverview) {
+    await statisticsTimeZone(db, session.shop);
+    overview = await loadOverview(db, session.shop, url.searchParams);
+  }
+  return { connection, settings, loopState, overview };
 };
+
+export const links: LinksFunction = () => overviewStylesheets;
 
 const FETCHER_KEYS = [
   "postscript-connect",
@@ -83,7 +98,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
 };
 
 export default function PostscriptIntegration() {
-  const { connection, settings, loopState } = useLoaderData<typeof loader>();
+  const { connection, settings, loopState, overview } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
   const requested = searchParams.get("tab");
@@ -137,7 +152,11 @@ export default function PostscriptIntegration() {
           ) : null}
           {tab === "overview" ? (
             <Layout.Section>
-              <OverviewTab postscriptState={connection.status} loopState={loopState} />
+              {overview ? (
+                <IntegrationOverview data={overview} showConnectionBanner={false} />
+              ) : (
+                <OverviewTab postscriptState={connection.status} loopState={loopState} />
+              )}
             </Layout.Section>
           ) : null}
           {tab === "settings" ? <SettingsTab connection={connection} settings={settings} /> : null}
