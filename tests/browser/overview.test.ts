@@ -1,0 +1,194 @@
+// What a merchant sees of the Integration Overview and the event log, in Chromium, on the app as the demo runs
+// it (development shim, real session tokens), with events seeded straight into its database through the real
+// state changes (so the statistics are the ones the pipeline keeps). Workers are off (PROCESS_ROLE=web) so the
+// seeded events stay as seeded. Screenshots go to screenshots/ (overview-empty, overview-data,
+// overview-errors, event-log, event-detail).
+import { readFileSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabaseClient, type Database } from "~/db.server";
+import { seedEvent, type SeedEvent } from "~/statistics/seed.testutil";
+import { launchBrowser, newPage, screenshot } from "../support/browser";
+import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
+
+const OVERVIEW = "/app/integrations/postscript?tab=overview";
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const TYPES = ["order_upcoming", "order_processed", "subscription_created", "payment_attempt_failed_with_retries_left", "subscription_cancelled", "order_skipped"];
+
+/** A month of ordinary traffic: mostly delivered, some skipped on purpose, a few failures. */
+function month(now: number): SeedEvent[] {
+  const events: SeedEvent[] = [];
+  let n = 0;
+  for (let day = 29; day >= 0; day--) {
+    const perDay = 6 + ((day * 7) % 5);
+    for (let i = 0; i < perDay; i++) {
+      n++;
+      const receivedAt = new Date(now - day * DAY - ((i * 2.7 + 1) % 23) * HOUR - 5 * 60_000);
+      if (receivedAt.getTime() > now - 10 * 60_000) continue;
+      const customer = n % 40;
+      const base = {
+        shop: DEMO_SHOP,
+        receivedAt,
+        type: TYPES[n % TYPES.length],
+        email: customer % 9 === 0 ? null : `customer${customer}@example.com`,
+        phone: `+1201555${String(1000 + customer).slice(-4)}`,
+        subscriptionKey: String(88000 + customer),
+        loopOrderId: String(5_550_000 + n),
+      };
+      if (n % 23 === 0) events.push({ ...base, outcome: "failed", reason: "postscript_unavailable", retries: 2 });
+      else if (n % 11 === 0) events.push({ ...base, outcome: "skipped", reason: n % 2 ? "stale" : "no_identifier", email: null });
+      else if (n % 13 === 0) events.push({ ...base, type: "order_skipped", outcome: "skipped", reason: "disabled" });
+      else events.push({ ...base, outcome: "delivered", latencyMs: 400 + ((n * 337) % 3_600) });
+    }
+  }
+  return events;
+}
+
+async function seedAll(db: Database, events: SeedEvent[]) {
+  for (const event of events) await seedEvent(db, event);
+}
+
+describe("Integration Overview and event log in a browser", () => {
+  let app: DemoApp;
+  let browser: Browser;
+  let db: Database;
+  let page: Page;
+  const now = Date.now();
+
+  beforeAll(async () => {
+    app = await startDemoApp("sqlite", { env: { PROCESS_ROLE: "web" } });
+    db = createDatabaseClient(app.database.url);
+    await db.shop.update({ where: { domain: DEMO_SHOP }, data: { ianaTimezone: "America/New_York" } });
+    await db.postscriptConnection.create({ data: { shopDomain: DEMO_SHOP, status: "connected", keyLastFour: "9f3a", connectedAt: new Date(now - 40 * DAY) } });
+    await db.loopConnection.create({ data: { shopDomain: DEMO_SHOP, status: "connected", mode: "api", connectedAt: new Date(now - 40 * DAY) } });
+    await db.shopSettings.create({ data: { shopDomain: DEMO_SHOP, disabledEventTypes: JSON.stringify(["order_skipped"]) } });
+    browser = await launchBrowser();
+    page = await newPage(browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await db?.$disconnect();
+    await app?.close();
+  });
+
+  const open = async (path: string) => {
+    await page.goto(`${app.server.url}/dev/open?path=${encodeURIComponent(path)}`);
+    await page.waitForLoadState("networkidle");
+  };
+  const toast = () => page.locator("[data-dev-toast]").last();
+  /** A full-page screenshot with a viewport as tall as the page, so sticky table parts stay where they belong. */
+  const shot = async (name: string) => {
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: 1280, height: Math.min(Math.max(height, 900), 6000) });
+    await screenshot(page, name);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+
+  it("says what to do next before the first event", async () => {
+    await open(OVERVIEW);
+    await page.getByText("No events yet", { exact: true }).waitFor();
+    await expect(page.getByText("Statistics appear here as soon as Loop sends its first subscription event").isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("link", { name: "Send a test event" }).getAttribute("href")).resolves.toContain("tab=settings");
+    await shot("overview-empty");
+  });
+
+  it("shows a period's figures, chart and event types, compared with the period before", async () => {
+    await seedAll(db, month(now));
+    await seedAll(db, [{ shop: DEMO_SHOP, receivedAt: new Date(now - 3 * 60_000), type: "order_processed", outcome: "pending", retries: 1, email: "late@example.com" }]);
+    await open(`${OVERVIEW}&period=7d`);
+    const received = await db.event.count({ where: { shopDomain: DEMO_SHOP, receivedAt: { gte: new Date(Date.parse((await overviewStart()) as string)) } } });
+    await expect(page.locator("[data-metric=Received] p").first().innerText()).resolves.toBe(received.toLocaleString("en-US"));
+    await page.locator("[data-testid=outcome-chart] svg").first().waitFor();
+    await expect(page.getByText("Times in America/New York").isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("link", { name: "order_upcoming" }).getAttribute("href")).resolves.toBe("/app/events?period=7d&type=order_upcoming");
+    await expect(page.getByText("Off", { exact: true }).first().isVisible()).resolves.toBe(true);
+    await shot("overview-data");
+
+    // Another period is kept in the URL, so the view can be shared and reloaded.
+    await page.getByRole("button", { name: /Time period: Last 7 days/ }).click();
+    await page.getByRole("button", { name: "Last 30 days", exact: true }).click();
+    await page.waitForURL(/period=30d/);
+    expect(new URL(page.url()).searchParams.get("tab")).toBe("overview");
+    expect(new URL(page.url()).searchParams.get("id_token")).toBeNull();
+    await page.getByRole("button", { name: /Time period: Last 30 days/ }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: /Time period: Last 30 days/ }).waitFor();
+  });
+
+  async function overviewStart() {
+    // The 7-day period starts at midnight New York time six days ago, as the server resolved it.
+    const { resolvePeriod, readPeriodParams } = await import("~/statistics/period");
+    return resolvePeriod(readPeriodParams(new URLSearchParams("period=7d")), "America/New_York", new Date()).start?.toISOString();
+  }
+
+  it("shows errors by cause, a banner when the merchant must act, and replays failed events", async () => {
+    await db.postscriptConnection.update({
+      where: { shopDomain: DEMO_SHOP },
+      data: { status: "action_needed", actionNeededReason: "Postscript answered 401 Unauthorized", actionNeededAt: new Date(now - 2 * HOUR) },
+    });
+    await seedAll(db, [
+      ...[1, 2, 3].map((i) => ({ shop: DEMO_SHOP, receivedAt: new Date(now - i * 20 * 60_000), type: "order_upcoming", outcome: "paused" as const, email: `paused${i}@example.com` })),
+      ...[1, 2, 3, 4].map((i) => ({ shop: DEMO_SHOP, receivedAt: new Date(now - i * 5 * HOUR), type: "subscription_created", outcome: "failed" as const, reason: "postscript_rejected" as const, reasonDetail: "phone: value is not a valid phone number", email: `bad${i}@example.com` })),
+      { shop: DEMO_SHOP, receivedAt: new Date(now - 30 * HOUR), type: "order_processed", outcome: "failed", reason: "rate_limited", retries: 3 },
+    ]);
+    await open(`${OVERVIEW}&period=7d`);
+    // The page's own banner says the key was rejected; the overview says how many events wait for it.
+    await page.locator(".Polaris-Banner", { hasText: "Postscript rejected the API key" }).first().waitFor();
+    await expect(page.getByText("3 events waiting now").isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("heading", { name: "Postscript rejected the event" }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("heading", { name: "Rate limited beyond the retry window" }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("link", { name: "Reconnect Postscript" }).first().getAttribute("href")).resolves.toBe("/app/integrations/postscript?tab=setup");
+    await shot("overview-errors");
+
+    const failed = await db.event.count({ where: { shopDomain: DEMO_SHOP, status: "failed", receivedAt: { gte: new Date((await overviewStart())!) } } });
+    await page.getByRole("button", { name: `Replay ${failed} failed events` }).click();
+    await page.getByRole("button", { name: "Replay", exact: true }).click();
+    await expect(toast().textContent()).resolves.toBe(`${failed} events queued to be sent again`);
+    expect(await db.event.count({ where: { shopDomain: DEMO_SHOP, status: "failed", receivedAt: { gte: new Date((await overviewStart())!) } } })).toBe(0);
+  });
+
+  it("lists events with filters and pages, and shows one with its attempts, masked, with a replay", async () => {
+    await seedAll(db, [{ shop: DEMO_SHOP, receivedAt: new Date(now - 50 * 60_000), type: "payment_attempt_failed", outcome: "failed", reason: "postscript_unavailable", retries: 4, email: "ava.thompson@example.com", phone: "+12015550101", subscriptionKey: "77001" }]);
+    await open("/app/events");
+    await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
+    const rows = page.locator(".Polaris-IndexTable__TableRow");
+    await expect(rows.count()).resolves.toBe(50);
+    await shot("event-log");
+
+    // Keyset pages: the next page starts where the first ended.
+    const firstPageLast = await rows.last().innerText();
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.waitForURL(/after=/);
+    await expect(rows.first().innerText()).resolves.not.toBe(firstPageLast);
+
+    await page.getByPlaceholder("Search by email, phone, Loop subscription or order id").fill("ava.thompson@example.com");
+    await page.waitForURL(/q=ava/);
+    await expect(rows.count()).resolves.toBe(1);
+    await expect(rows.first().innerText()).resolves.toContain("a•••@example.com");
+    await rows.first().click();
+    await page.getByRole("heading", { name: "payment_attempt_failed", level: 1 }).waitFor();
+    const payload = await page.getByLabel("The Loop webhook").innerText();
+    expect(payload).not.toContain("ava.thompson@example.com");
+    await expect(page.getByText("Retried later").count()).resolves.toBe(4);
+    await shot("event-detail");
+
+    await page.getByRole("button", { name: "Replay" }).click();
+    await expect(toast().textContent()).resolves.toBe("Event queued to be sent again");
+    await page.getByRole("button", { name: "Replay" }).waitFor({ state: "detached" });
+    await page.locator(".Polaris-Page").getByRole("link", { name: "Event log" }).click();
+    await page.waitForURL((url) => url.pathname === "/app/events" && url.searchParams.get("q") === "ava.thompson@example.com");
+  });
+
+  it("downloads the filtered log as CSV", async () => {
+    await open("/app/events?outcome=skipped");
+    await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export the filtered events as CSV" }).click()]);
+    expect(download.suggestedFilename()).toBe("loop-postscript-events-demo-shop-all.csv");
+    const text = readFileSync((await download.path())!, "utf8");
+    const lines = text.replace(/^\uFEFF/, "").trim().split("\r\n");
+    expect(lines[0].split(",").slice(0, 4)).toEqual(["event_id", "received_at_utc", "received_at_local", "occurred_at_utc"]);
+    expect(lines.length - 1).toBe(await db.event.count({ where: { shopDomain: DEMO_SHOP, status: "skipped" } }));
+    expect(lines.slice(1).every((line) => line.includes(",skipped,"))).toBe(true);
+  });
+});
