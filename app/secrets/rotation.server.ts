@@ -4,6 +4,7 @@
 // newest key are left alone, and a second run re-seals nothing.
 import { loopTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { getConfig } from "~/config/env.server";
+import { totpContext } from "~/support/users.server";
 import type { Database } from "~/db.server";
 import { newestKeyId, openSecret, sealSecret, type EncryptionKey } from "./secrets.server";
 
@@ -71,6 +72,21 @@ export const SEALED_COLUMNS: SealedColumn[] = [
       const { count } = await db.loopWebhook.updateMany({
         where: { id: previous.id, secretCiphertext: previous.ciphertext },
         data: { secretCiphertext: next.ciphertext, secretKeyId: next.keyId },
+      });
+      return count === 1;
+    },
+  },
+  {
+    name: "Support TOTP secrets",
+    async due(db, newest, cursor, take) {
+      const rows = await db.supportUser.findMany({ where: { ...after(cursor), totpCiphertext: { not: null }, NOT: { totpKeyId: newest } }, ...page(take) });
+      return rows.map((r) => ({ id: r.id, ciphertext: r.totpCiphertext!, keyId: r.totpKeyId ?? "", context: totpContext(r.id) }));
+    },
+    current: (db, newest) => db.supportUser.count({ where: { totpCiphertext: { not: null }, totpKeyId: newest } }),
+    async replace(db, previous, next) {
+      const { count } = await db.supportUser.updateMany({
+        where: { id: previous.id, totpCiphertext: previous.ciphertext },
+        data: { totpCiphertext: next.ciphertext, totpKeyId: next.keyId },
       });
       return count === 1;
     },
