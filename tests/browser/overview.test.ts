@@ -87,8 +87,9 @@ describe("Integration Overview and event log in a browser", () => {
 
   it("says what to do next before the first event", async () => {
     await open(OVERVIEW);
-    await page.getByText("No events yet", { exact: true }).waitFor();
-    await expect(page.getByText("Statistics appear here as soon as Loop sends its first subscription event").isVisible()).resolves.toBe(true);
+    await page.getByText("Event statistics will appear here once Loop sends events", { exact: true }).waitFor();
+    await expect(page.getByText("Counts, errors and the event log start with Loop's first subscription event").isVisible()).resolves.toBe(true);
+    await expect(page.getByText("✓ Connect Postscript with a private API key.").isVisible()).resolves.toBe(true);
     await expect(page.getByRole("link", { name: "Send a test event" }).getAttribute("href")).resolves.toContain("tab=settings");
     await shot("overview-empty");
   });

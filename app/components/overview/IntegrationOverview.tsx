@@ -126,9 +126,9 @@ function FirstEvent({ data }: { data: OverviewData }) {
   );
   return (
     <Card>
-      <EmptyState heading="No events yet" image="/images/empty-statistics.svg" action={action}>
+      <EmptyState heading="Event statistics will appear here once Loop sends events" image="/images/empty-statistics.svg" action={action}>
         <BlockStack gap="300">
-          <p>Statistics appear here as soon as Loop sends its first subscription event. To get there:</p>
+          <p>Counts, errors and the event log start with Loop&apos;s first subscription event. To get there:</p>
           <div style={{ textAlign: "left", display: "inline-block" }}>
             <List type="number">
               {step(loopReady, "Connect Loop, so its subscription events reach this app.")}
