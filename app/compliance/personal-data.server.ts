@@ -2,6 +2,7 @@
 // data this app holds. Each feature that stores shop or customer data describes it here as a
 // PersonalDataOwner and is added to the `owners` list below, so no feature can be forgotten.
 import { connectionRecords } from "~/connections/personal-data.server";
+import { eventRecords } from "~/statistics/personal-data.server";
 import type { Database } from "~/db.server";
 
 export interface CustomerRef {
@@ -37,4 +38,4 @@ const shopRecords: PersonalDataOwner = {
 };
 
 // Order matters for shop/redact: features whose rows reference the shop record come before it.
-export const owners: PersonalDataOwner[] = [connectionRecords, shopRecords];
+export const owners: PersonalDataOwner[] = [eventRecords, connectionRecords, shopRecords];

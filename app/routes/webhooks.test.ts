@@ -85,7 +85,7 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     expect(rows).toHaveLength(1);
     expect(rows[0].customerId).toBe("207119551");
     expect(rows[0].completedAt).toBeInstanceOf(Date);
-    expect(JSON.parse(rows[0].result!)).toEqual({ dataRequestId: 9999, data: { "connections, settings and configuration history": [], "sessions and shop record": [] } });
+    expect(JSON.parse(rows[0].result!)).toEqual({ dataRequestId: 9999, data: { "Loop events and their deliveries to Postscript": [], "connections, settings and configuration history": [], "sessions and shop record": [] } });
   });
 
   it("customers/redact is recorded as done", async () => {
@@ -94,7 +94,7 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     const response = await runRoute(customersRedact, webhookRequest("/webhooks/customers/redact", "customers/redact", shop, customerPayload(shop)));
     expect(response.status).toBe(200);
     const row = await database.db.complianceRequest.findFirstOrThrow({ where: { shopDomain: shop, topic: "customers/redact" } });
-    expect(JSON.parse(row.result!)).toEqual({ removed: { "connections, settings and configuration history": 0, "sessions and shop record": 0 } });
+    expect(JSON.parse(row.result!)).toEqual({ removed: { "Loop events and their deliveries to Postscript": 0, "connections, settings and configuration history": 0, "sessions and shop record": 0 } });
   });
 
   it("shop/redact removes the shop's sessions and record and leaves other shops alone", async () => {
@@ -107,6 +107,6 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     expect(await database.db.shop.count({ where: { domain: shop } })).toBe(0);
     expect(await database.db.shop.count({ where: { domain: "neighbour.myshopify.com" } })).toBe(1);
     const row = await database.db.complianceRequest.findFirstOrThrow({ where: { shopDomain: shop, topic: "shop/redact" } });
-    expect(JSON.parse(row.result!)).toEqual({ removed: { "connections, settings and configuration history": 0, "sessions and shop record": 2 } });
+    expect(JSON.parse(row.result!)).toEqual({ removed: { "Loop events and their deliveries to Postscript": 0, "connections, settings and configuration history": 0, "sessions and shop record": 2 } });
   });
 });

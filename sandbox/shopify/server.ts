@@ -144,7 +144,10 @@ const SCHEMA: Record<string, Record<string, FieldDef>> = {
   CustomerPhoneNumber: { phoneNumber: { type: null }, marketingState: { type: null } },
   CustomerGenerateAccountActivationUrlPayload: { accountActivationUrl: { type: null }, userErrors: { type: "UserError" } },
   UserError: { field: { type: null }, message: { type: null } },
-  Shop: { id: { type: null }, name: { type: null }, myshopifyDomain: { type: null }, email: { type: null }, currencyCode: { type: null } },
+  Shop: {
+    id: { type: null }, name: { type: null }, myshopifyDomain: { type: null }, email: { type: null }, currencyCode: { type: null },
+    ianaTimezone: { type: null },
+  },
 };
 
 interface GqlError {
@@ -370,7 +373,7 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
         continue;
       }
       if (f.name === "shop") {
-        data[key] = project({ id: "gid://shopify/Shop/1", name: "Demo Shop", myshopifyDomain: state.shopDomain, email: "owner@example.com", currencyCode: "USD" }, "Shop", f.selections);
+        data[key] = project({ id: "gid://shopify/Shop/1", name: "Demo Shop", myshopifyDomain: state.shopDomain, email: "owner@example.com", currencyCode: "USD", ianaTimezone: "America/New_York" }, "Shop", f.selections);
         continue;
       }
       const argName = f.name === "customer" ? "id" : "customerId";
