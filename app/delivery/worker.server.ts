@@ -96,24 +96,8 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     }
   }
 
-  /**
-   * One bucket per shop for as long as it remembers sends: a sender that stops and starts again (nothing due
-   * for a moment, a new batch) keeps its key's last second of history, so the window bound holds across runs.
-   */
-  const buckets = new Map<string, TokenBucket>();
-  function bucketFor(shop: string): TokenBucket {
-    const now = clock.now();
-    for (const [key, bucket] of buckets) if (key !== shop && !running.has(key) && bucket.idleAt(now)) buckets.delete(key);
-    let bucket = buckets.get(shop);
-    if (!bucket) {
-      bucket = new TokenBucket(policy.ratePerSecond, policy.burst, clock);
-      buckets.set(shop, bucket);
-    }
-    return bucket;
-  }
-
   async function runShop(shop: string, signal: AbortSignal) {
-    const bucket = bucketFor(shop);
+    const bucket = new TokenBucket(policy.ratePerSecond, policy.burst, clock);
     let leaseUntil = 0;
     const holdLease = async () => {
       const now = clock.now();
