@@ -161,11 +161,12 @@ describe("Integration Overview and event log in a browser", () => {
     const firstPageLast = await rows.last().innerText();
     await page.getByRole("button", { name: "Next" }).click();
     await page.waitForURL(/after=/);
-    await expect(rows.first().innerText()).resolves.not.toBe(firstPageLast);
+    // The URL can change before the new rows are on screen: wait for them rather than read once.
+    await expect.poll(() => rows.first().innerText(), { timeout: 10_000 }).not.toBe(firstPageLast);
 
     await page.getByPlaceholder("Search by email, phone, Loop subscription or order id").fill("ava.thompson@example.com");
     await page.waitForURL(/q=ava/);
-    await expect(rows.count()).resolves.toBe(1);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     await expect(rows.first().innerText()).resolves.toContain("a•••@example.com");
     await rows.first().click();
     await page.getByRole("heading", { name: "payment_attempt_failed", level: 1 }).waitFor();
