@@ -7,6 +7,7 @@ import type * as PostgresAdapter from "@prisma/adapter-pg";
 import type * as PrismaModule from "@prisma/client";
 import type { PrismaClient } from "@prisma/client";
 import { getConfig } from "~/config/env.server";
+import { closeDriverFor, registerDatabaseUrl } from "~/db/driver.server";
 import { databaseKind, sqliteFilePath } from "~/db/url";
 
 export type Database = PrismaClient;
@@ -14,6 +15,13 @@ export type Database = PrismaClient;
 const require = createRequire(import.meta.url);
 
 export function createDatabaseClient(url: string, poolSize = 10): Database {
+  const client = newClient(url, poolSize);
+  // The hot paths' driver connection (app/db/driver.server.ts) is opened for this URL when first needed.
+  registerDatabaseUrl(client, url);
+  return client;
+}
+
+function newClient(url: string, poolSize: number): Database {
   if (databaseKind(url) === "postgres") {
     const { PrismaPg } = require("@prisma/adapter-pg") as typeof PostgresAdapter;
     // The PostgreSQL client is generated from the same models (see scripts/db.ts), so its API is identical.
@@ -44,6 +52,7 @@ export function getDatabase(): Database {
 export async function disconnectDatabase() {
   const db = globalThis.__database;
   globalThis.__database = undefined;
+  if (db) await closeDriverFor(db);
   await db?.$disconnect();
 }
 

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { getConfig } from "~/config/env.server";
 import { markPostscriptKeyRejected, postscriptCredentials } from "~/connections/postscript.server";
 import { getDatabase, type Database } from "~/db.server";
+import { keepAliveFetch } from "~/http/keep-alive-fetch.server";
 import { PostscriptClient } from "~/postscript/client.server";
 import { readShopSettings } from "~/settings/shop-settings.server";
 import { fetchCustomer, generateActivationUrl } from "~/shopify/customers.server";
@@ -41,6 +42,8 @@ export async function deliveryCredentials(db: Database, shop: string): Promise<P
 
 export function createAppDeliveryWorker(db: Database = getDatabase()) {
   const config = getConfig();
+  // One keep-alive connection pool for every shop's requests to Postscript (see app/http/keep-alive-fetch).
+  const postscriptFetch = keepAliveFetch();
   const settingsFor = cachedSettings(db);
   const admin = { db, timeoutMs: config.POSTSCRIPT_TIMEOUT_MS };
   return createDeliveryWorker({
@@ -55,6 +58,7 @@ export function createAppDeliveryWorker(db: Database = getDatabase()) {
         apiKey: credentials.apiKey,
         partnerKey: credentials.partnerKey,
         timeoutMs: config.POSTSCRIPT_TIMEOUT_MS,
+        fetch: postscriptFetch,
       }),
     credentialsFor: (shop) => deliveryCredentials(db, shop),
     onKeyRejected: (shop, message) => markPostscriptKeyRejected(db, shop, message),

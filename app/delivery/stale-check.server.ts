@@ -3,6 +3,7 @@
 // mapped again to read their facts.
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
+import { dateColumn, driverFor, readDate } from "~/db/driver.server";
 import { isEventType } from "~/events/catalogue";
 import { mapLoopWebhook, type EventFacts } from "~/events/mapping";
 import { staleReason, type LaterEvent } from "~/events/stale";
@@ -22,19 +23,52 @@ function factsOf(event: Pick<Event, "topic" | "payload" | "loopWebhookId" | "occ
   return { type: "invalid", facts: null };
 }
 
-export async function staleCheck(db: Database, event: Event, now: Date, paymentRetryCount = 3): Promise<string | null> {
-  if (!isEventType(event.eventType)) return null;
-  const own = factsOf(event, paymentRetryCount);
-  if (!own.facts) return null;
-  const later: LaterEvent[] = [];
-  let latestStatus: { status: string; at: Date } | null = null;
-  if (event.subscriptionKey) {
-    const rows = await db.event.findMany({
+type LaterRow = Pick<Event, "topic" | "payload" | "loopWebhookId" | "occurredAt" | "dedupeKey">;
+
+/** The subscription's events that occurred after `event` (this runs before every send: on the driver when it can). */
+async function laterEvents(db: Database, event: Event): Promise<LaterRow[]> {
+  const driver = driverFor(db);
+  if (!driver) {
+    return db.event.findMany({
       where: { shopDomain: event.shopDomain, subscriptionKey: event.subscriptionKey, occurredAt: { gt: event.occurredAt }, id: { not: event.id } },
       orderBy: { occurredAt: "asc" },
       take: LATER_EVENTS_LIMIT,
       select: { topic: true, payload: true, loopWebhookId: true, occurredAt: true, dedupeKey: true },
     });
+  }
+  const rows = await driver.all<Omit<LaterRow, "occurredAt"> & { occurredAt: unknown }>(
+    `SELECT "topic", "payload", "loopWebhookId", ${dateColumn(driver.kind, '"occurredAt"')} AS "occurredAt", "dedupeKey" FROM "Event" ` +
+      `WHERE "shopDomain" = ? AND "subscriptionKey" = ? AND "occurredAt" > ? AND "id" <> ? ORDER BY "occurredAt" ASC LIMIT ${LATER_EVENTS_LIMIT}`,
+    [event.shopDomain, event.subscriptionKey, event.occurredAt, event.id],
+  );
+  return rows.map((row) => ({ ...row, occurredAt: readDate(row.occurredAt) }));
+}
+
+/**
+ * The event's own facts, read from its payload only when a rule asks for one: most rules look at later events
+ * first, and mapping a payload is the costliest part of this check.
+ */
+function lazyFacts(load: () => EventFacts | null): EventFacts {
+  const target = () => load() ?? ({} as EventFacts);
+  return new Proxy({} as EventFacts, {
+    get: (_, key) => Reflect.get(target(), key),
+    has: (_, key) => Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
+}
+
+export async function staleCheck(db: Database, event: Event, now: Date, paymentRetryCount = 3): Promise<string | null> {
+  if (!isEventType(event.eventType)) return null;
+  let own: { type: string; facts: EventFacts | null } | undefined;
+  const ownFacts = () => (own ??= factsOf(event, paymentRetryCount)).facts;
+  const later: LaterEvent[] = [];
+  let latestStatus: { status: string; at: Date } | null = null;
+  if (event.subscriptionKey) {
+    const rows = await laterEvents(db, event);
     for (const row of rows) {
       if (row.dedupeKey !== row.loopWebhookId) continue; // derived events repeat their source's facts
       const { type, facts } = factsOf(row, paymentRetryCount);
@@ -42,8 +76,12 @@ export async function staleCheck(db: Database, event: Event, now: Date, paymentR
       if (facts?.subscriptionStatus) latestStatus = { status: facts.subscriptionStatus, at: row.occurredAt };
     }
   }
-  return staleReason(
-    { type: event.eventType, occurredAt: event.occurredAt, facts: own.facts },
+  const reason = staleReason(
+    { type: event.eventType, occurredAt: event.occurredAt, facts: lazyFacts(ownFacts) },
     { now, laterEventsForSubscription: later, subscriptionStatus: latestStatus?.status ?? null, subscriptionStatusAt: latestStatus?.at ?? null },
   );
+  // An event whose payload cannot be mapped (any more) is never judged stale. When no rule needed its facts,
+  // they are read now only if the answer would be "stale".
+  if (reason && !ownFacts()) return null;
+  return reason;
 }

@@ -2,7 +2,19 @@
 // (and one place where statistics can follow state changes).
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
+import { driverFor, type ConditionalGroup, type Driver } from "~/db/driver.server";
 import { rollupOperations } from "~/statistics/rollups.server";
+import { createTransitionBatcher, planStatements, UnsupportedChange, type TransitionBatcher } from "./transition-batch.server";
+
+const batchers = new WeakMap<Driver, TransitionBatcher>();
+function batcherFor(driver: Driver): TransitionBatcher {
+  let batcher = batchers.get(driver);
+  if (!batcher) {
+    batcher = createTransitionBatcher(driver);
+    batchers.set(driver, batcher);
+  }
+  return batcher;
+}
 
 export type EventStatus = "received" | "pending" | "paused" | "delivered" | "skipped" | "failed";
 export const OPEN_STATUSES: EventStatus[] = ["received", "pending", "paused"];
@@ -58,6 +70,30 @@ export type EventSnapshot = Pick<Event, "id" | "shopDomain" | "status" | "receiv
 export async function transition(db: Database, event: EventSnapshot, change: Change): Promise<boolean> {
   const { attempt, ...fields } = change;
   const now = new Date();
+  const rollups = {
+    shopDomain: event.shopDomain,
+    receivedAt: event.receivedAt,
+    occurredAt: event.occurredAt,
+    eventType: change.eventType !== undefined ? change.eventType : event.eventType,
+    from: event.status,
+    to: change.status,
+    reason: change.reason,
+    previousReason: event.reason,
+    deliveredAt: change.deliveredAt,
+    at: now,
+  };
+  // The same change, written in a batch with the others requested meanwhile (./transition-batch.server.ts),
+  // when `db` is the app's client; through Prisma (below) for a transaction client or a change it cannot plan.
+  const driver = driverFor(db);
+  if (driver) {
+    let group: ConditionalGroup | undefined;
+    try {
+      group = planStatements({ eventId: event.id, fromStatus: event.status, fields, attempt, rollups }, now, driver.kind);
+    } catch (error) {
+      if (!(error instanceof UnsupportedChange)) throw error;
+    }
+    if (group) return batcherFor(driver).submit(group);
+  }
   const data = { ...fields, ...(attempt ? { attemptCount: { increment: 1 } } : {}) };
   return db.$transaction(async (tx) => {
     const updated = await tx.event.updateMany({ where: { id: event.id, status: event.status }, data });
@@ -75,18 +111,7 @@ export async function transition(db: Database, event: EventSnapshot, change: Cha
         },
       });
     }
-    const operations = rollupOperations(tx, {
-      shopDomain: event.shopDomain,
-      receivedAt: event.receivedAt,
-      occurredAt: event.occurredAt,
-      eventType: change.eventType !== undefined ? change.eventType : event.eventType,
-      from: event.status,
-      to: change.status,
-      reason: change.reason,
-      previousReason: event.reason,
-      deliveredAt: change.deliveredAt,
-      at: now,
-    });
+    const operations = rollupOperations(tx, rollups);
     for (const operation of operations) await operation;
     return true;
   });

@@ -8,6 +8,7 @@ import type { CustomEventInput } from "~/postscript/protocol";
 import type { PostscriptResult } from "~/postscript/client.server";
 import { log } from "~/logging/logger.server";
 import type { Clock } from "./clock";
+import { dueShopDomains } from "./due-shops.server";
 import { acquireLease, releaseLease } from "./leases.server";
 import { retryDelayMs, type DeliveryPolicy } from "./policy";
 import { TokenBucket } from "./token-bucket";
@@ -63,12 +64,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   let lastResumeCheck = -Infinity;
 
   async function dueShops(): Promise<string[]> {
-    const now = new Date(clock.now());
-    const groups = await db.event.groupBy({
-      by: ["shopDomain"],
-      where: { status: { in: ["received", "pending"] }, nextAttemptAt: { lte: now } },
-    });
-    return groups.map((g) => g.shopDomain);
+    return dueShopDomains(db, new Date(clock.now()));
   }
 
   /** Events paused while a shop's key was rejected go back to pending once the shop is connected again. */

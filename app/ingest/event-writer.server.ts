@@ -4,7 +4,7 @@
 // same event-loop turn) and stores them with ONE multi-row INSERT (./event-insert.server.ts); every request
 // is answered only after the statement that holds its row has committed. Under light load a batch is one row
 // and nothing waits; under heavy load batches grow and commits per second stay low.
-import { randomBytes } from "node:crypto";
+import { newId } from "~/db/ids";
 import type { EventInsert, InsertRow } from "./event-insert.server";
 
 export interface NewEventRow {
@@ -43,23 +43,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-// Ids in the shape of Prisma's cuid(): "c", time, counter, a per-process fingerprint, randomness. Unique across
-// processes (random part), roughly ordered by time like the ids Prisma makes for the other tables.
-const fingerprint = randomBytes(3).readUIntBE(0, 3).toString(36).padStart(4, "0").slice(-4);
-let counter = 0;
-// Random bytes are drawn 6 KiB at a time: one small randomBytes() call per id costs more than the rest of it.
-let pool = randomBytes(6144);
-let poolOffset = 0;
-export function newEventId(): string {
-  counter = (counter + 1) % 1_679_616; // 36^4
-  if (poolOffset + 6 > pool.length) {
-    pool = randomBytes(6144);
-    poolOffset = 0;
-  }
-  const random = pool.readUIntBE(poolOffset, 6).toString(36).padStart(8, "0").slice(-8);
-  poolOffset += 6;
-  return `c${Date.now().toString(36).padStart(8, "0")}${counter.toString(36).padStart(4, "0")}${fingerprint}${random}`;
-}
+/** Event ids: cuid-shaped, made here because the rows are written without Prisma. */
+export const newEventId = newId;
 
 export function createEventWriter(target: EventInsert, options: EventWriterOptions = {}): EventWriter {
   const maxBatch = options.maxBatch ?? 256;

@@ -1,0 +1,61 @@
+// The pace each shop's sender keeps: never more than floor(rate + capacity) requests in any second, and the
+// configured rate even when every wake-up comes late.
+import { describe, expect, it } from "vitest";
+import type { Clock } from "./clock";
+import { TokenBucket } from "./token-bucket";
+
+/** A clock whose sleeps oversleep by `late(n)` ms (a busy event loop), advancing virtual time only. */
+function lateClock(late: (n: number) => number): Clock & { t: number } {
+  let n = 0;
+  const clock = {
+    t: 1_000_000,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms + late(n++);
+    },
+  };
+  return clock;
+}
+
+async function sends(bucket: TokenBucket, clock: { now(): number }, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    await bucket.take();
+    times.push(clock.now());
+  }
+  return times;
+}
+
+function maxInWindow(times: number[], windowMs = 1000): number {
+  let max = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= windowMs) j++;
+    max = Math.max(max, i - j + 1);
+  }
+  return max;
+}
+
+describe("token bucket", () => {
+  it.each([
+    ["on time", () => 0],
+    ["always 5 ms late", () => 5],
+    ["late by 0–30 ms", (n: number) => (n * 7919) % 31],
+    ["sometimes 300 ms late", (n: number) => (n % 50 === 0 ? 300 : 2)],
+  ])("keeps 14/s with capacity 1 and never more than 15 in a second (%s)", async (_name, late) => {
+    const clock = lateClock(late);
+    const times = await sends(new TokenBucket(14, 1, clock), clock, 700);
+    expect(maxInWindow(times)).toBeLessThanOrEqual(15);
+    const rate = (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
+    expect(rate).toBeLessThanOrEqual(14.01);
+    if (_name !== "sometimes 300 ms late") expect(rate).toBeGreaterThan(13.5);
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(35);
+  });
+
+  it("keeps floor(rate + capacity) as the bound for other settings too", async () => {
+    for (const [rate, capacity] of [[14.5, 1], [10, 3], [1, 1]]) {
+      const clock = lateClock((n) => (n % 3) * 20);
+      const times = await sends(new TokenBucket(rate, capacity, clock), clock, 200);
+      expect(maxInWindow(times)).toBeLessThanOrEqual(Math.floor(rate + capacity));
+    }
+  });
+});
