@@ -81,14 +81,28 @@ export interface PostscriptShop {
 
 /** Creates a shop at the Postscript stand-in (POST /__sandbox/shops) and connects its key for `shopDomain`. */
 export async function connectPostscriptShop(db: Database, postscriptUrl: string, shopDomain: string): Promise<PostscriptShop> {
-  const response = await fetch(`${postscriptUrl}/__sandbox/shops`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ name: shopDomain.replace(/\.myshopify\.com$/, "") }),
-  });
+  const response = await retrying(() =>
+    fetch(`${postscriptUrl}/__sandbox/shops`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: shopDomain.replace(/\.myshopify\.com$/, "") }),
+    }),
+  );
   if (response.status !== 201) throw new Error(`Postscript stand-in refused a shop: ${response.status} ${await response.text()}`);
   const created = (await response.json()) as { id: string; key: string };
   const result = await connectPostscript(db, shopDomain, { apiKey: created.key, label: "bench" });
   if (!result.ok) throw new Error(`could not connect Postscript for ${shopDomain}: ${result.message}`);
   return { shopDomain, postscriptShopId: created.id, key: created.key };
+}
+
+/** Retries a request that failed on the network (a keep-alive connection closed under it). */
+async function retrying<T>(request: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * i));
+    }
+  }
 }

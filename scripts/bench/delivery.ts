@@ -1,0 +1,240 @@
+// npm run bench:delivery — how fast the worker drains a backlog, and whether it stays within Postscript's limit.
+//
+// For each database: 50 shops (created at the Postscript stand-in with POST /__sandbox/shops and connected with
+// connectPostscript) with 1,000 events each waiting in the outbox ("pending", requests prepared by the app's
+// mapping). Then the production build (PROCESS_ROLE=all, default delivery settings) drains them against the
+// stand-in enforcing 15 requests/s per key with 20 ms added latency. Prints the time to drain against the
+// ideal (1,000 / 15 s per shop, shops in parallel), events/s, 429s received, per-shop fairness (slowest shop's
+// finish against the fastest's) and whether every event arrived exactly once (external_ids at the stand-in).
+// A second mode lifts the rate limit (stand-in and app) to show the worker's maximum events/s.
+//
+// Flags: --db sqlite,postgres  --shops 50  --events 1000  --latency 20 (ms)  --mode limited,unlimited
+//        --unlimited-events 400 (per shop in the unlimited mode)  --no-build  --cpu-prof
+//        --rate <app POSTSCRIPT_RATE_LIMIT_PER_SECOND> --burst <app POSTSCRIPT_RATE_LIMIT_BURST> (defaults: the app's)
+//        --app-env NAME=value,…  --node-args "<flags for the app's node>"  --show-output <text> (print the app's
+//        log lines containing it, e.g. with --node-args "--require ./loop-lag.cjs")
+import { mkdirSync, readdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startPostscriptStandIn, type PostscriptStandIn } from "../../sandbox/postscript/server";
+import { disconnectDatabase, type Database } from "../../app/db.server";
+import { ensureBuild, serverEnv, startApp, type RunningApp } from "./lib/app";
+import { createBenchDatabase, type DatabaseKind } from "./lib/databases";
+import { benchEnvironment, databaseKindsFlag, describeMachine, machineInfo, parseFlags } from "./lib/environment";
+import { MemorySampler, percentile, readCpuSeconds, round } from "./lib/measure";
+import { topFunctions } from "./lib/profile";
+import { printTable, RESULTS_DIR, writeResults, type Cell } from "./lib/report";
+import { insertEvents, pendingEvents } from "./lib/seed";
+import { connectPostscriptShop, pointAppAtDatabase, pointAppAtStandIns } from "./lib/shops";
+
+const flags = parseFlags();
+const kinds = databaseKindsFlag(flags.db);
+const shopCount = Number(flags.shops ?? 50);
+const perShop = Number(flags.events ?? 1000);
+const latencyMs = Number(flags.latency ?? 20);
+const modes = (flags.mode ?? "limited,unlimited").split(",") as ("limited" | "unlimited")[];
+const unlimitedPerShop = Number(flags["unlimited-events"] ?? 400);
+const profile = flags["cpu-prof"] === "true";
+const POSTSCRIPT_LIMIT = 15;
+
+const appEnv = benchEnvironment();
+ensureBuild({ skip: flags["no-build"] === "true" });
+const machine = machineInfo();
+console.log(`machine: ${describeMachine(machine)}; load average ${os.loadavg().map((l) => round(l, 2)).join(" ")}`);
+
+interface RunResult {
+  database: DatabaseKind;
+  mode: "limited" | "unlimited";
+  shops: number;
+  eventsPerShop: number;
+  events: number;
+  appRate: string;
+  standInLimit: number;
+  drainSeconds: number;
+  idealSeconds: number | null;
+  drainOverIdeal: number | null;
+  eventsPerSecond: number;
+  requests: number;
+  rateLimited: number;
+  rateLimitedPercent: number;
+  otherErrors: number;
+  deliveredAtStandIn: number;
+  distinctExternalIds: number;
+  sentTwice: number;
+  missing: number;
+  notDelivered: number;
+  fastestShopSeconds: number;
+  slowestShopSeconds: number;
+  fairness: number;
+  peakRssMiB: number;
+  cpuMsPerEvent: number;
+  /** CPU of this process (the Postscript stand-in and the progress polling), ms per event. */
+  benchCpuMsPerEvent: number;
+  /** How long the stand-in took to answer an event request (20 ms of it is the configured latency). */
+  standInP50Ms: number;
+  standInP99Ms: number;
+  loadAverage: number[];
+}
+
+async function waitForDrain(db: Database, total: number, startedAt: number, timeoutMs: number): Promise<number> {
+  let last = -1;
+  let lastReport = 0;
+  for (;;) {
+    const open = await db.event.count({ where: { status: { in: ["received", "pending", "paused"] } } });
+    const now = Date.now();
+    if (open === 0) return now;
+    if (now - lastReport > 10_000 || open === 0) {
+      console.log(`    ${((now - startedAt) / 1000).toFixed(0)} s: ${total - open} of ${total} done`);
+      lastReport = now;
+    }
+    if (now - startedAt > timeoutMs) throw new Error(`not drained after ${timeoutMs / 1000} s (${open} open)`);
+    if (open === last) await new Promise((r) => setTimeout(r, 200));
+    last = open;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<RunResult> {
+  const eventsPerShop = mode === "limited" ? perShop : unlimitedPerShop;
+  const limited = mode === "limited";
+  const standInLimit = limited ? POSTSCRIPT_LIMIT : 100_000;
+  console.log(`\n== ${kind}, ${mode}: ${shopCount} shops × ${eventsPerShop} events`);
+  const database = await createBenchDatabase(kind, "delivery");
+  const ps: PostscriptStandIn = await startPostscriptStandIn({ rateLimitPerSecond: standInLimit, maxLoggedRequests: shopCount * eventsPerShop * 2 + 1000 });
+  let app: RunningApp | undefined;
+  try {
+    pointAppAtStandIns({ postscript: ps.url });
+    const db = await pointAppAtDatabase(database.url);
+    const shops: string[] = [];
+    for (let i = 0; i < shopCount; i++) {
+      const shop = `delivery-${i}.myshopify.com`;
+      await connectPostscriptShop(db, ps.url, shop);
+      shops.push(shop);
+    }
+    const prefix = `dl${Date.now().toString(36)}`;
+    for (const shop of shops) await insertEvents(db, pendingEvents(shop, eventsPerShop, { prefix }));
+    const total = shops.length * eventsPerShop;
+    ps.setFaults({ latencyMs, paths: ["/api/v2/events"] });
+    ps.state.clearRequests();
+    console.log(`    seeded ${total} pending events`);
+
+    const rateEnv: Record<string, string> = {};
+    if (!limited) Object.assign(rateEnv, { POSTSCRIPT_RATE_LIMIT_PER_SECOND: "1000", POSTSCRIPT_RATE_LIMIT_BURST: "100" });
+    if (flags.rate) rateEnv.POSTSCRIPT_RATE_LIMIT_PER_SECOND = flags.rate;
+    if (flags.burst) rateEnv.POSTSCRIPT_RATE_LIMIT_BURST = flags.burst;
+    if (flags["app-env"]) for (const pair of flags["app-env"].split(",")) rateEnv[pair.split("=")[0]] = pair.split("=").slice(1).join("=");
+    const profileDir = path.join(RESULTS_DIR, "profiles", `delivery-${kind}-${mode}-${Date.now()}`);
+    if (profile) mkdirSync(profileDir, { recursive: true });
+    const spawnedAt = Date.now();
+    app = await startApp(serverEnv(database.url, appEnv, { PROCESS_ROLE: "all", POSTSCRIPT_API_URL: ps.url, ...rateEnv }), {
+      nodeArgs: [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(flags["node-args"] ? flags["node-args"].split(" ") : [])],
+    });
+    const startedAt = Date.now();
+    const memory = new MemorySampler(app.pid, 200);
+    const cpuBefore = readCpuSeconds(app.pid);
+    const benchCpuBefore = process.cpuUsage();
+    const finishedAt = await waitForDrain(db, total, startedAt, limited ? 600_000 : 900_000);
+    const cpuAfter = readCpuSeconds(app.pid);
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    memory.stop();
+    await app.stop("SIGTERM");
+    if (flags["show-output"]) console.log(app.output().split("\n").filter((l) => l.includes(flags["show-output"])).join("\n"));
+    app = undefined;
+    if (profile) {
+      const file = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
+      if (file) {
+        const top = topFunctions(path.join(profileDir, file), 20, startedAt - spawnedAt);
+        printTable(`CPU profile of the worker (${kind}, ${mode}), self time`, ["function", "% of busy"], top.entries.map((e) => [e.name, e.selfPercent]));
+        printTable(`CPU profile of the worker (${kind}, ${mode}), by package`, ["package", "% of busy"], top.byPackage.map((e) => [e.name, e.selfPercent]));
+      }
+    }
+
+    // What reached Postscript, by the stand-in's own records.
+    const requests = ps.state.requests.filter((r) => r.path === "/api/v2/events");
+    const rateLimited = requests.filter((r) => r.status === 429).length;
+    const otherErrors = requests.filter((r) => r.status !== 429 && (r.status ?? 0) >= 300).length;
+    const externalIds = new Map<string, number>();
+    for (const event of ps.state.events) externalIds.set(event.external_id ?? "", (externalIds.get(event.external_id ?? "") ?? 0) + 1);
+    const expected = await db.event.findMany({ select: { loopWebhookId: true } });
+    const missing = expected.filter((e) => !externalIds.has(`loop:${e.loopWebhookId}`)).length;
+    const sentTwice = [...externalIds.values()].filter((n) => n > 1).length;
+    const notDelivered = await db.event.count({ where: { status: { not: "delivered" } } });
+
+    // Per shop: when its last event was delivered, from the app's start.
+    const finishes = await db.event.groupBy({ by: ["shopDomain"], _max: { deliveredAt: true } });
+    const seconds = finishes.map((f) => ((f._max.deliveredAt?.getTime() ?? finishedAt) - startedAt) / 1000);
+    const drainSeconds = (finishedAt - startedAt) / 1000;
+    const ideal = limited ? eventsPerShop / POSTSCRIPT_LIMIT : null;
+    return {
+      database: kind,
+      mode,
+      shops: shopCount,
+      eventsPerShop,
+      events: total,
+      appRate: `${rateEnv.POSTSCRIPT_RATE_LIMIT_PER_SECOND ?? "14 (default)"}/s burst ${rateEnv.POSTSCRIPT_RATE_LIMIT_BURST ?? "1 (default)"}`,
+      standInLimit,
+      drainSeconds: round(drainSeconds, 1),
+      idealSeconds: ideal === null ? null : round(ideal, 1),
+      drainOverIdeal: ideal === null ? null : round(drainSeconds / ideal, 3),
+      eventsPerSecond: Math.round(total / drainSeconds),
+      requests: requests.length,
+      rateLimited,
+      rateLimitedPercent: round((rateLimited / Math.max(1, requests.length)) * 100, 3),
+      otherErrors,
+      deliveredAtStandIn: ps.state.events.length,
+      distinctExternalIds: externalIds.size,
+      sentTwice,
+      missing,
+      notDelivered,
+      fastestShopSeconds: round(Math.min(...seconds), 1),
+      slowestShopSeconds: round(Math.max(...seconds), 1),
+      fairness: round(Math.max(...seconds) / Math.max(0.001, Math.min(...seconds)), 3),
+      peakRssMiB: round(memory.peakMiB),
+      cpuMsPerEvent: round(((cpuAfter - cpuBefore) * 1000) / total, 2),
+      benchCpuMsPerEvent: round((benchCpu.user + benchCpu.system) / 1000 / total, 2),
+      standInP50Ms: round(percentile(requests.map((r) => r.duration_ms ?? 0), 50), 1),
+      standInP99Ms: round(percentile(requests.map((r) => r.duration_ms ?? 0), 99), 1),
+      loadAverage: os.loadavg().map((l) => round(l, 2)),
+    };
+  } finally {
+    await app?.stop("SIGKILL");
+    await disconnectDatabase();
+    await ps.close();
+    await database.drop();
+  }
+}
+
+const results: RunResult[] = [];
+for (const mode of modes) {
+  for (const kind of kinds) {
+    const result = await run(kind, mode);
+    results.push(result);
+    console.log(`    ${JSON.stringify(result)}`);
+  }
+}
+
+const rows: Cell[][] = results.map((r) => [
+  r.database,
+  r.mode,
+  r.events,
+  r.appRate,
+  r.drainSeconds,
+  r.idealSeconds,
+  r.drainOverIdeal,
+  r.eventsPerSecond,
+  `${r.rateLimited} (${r.rateLimitedPercent}%)`,
+  r.otherErrors,
+  `${r.fastestShopSeconds}–${r.slowestShopSeconds} s (${r.fairness}×)`,
+  `${r.distinctExternalIds}/${r.events}, ${r.sentTwice} twice, ${r.missing} missing`,
+  r.peakRssMiB,
+  r.cpuMsPerEvent,
+]);
+const table = printTable(
+  `bench:delivery — ${describeMachine(machine)}; Postscript stand-in: ${POSTSCRIPT_LIMIT} req/s per key (limited mode), ${latencyMs} ms latency`,
+  ["db", "mode", "events", "app rate", "drain s", "ideal s", "drain/ideal", "events/s", "429s", "errors", "shop finish (fastest–slowest)", "delivered once", "peak RSS MiB", "CPU ms/ev"],
+  rows,
+);
+writeResults("delivery", { machine, flags, results, table });
+const failed = results.filter((r) => r.missing > 0 || r.sentTwice > 0 || r.notDelivered > 0 || (r.mode === "limited" && (r.drainOverIdeal! > 1.15 || r.rateLimitedPercent >= 1)));
+for (const r of failed) console.log(`MISSED: ${r.database} ${r.mode}: drain/ideal ${r.drainOverIdeal}, 429 ${r.rateLimitedPercent}%, missing ${r.missing}, twice ${r.sentTwice}, not delivered ${r.notDelivered}`);
+if (failed.length) process.exitCode = 1;
