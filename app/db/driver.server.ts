@@ -64,6 +64,17 @@ function toPostgres(value: unknown): unknown {
   return value ?? null;
 }
 
+/**
+ * Whether a failed statement may have failed because of one of its rows (a value the database refuses), so that
+ * the rows are worth trying one by one. A database that is down or locked fails every row the same way: trying
+ * them one by one would only multiply the wait before the 503.
+ */
+export function isRowError(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? "");
+  if (code.startsWith("SQLITE_")) return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+  return code.startsWith("22") || code.startsWith("23"); // PostgreSQL: data exception, integrity constraint
+}
+
 const LOCK_CODES = new Set(["SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"]);
 const RETRY_PG_CODES = new Set(["40P01", "40001"]);
 
@@ -158,6 +169,11 @@ export function postgresDriver(url: string, { poolSize = 2 } = {}): Driver {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
         let broken: Error | undefined;
+        // A connection that dies between two statements (server restart, terminated backend) emits "error" on
+        // the client while no query is running: without a listener that would crash the process. The next
+        // statement fails on its own; the client is thrown away on release.
+        const onError = (error: Error) => (broken = error);
+        client.on("error", onError);
         try {
           await client.query("BEGIN");
           const changed: boolean[] = [];
@@ -180,6 +196,7 @@ export function postgresDriver(url: string, { poolSize = 2 } = {}): Driver {
           if (attempt < 4 && RETRY_PG_CODES.has((error as { code?: string }).code ?? "")) continue;
           throw error;
         } finally {
+          client.off("error", onError);
           client.release(broken);
         }
       }

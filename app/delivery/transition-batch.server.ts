@@ -10,7 +10,7 @@
 // recording client, and the upserts it asks for are written as INSERT … ON CONFLICT DO UPDATE. A rollup
 // operation of a shape this translation does not know makes that one change go through Prisma instead.
 import { newId } from "~/db/ids";
-import type { ConditionalGroup, Driver, Statement } from "~/db/driver.server";
+import { isRowError, type ConditionalGroup, type Driver, type Statement } from "~/db/driver.server";
 import { rollupOperations } from "~/statistics/rollups.server";
 
 /** The columns of Event a change may set (the keys of transitions.server.ts's Change, less `attempt`). */
@@ -177,7 +177,11 @@ export function createTransitionBatcher(driver: Driver, { maxBatch = 200 } = {})
       const changed = await driver.runGroups(batch.map((q) => q.group));
       batch.forEach((q, i) => q.resolve(changed[i]));
     } catch (error) {
-      if (batch.length === 1) return batch[0].reject(error);
+      // A database that is down or locked fails every change alike: no point in trying them one by one.
+      if (batch.length === 1 || !isRowError(error)) {
+        for (const q of batch) q.reject(error);
+        return;
+      }
       // One failing change must not fail the others: each in its own transaction, with its own outcome.
       for (const q of batch) {
         try {

@@ -18,11 +18,17 @@ export interface InsertRow {
   payload: string;
 }
 
+export { isRowError } from "~/db/driver.server";
+
 export interface EventInsert {
-  /** Inserts the rows in one statement; resolves with the ids actually inserted (the others were duplicates). */
-  insert(rows: InsertRow[]): Promise<Set<string>>;
+  /**
+   * Inserts the rows in one statement; resolves with the ids actually inserted (the others were duplicates).
+   * `deadline` (epoch ms): how long a lock held by someone else may be waited for (at least one try is made).
+   */
+  insert(rows: InsertRow[], deadline?: number): Promise<Set<string>>;
   close(): Promise<void>;
 }
+
 
 const require = createRequire(import.meta.url);
 const COLUMNS = `"id","shopDomain","dedupeKey","loopWebhookId","topic","status","isTest","occurredAt","receivedAt","nextAttemptAt","attemptCount","payload","updatedAt"`;
@@ -69,13 +75,12 @@ export function sqliteEventInsert(file: string, { lockWaitMs = 10_000 } = {}): E
     return prepared;
   };
   return {
-    async insert(rows) {
+    async insert(rows, deadline = Date.now() + lockWaitMs) {
       const params: unknown[] = [];
       for (const r of rows) {
         const received = sqliteDateTime(r.receivedAt);
         params.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, sqliteDateTime(r.occurredAt), received, received, r.payload, received);
       }
-      const deadline = Date.now() + lockWaitMs;
       for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
         try {
           const inserted = statement(rows.length).all(params) as { id: string }[];
@@ -86,7 +91,7 @@ export function sqliteEventInsert(file: string, { lockWaitMs = 10_000 } = {}): E
             drop();
             throw error;
           }
-          if (Date.now() > deadline) throw new DatabaseBusyError(`the database stayed locked for ${lockWaitMs} ms`);
+          if (Date.now() >= deadline) throw new DatabaseBusyError("the database stayed locked longer than a webhook may wait");
           await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }

@@ -79,7 +79,7 @@ describe.each(databaseKinds)("event writer (%s)", (kind) => {
     const insert = open();
     const failing: EventInsert = {
       insert: async (rows) => {
-        if (rows.some((r) => r.webhookId === "w-poison")) throw new Error("refused");
+        if (rows.some((r) => r.webhookId === "w-poison")) throw Object.assign(new Error("refused"), { code: kind === "sqlite" ? "SQLITE_CONSTRAINT_CHECK" : "23514" });
         return insert.insert(rows);
       },
       close: () => insert.close(),
@@ -89,6 +89,21 @@ describe.each(databaseKinds)("event writer (%s)", (kind) => {
     await writer.close();
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(await database.db.event.count({ where: { dedupeKey: { in: ["w-ok-1", "w-ok-2", "w-poison"] } } })).toBe(2);
+  });
+
+  it("fails a whole batch at once when the database is locked or down (no row-by-row retries that multiply the wait)", async () => {
+    const calls: number[] = [];
+    const down: EventInsert = {
+      insert: async (rows) => {
+        calls.push(rows.length);
+        throw Object.assign(new Error("database is locked"), { code: kind === "sqlite" ? "SQLITE_BUSY" : "57P01" });
+      },
+      close: async () => undefined,
+    };
+    const writer = createEventWriter(down);
+    const results = await Promise.allSettled(["w-d1", "w-d2", "w-d3"].map((id) => writer.write(row(id))));
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(calls).toEqual([3]);
   });
 
   it("rejects (so the request is answered 503) when the database cannot be reached", async () => {
@@ -116,6 +131,28 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
     other.close();
     clearInterval(ticker);
     expect(await pending).toMatchObject({ duplicate: false });
+    await writer.close();
+  });
+
+  it("answers every webhook within its wait, those queued behind a blocked write included", async () => {
+    const other = new BetterSqlite3(sqliteFilePath(database.url));
+    other.prepare("BEGIN IMMEDIATE").run();
+    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url)), { maxWaitMs: 300 });
+    const waited: number[] = [];
+    const write = (id: string) => {
+      const started = Date.now();
+      return writer.write(row(id)).then(
+        () => "stored",
+        () => (waited.push(Date.now() - started), "refused"),
+      );
+    };
+    const first = write("w-q-0");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const queued = Array.from({ length: 5 }, (_, i) => write(`w-q-${i + 1}`));
+    expect(await Promise.all([first, ...queued])).toEqual(Array(6).fill("refused"));
+    expect(Math.max(...waited)).toBeLessThan(300 + 150);
+    other.prepare("ROLLBACK").run();
+    other.close();
     await writer.close();
   });
 

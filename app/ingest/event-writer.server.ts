@@ -5,7 +5,7 @@
 // is answered only after the statement that holds its row has committed. Under light load a batch is one row
 // and nothing waits; under heavy load batches grow and commits per second stay low.
 import { newId } from "~/db/ids";
-import type { EventInsert, InsertRow } from "./event-insert.server";
+import { isRowError, type EventInsert, type InsertRow } from "./event-insert.server";
 
 export interface NewEventRow {
   shopDomain: string;
@@ -33,12 +33,18 @@ export interface EventWriter {
 export interface EventWriterOptions {
   /** Rows per INSERT at most. */
   maxBatch?: number;
+  /**
+   * How long a webhook may wait, in all, for its row to be written while the database is locked by someone
+   * else (queue and lock wait together); then it is answered 503. Default: as long as the insert's own wait.
+   */
+  maxWaitMs?: number;
   /** Batches written at the same time (SQLite has one writer: 1; PostgreSQL: a few connections). */
   concurrency?: number;
 }
 
 interface Pending {
   row: InsertRow;
+  queuedAt: number;
   resolve(result: StoredEvent): void;
   reject(error: unknown): void;
 }
@@ -55,16 +61,17 @@ export function createEventWriter(target: EventInsert, options: EventWriterOptio
   let idleWaiters: (() => void)[] = [];
 
   async function writeBatch(batch: Pending[]) {
+    // The batch may wait for a lock until its oldest webhook has waited maxWaitMs (at least one try is made).
+    const deadline = options.maxWaitMs === undefined ? undefined : Math.min(...batch.map((p) => p.queuedAt)) + options.maxWaitMs;
     try {
-      const inserted = await target.insert(batch.map((p) => p.row));
+      const inserted = await target.insert(batch.map((p) => p.row), deadline);
       for (const p of batch) p.resolve(inserted.has(p.row.id) ? { id: p.row.id, duplicate: false } : { id: null, duplicate: true });
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
+      if (batch.length === 1 || !isRowError(error)) {
+        for (const p of batch) p.reject(error);
         return;
       }
-      // One bad row must not fail the others: write them one by one, each with its own outcome. When the
-      // database is down these fail fast as well, and every request is answered 503.
+      // One bad row must not fail the others: write them one by one, each with its own outcome.
       for (const p of batch) {
         try {
           const inserted = await target.insert([p.row]);
@@ -105,7 +112,7 @@ export function createEventWriter(target: EventInsert, options: EventWriterOptio
   return {
     write(row) {
       return new Promise<StoredEvent>((resolve, reject) => {
-        queue.push({ row: { ...row, id: newEventId() }, resolve, reject });
+        queue.push({ row: { ...row, id: newEventId() }, queuedAt: Date.now(), resolve, reject });
         if (writing < concurrency) schedule();
       });
     },

@@ -14,6 +14,14 @@ import { createSecretCache, type SecretCache } from "./secret-cache.server";
 /** PostgreSQL connections of the ingestion writer (besides the Prisma pool of DATABASE_POOL_SIZE). */
 export const INGEST_POOL_SIZE = 4;
 
+/**
+ * How long a webhook waits, in all, for SQLite's write lock held by someone else before it is answered 503
+ * (webhooks queued behind a blocked write count their time in the queue). Loop waits
+ * 5 s for an answer (research loop-subscriptions.md §1.7): a 503 within that makes Loop retry on its schedule,
+ * where a slower answer would count as a timeout anyway.
+ */
+export const SQLITE_LOCK_WAIT_MS = 4_000;
+
 let current: { db: Database; deps: IngestDependencies; secrets: SecretCache; writer: EventWriter } | undefined;
 
 export function loopIngestion(): IngestDependencies {
@@ -29,7 +37,7 @@ export function loopIngestion(): IngestDependencies {
         ? createEventWriter(postgresEventInsert(url, { poolSize: Math.min(INGEST_POOL_SIZE, config.DATABASE_POOL_SIZE) }), {
             concurrency: Math.min(INGEST_POOL_SIZE, config.DATABASE_POOL_SIZE),
           })
-        : createEventWriter(sqliteEventInsert(sqliteFilePath(url)), { concurrency: 1 });
+        : createEventWriter(sqliteEventInsert(sqliteFilePath(url), { lockWaitMs: SQLITE_LOCK_WAIT_MS }), { concurrency: 1, maxWaitMs: SQLITE_LOCK_WAIT_MS });
     current = {
       db,
       secrets,
