@@ -9,6 +9,8 @@ import { connectLoopWithToken } from "../../../app/connections/loop.server";
 import { connectPostscript } from "../../../app/connections/postscript.server";
 import { disconnectDatabase, getDatabase, type Database } from "../../../app/db.server";
 import { SUBSCRIBED_LOOP_TOPICS } from "../../../app/events/catalogue";
+import { mapLoopWebhook } from "../../../app/events/mapping";
+import { staleReason } from "../../../app/events/stale";
 import { signBody, type LoopTopic } from "../../../app/loop/protocol";
 import type { WebhookTemplate } from "./load-generator";
 
@@ -57,20 +59,68 @@ export async function connectLoopShops(db: Database, loop: LoopStandIn, count: n
   return secrets;
 }
 
-/** Signed webhook bodies: `perTopic` generated payloads of every consumed topic, for every shop. */
-export function webhookTemplates(secrets: LoopSecrets, perTopic = 3, topics: readonly string[] = SUBSCRIBED_LOOP_TOPICS): WebhookTemplate[] {
+export interface TemplateOptions {
+  /** Generated payloads per topic and shop (default 3). */
+  perTopic?: number;
+  topics?: readonly string[];
+  /** Reference time of the payloads (their dates: next order, card expiry…); default the generator's fixed one. */
+  now?: number;
+  /**
+   * Only payloads that become a Postscript event deliverable now without help: mapped to an event with an
+   * email or phone of its own (no Shopify lookup), not subscription/created (which also asks Shopify about the
+   * customer's account), and not stale at `now`.
+   */
+  deliverableOnly?: boolean;
+}
+
+/** Signed webhook bodies for every shop: `perTopic` generated payloads of each consumed topic. */
+export function webhookTemplates(secrets: LoopSecrets, options: TemplateOptions | number = {}): WebhookTemplate[] {
+  const { perTopic = 3, topics = SUBSCRIBED_LOOP_TOPICS, now, deliverableOnly = false } = typeof options === "number" ? { perTopic: options } : options;
   const templates: WebhookTemplate[] = [];
   for (const [shop, byTopic] of secrets) {
     for (const topic of topics) {
       const secret = byTopic.get(topic);
       if (!secret) continue;
-      for (let i = 0; i < perTopic; i++) {
-        const body = serializeEnvelope(generatePayload(topic as LoopTopic, { seed: `${shop}:${topic}:${i}`, shopDomain: shop }));
+      for (let i = 0, tries = 0; i < perTopic && tries < perTopic * 20; tries++) {
+        const envelope = generatePayload(topic as LoopTopic, { seed: `${shop}:${topic}:${tries}`, shopDomain: shop, ...(now ? { now } : {}) });
+        if (deliverableOnly && !deliverableNow(topic, envelope, now ?? Date.now())) continue;
+        const body = serializeEnvelope(envelope);
         templates.push({ shop, topic, body, signature: signBody(body, secret, "base64") });
+        i++;
       }
     }
   }
   return templates;
+}
+
+/**
+ * Topics whose only stale rule is the maximum age (72 h for orders): with a customer who has an email and a
+ * phone (persona "ava"), every webhook of these becomes an event deliverable now, with no Shopify lookup.
+ */
+export const ALWAYS_DELIVERABLE_TOPICS = ["order/processed", "order/partiallyProcessed"] as const;
+
+/**
+ * A signed webhook of its own for every id: generated from the id (its own order and, but for rare
+ * collisions, its own subscription), of one of the shops, deliverable now. Cheap enough to make thousands.
+ */
+export function uniqueWebhooks(secrets: LoopSecrets, now = Date.now()): (id: string) => WebhookTemplate {
+  const shops = [...secrets.keys()];
+  return (id) => {
+    let hash = 0;
+    for (const c of id) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+    const shop = shops[hash % shops.length];
+    const topic = ALWAYS_DELIVERABLE_TOPICS[(hash >>> 8) % ALWAYS_DELIVERABLE_TOPICS.length];
+    const body = serializeEnvelope(generatePayload(topic, { seed: id, shopDomain: shop, now, persona: "ava" }));
+    return { shop, topic, body, signature: signBody(body, secrets.get(shop)!.get(topic)!, "base64") };
+  };
+}
+
+function deliverableNow(topic: string, envelope: unknown, now: number): boolean {
+  if (topic === "subscription/created") return false;
+  const occurredAt = new Date(now);
+  const mapped = mapLoopWebhook({ topic, payload: envelope, webhookId: "probe", occurredAt, settings: { paymentRetryCount: 3 } });
+  if (mapped.kind !== "event" || mapped.needsCustomerLookup || (!mapped.identifiers.email && !mapped.identifiers.phone)) return false;
+  return staleReason({ type: mapped.type, occurredAt, facts: mapped.facts }, { now: new Date(now + 120_000), laterEventsForSubscription: [] }) === null;
 }
 
 export interface PostscriptShop {
