@@ -13,6 +13,7 @@ import compression from "compression";
 import express from "express";
 import type * as AppEntry from "../app/entry.server";
 import { DEV_SHIM_APP_BRIDGE_PATH, mountDevShim } from "./dev-shim";
+import { answerUnreadableBodies, refuseUndecodablePath } from "./request-guards";
 
 // build/server.js lives one folder below the project; the Remix build, public/ and prisma/ are found from there.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -46,7 +47,7 @@ async function main() {
   const runWorkers = config.PROCESS_ROLE !== "web";
   const work = runWorkers ? entry.startBackgroundWork() : undefined;
   const remix = createRequestHandler({
-    build,
+    build: answerUnreadableBodies(build),
     mode: config.NODE_ENV === "production" ? "production" : "development",
     // The client's address for the support console's sign-in throttling and audit log (req.ip honours
     // TRUST_PROXY_HOPS: X-Forwarded-For is believed only as far as that many proxies).
@@ -71,7 +72,7 @@ async function main() {
   // the Remix route uses (app/ingest), so the cost per webhook is the signature check and the durable insert.
   const server: Server = createServer((req, res) => {
     if (runWeb && entry.isLoopWebhookRequest(req)) entry.handleLoopWebhookHttp(req, res);
-    else app(req, res);
+    else if (!refuseUndecodablePath(req, res)) app(req, res);
   });
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
