@@ -32,7 +32,10 @@ export interface Driver {
   kind: DatabaseKind;
   /** Runs the groups in order, in one transaction; says for each whether its `first` changed a row. */
   runGroups(groups: ConditionalGroup[]): Promise<boolean[]>;
-  /** A read outside any transaction. DateTime columns come back as Date only if selected through dateColumn(). */
+  /**
+   * One statement outside any transaction: a read, or a single write with RETURNING. DateTime columns come
+   * back as Date only if selected through dateColumn().
+   */
   all<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }

@@ -16,14 +16,21 @@ WITH RECURSIVE shops("domain") AS (
 SELECT "domain" FROM shops
 WHERE "domain" IS NOT NULL
   AND (EXISTS (SELECT 1 FROM "Event" WHERE "shopDomain" = shops."domain" AND "status" = 'received' AND "nextAttemptAt" <= ?)
-    OR EXISTS (SELECT 1 FROM "Event" WHERE "shopDomain" = shops."domain" AND "status" = 'pending' AND "nextAttemptAt" <= ?))`;
+    OR EXISTS (SELECT 1 FROM "Event" WHERE "shopDomain" = shops."domain" AND "status" = 'pending' AND "nextAttemptAt" <= ?))
+  AND NOT EXISTS (SELECT 1 FROM "DeliveryLease" WHERE "shopDomain" = shops."domain" AND "owner" <> ? AND "expiresAt" >= ?)`;
 
-export async function dueShopDomains(db: Database, now: Date): Promise<string[]> {
+/**
+ * Shops with events due at `now`, but for those whose lease another worker holds: with several workers,
+ * asking for those leases every poll would only contend for rows their holder keeps renewing.
+ */
+export async function dueShopDomains(db: Database, now: Date, worker: string): Promise<string[]> {
   const driver = driverFor(db);
   if (!driver) {
     const groups = await db.event.groupBy({ by: ["shopDomain"], where: { status: { in: ["received", "pending"] }, nextAttemptAt: { lte: now } } });
-    return groups.map((g) => g.shopDomain);
+    const leased = await db.deliveryLease.findMany({ where: { owner: { not: worker }, expiresAt: { gte: now } }, select: { shopDomain: true } });
+    const elsewhere = new Set(leased.map((l) => l.shopDomain));
+    return groups.map((g) => g.shopDomain).filter((shop) => !elsewhere.has(shop));
   }
-  const rows = await driver.all<{ domain: string }>(SKIP_SCAN, [now, now]);
+  const rows = await driver.all<{ domain: string }>(SKIP_SCAN, [now, now, worker, now]);
   return rows.map((r) => r.domain);
 }

@@ -128,8 +128,15 @@ describe.each(databaseKinds)("batched state changes (%s)", (kind) => {
     await newEvent(database.db, "due-c.myshopify.com", "d-4", { status: "pending", nextAttemptAt: future });
     await newEvent(database.db, "due-d.myshopify.com", "d-5", { status: "paused", nextAttemptAt: past });
     await newEvent(database.db, "due-e.myshopify.com", "d-6", { status: "delivered", nextAttemptAt: past });
-    const due = (await dueShopDomains(database.db, now)).filter((s) => s.startsWith("due-"));
-    expect(due.sort()).toEqual(["due-a.myshopify.com", "due-b.myshopify.com"]);
+    const due = async () => (await dueShopDomains(database.db, now, "this-worker")).filter((s) => s.startsWith("due-")).sort();
+    expect(await due()).toEqual(["due-a.myshopify.com", "due-b.myshopify.com"]);
+
+    // A shop another worker is delivering is left to it; this worker's own lease or an expired one is not.
+    await database.db.deliveryLease.create({ data: { shopDomain: "due-a.myshopify.com", owner: "other-worker", expiresAt: future } });
+    await database.db.deliveryLease.create({ data: { shopDomain: "due-b.myshopify.com", owner: "this-worker", expiresAt: future } });
+    expect(await due()).toEqual(["due-b.myshopify.com"]);
+    await database.db.deliveryLease.update({ where: { shopDomain: "due-a.myshopify.com" }, data: { expiresAt: past } });
+    expect(await due()).toEqual(["due-a.myshopify.com", "due-b.myshopify.com"]);
   });
 });
 

@@ -64,7 +64,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   let lastResumeCheck = -Infinity;
 
   async function dueShops(): Promise<string[]> {
-    return dueShopDomains(db, new Date(clock.now()));
+    return dueShopDomains(db, new Date(clock.now()), workerId);
   }
 
   /** Events paused while a shop's key was rejected go back to pending once the shop is connected again. */
@@ -111,7 +111,10 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
           orderBy: { receivedAt: "asc" },
           take: policy.batchSize,
         });
-        for (const event of received) await deps.prepare(event);
+        for (const event of received) {
+          if (signal.aborted || !(await holdLease())) return;
+          await deps.prepare(event);
+        }
 
         const credentials = await deps.credentialsFor(shop);
         if ("hold" in credentials) {
@@ -131,7 +134,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
         const eligible = await inOrder(shop, due, now);
         // Everything due waits for an earlier event that is not due yet: come back on a later poll.
         if (eligible.length === 0) return;
-        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), bucket, signal, () => leaseUntil > clock.now());
+        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), bucket, signal, holdLease);
         if (outcome === "key_rejected") return;
       }
     } finally {
@@ -186,12 +189,12 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     sender: EventSender,
     bucket: TokenBucket,
     signal: AbortSignal,
-    leaseHeld: () => boolean,
+    holdLease: () => Promise<boolean>,
   ): Promise<"done" | "key_rejected"> {
     const inFlight = new Set<Promise<void>>();
     const state = { keyRejected: false };
     for (const event of events) {
-      if (signal.aborted || state.keyRejected || !leaseHeld()) break;
+      if (signal.aborted || state.keyRejected || !(await holdLease())) break;
       while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight);
       if (state.keyRejected) break;
       const tracked: Promise<void> = deliver(shop, event, sender, bucket, state, signal).then(
