@@ -83,7 +83,7 @@ export class WebhookSender {
   /** Ids answered 2xx at least once. */
   readonly acknowledged = new Set<string>();
   /** Every answer, in the order they came (status 0: no answer). */
-  readonly log: { id: string; status: number; at: number }[] = [];
+  readonly log: { id: string; status: number; at: number; url: string }[] = [];
 
   private readonly made = new Map<string, WebhookTemplate>();
 
@@ -122,7 +122,7 @@ export class WebhookSender {
         list.push(status);
         this.answers.set(id, list);
         if (status >= 200 && status < 300) this.acknowledged.add(id);
-        this.log.push({ id, status, at: Date.now() });
+        this.log.push({ id, status, at: Date.now(), url: baseUrl });
         resolve(status);
       };
       req.on("response", (res) => {
