@@ -152,7 +152,7 @@ export function sqliteDriver(file: string, { lockWaitMs = 10_000, synchronous = 
   };
 }
 
-export function postgresDriver(url: string, { poolSize = 2 } = {}): Driver {
+export function postgresDriver(url: string, { poolSize = 4 } = {}): Driver {
   const { Pool } = require("pg") as typeof Pg;
   const pool = new Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true, connectionTimeoutMillis: 5_000 });
   pool.on("error", () => undefined); // an idle client whose connection died; the pool replaces it
@@ -169,7 +169,18 @@ export function postgresDriver(url: string, { poolSize = 2 } = {}): Driver {
   return {
     kind: "postgres",
     async runGroups(groups) {
+      // A lone group that combines into one statement is atomic by itself: no BEGIN/COMMIT round trips.
+      const lone = groups.length === 1 ? combineGroup(groups[0]) : null;
       for (let attempt = 1; ; attempt++) {
+        if (lone) {
+          try {
+            const result = await pool.query<{ changed: string | number }>({ ...query(lone.sql), values: lone.params.map(toPostgres) });
+            return [Number(result.rows[0].changed) === 1];
+          } catch (error) {
+            if (attempt < 4 && RETRY_PG_CODES.has((error as { code?: string }).code ?? "")) continue;
+            throw error;
+          }
+        }
         const client = await pool.connect();
         let broken: Error | undefined;
         // A connection that dies between two statements (server restart, terminated backend) emits "error" on

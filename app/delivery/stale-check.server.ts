@@ -6,7 +6,7 @@ import type { Database } from "~/db.server";
 import { dateColumn, driverFor, readDate } from "~/db/driver.server";
 import { isEventType } from "~/events/catalogue";
 import { mapLoopWebhook, type EventFacts } from "~/events/mapping";
-import { staleReason, type LaterEvent } from "~/events/stale";
+import { needsLaterEvents, staleReason, type LaterEvent } from "~/events/stale";
 
 const LATER_EVENTS_LIMIT = 50;
 
@@ -67,7 +67,8 @@ export async function staleCheck(db: Database, event: Event, now: Date, paymentR
   const ownFacts = () => (own ??= factsOf(event, paymentRetryCount)).facts;
   const later: LaterEvent[] = [];
   let latestStatus: { status: string; at: Date } | null = null;
-  if (event.subscriptionKey) {
+  // Most events are order confirmations, whose only rule is their age: no read for them.
+  if (event.subscriptionKey && needsLaterEvents(event.eventType)) {
     const rows = await laterEvents(db, event);
     for (const row of rows) {
       if (row.dedupeKey !== row.loopWebhookId) continue; // derived events repeat their source's facts

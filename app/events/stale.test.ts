@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EVENT_TYPE_NAMES, type EventType } from "./catalogue";
 import type { EventFacts } from "./facts";
 import { OCCURRED_AT, mapEvent } from "./fixtures.testutil";
-import { MAX_AGE_MS, STALE_RULES, currentStatus, durationText, sameOrder, staleReason, staleRulesFor, type LaterEvent, type StaleContext, type StaleSubject } from "./stale";
+import { MAX_AGE_MS, STALE_RULES, currentStatus, durationText, needsLaterEvents, sameOrder, staleReason, staleRulesFor, type LaterEvent, type StaleContext, type StaleSubject } from "./stale";
 
 const HOUR = 3_600_000;
 const T0 = OCCURRED_AT.getTime();
@@ -238,6 +238,33 @@ describe("the table", () => {
     }
     expect(staleRulesFor("order_upcoming").map((r) => r.id)).toEqual(["order-date-passed", "order-already-handled", "subscription-status-changed", "max-age"]);
     expect(new Set(STALE_RULES.map((r) => r.id)).size).toBe(STALE_RULES.length);
+  });
+
+  it("a rule that does not say it reads the subscription's later events never does (the worker skips reading them)", () => {
+    const blind = new Proxy(ctx(), {
+      get(target, key) {
+        if (key === "laterEventsForSubscription" || key === "subscriptionStatus" || key === "subscriptionStatusAt") throw new Error(`read ${String(key)}`);
+        return Reflect.get(target, key);
+      },
+    });
+    const facts = { orderId: "1", orderDate: at(72).toISOString(), cardExpiresAt: at(24 * 30).toISOString(), cardLast4: "4242" };
+    for (const rule of STALE_RULES.filter((r) => !r.readsLaterEvents)) {
+      for (const type of rule.appliesTo) expect(() => rule.check(subject(type, facts), blind), `${rule.id} for ${type}`).not.toThrow();
+    }
+    for (const rule of STALE_RULES.filter((r) => r.readsLaterEvents)) {
+      expect(() => rule.check(subject(rule.appliesTo[0], facts), blind), rule.id).toThrow(/read/);
+    }
+    expect(needsLaterEvents("order_processed")).toBe(false);
+    expect(needsLaterEvents("order_upcoming")).toBe(true);
+    expect(EVENT_TYPE_NAMES.filter((type) => !needsLaterEvents(type)).sort()).toMatchInlineSnapshot(`
+      [
+        "customer_activation",
+        "flow_completed",
+        "order_partially_processed",
+        "order_processed",
+        "order_skipped",
+      ]
+    `);
   });
 
   it("durationText", () => {

@@ -50,6 +50,8 @@ export interface StaleRule {
   appliesTo: readonly EventType[];
   /** What the rule does, for documentation (Settings tab / README). */
   description: string;
+  /** Whether check() looks at the subscription's later events or status (the caller reads them only then). */
+  readsLaterEvents?: true;
   check(subject: StaleSubject, ctx: StaleContext): string | null;
 }
 
@@ -233,6 +235,7 @@ export const STALE_RULES: readonly StaleRule[] = [
   },
   {
     id: "order-already-handled",
+    readsLaterEvents: true,
     appliesTo: ["order_upcoming"],
     description:
       "An order reminder is not sent when the same order (same Loop order id or billing day) was since processed, skipped, delayed out of stock or billed (payment failure).",
@@ -243,6 +246,7 @@ export const STALE_RULES: readonly StaleRule[] = [
   },
   {
     id: "subscription-status-changed",
+    readsLaterEvents: true,
     appliesTo: [...SUBSCRIPTION_LIFECYCLE, "order_upcoming", ...RETRYABLE_FAILURES],
     description:
       "Not sent when the subscription's status has since changed to one that contradicts the message (STATUS_CONFLICTS), e.g. a paused message after a resume, a reminder or a retry notice after a cancellation.",
@@ -254,6 +258,7 @@ export const STALE_RULES: readonly StaleRule[] = [
   },
   {
     id: "payment-recovered",
+    readsLaterEvents: true,
     appliesTo: ["payment_attempt_failed_with_retries_left", "payment_attempt_failed_last_retry_left", "payment_attempt_failed"],
     description: "A payment failure message is not sent when an order of the subscription was processed after it.",
     check: (s, ctx) =>
@@ -261,6 +266,7 @@ export const STALE_RULES: readonly StaleRule[] = [
   },
   {
     id: "payment-superseded",
+    readsLaterEvents: true,
     appliesTo: RETRYABLE_FAILURES,
     description: "A payment failure message with retries left is not sent when a later attempt for the same order has already failed.",
     check: (s, ctx) =>
@@ -270,6 +276,7 @@ export const STALE_RULES: readonly StaleRule[] = [
   },
   {
     id: "out-of-stock-resolved",
+    readsLaterEvents: true,
     appliesTo: ["order_out_of_stock"],
     description: "An out-of-stock message is not sent when the same order was processed since.",
     check: (s, ctx) =>
@@ -295,6 +302,7 @@ export const STALE_RULES: readonly StaleRule[] = [
   },
   {
     id: "card-reminder-superseded",
+    readsLaterEvents: true,
     appliesTo: ["payment_method_expiring_soon"],
     description:
       "A card expiry reminder is not sent when a newer reminder for the same card has arrived (Loop reminds 30, 15 and 3 days before expiry).",
@@ -325,6 +333,11 @@ export function staleReason(subject: StaleSubject, context: StaleContext): strin
     if (reason !== null) return reason;
   }
   return null;
+}
+
+/** Whether any rule for `type` needs the subscription's later events: when none does, they need not be read. */
+export function needsLaterEvents(type: EventType): boolean {
+  return STALE_RULES.some((r) => r.readsLaterEvents && r.appliesTo.includes(type));
 }
 
 /** The rule ids that apply to a type, in evaluation order (documentation / Settings tab). */
