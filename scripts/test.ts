@@ -1,6 +1,7 @@
 // `npm test`: everything CI checks, in order, with one summary at the end.
 //   typecheck → lint → production build → unit/integration tests (SQLite, and PostgreSQL when
-//   TEST_POSTGRES_URL is set) → browser tests (headless Chromium against the build).
+//   TEST_POSTGRES_URL is set) → fault tests (crash, outage, fuzz, scale-out against the build) → browser tests
+//   (headless Chromium against the build).
 // Ends with a line "tests: N passed, N failed" and a non-zero exit code when anything failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -50,8 +51,10 @@ run("typecheck", "npx", ["tsc", "--noEmit"]);
 run("lint", "npx", ["eslint", "--max-warnings", "0", "."]);
 const built = run("build", "npm", ["run", "--silent", "build"], { NODE_ENV: "production" });
 vitest("unit and integration", "vitest.config.ts");
-if (built) vitest("browser", "vitest.browser.config.ts");
-else results.push({ name: "browser", ok: false, seconds: 0, failed: 1 });
+for (const [name, config] of [["faults", "vitest.faults.config.ts"], ["browser", "vitest.browser.config.ts"]]) {
+  if (built) vitest(name, config);
+  else results.push({ name, ok: false, seconds: 0, failed: 1 });
+}
 
 console.log("\n━━ summary");
 for (const r of results) {
