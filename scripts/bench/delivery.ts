@@ -10,6 +10,7 @@
 //
 // Flags: --db sqlite,postgres  --shops 50  --events 1000  --latency 20 (ms)  --mode limited,unlimited
 //        --unlimited-events 400 (per shop in the unlimited mode)  --no-build  --cpu-prof
+//        --workers 1 (processes delivering: one PROCESS_ROLE=all, the others PROCESS_ROLE=worker, as when scaling out)
 //        --rate <app POSTSCRIPT_RATE_LIMIT_PER_SECOND> --burst <app POSTSCRIPT_RATE_LIMIT_BURST> (defaults: the app's)
 //        --app-env NAME=value,…  --node-args "<flags for the app's node>"  --show-output <text> (print the app's
 //        log lines containing it, e.g. with --node-args "--require ./loop-lag.cjs")
@@ -35,6 +36,7 @@ const latencyMs = Number(flags.latency ?? 20);
 const modes = (flags.mode ?? "limited,unlimited").split(",") as ("limited" | "unlimited")[];
 const unlimitedPerShop = Number(flags["unlimited-events"] ?? 400);
 const profile = flags["cpu-prof"] === "true";
+const workerCount = Number(flags.workers ?? 1);
 const POSTSCRIPT_LIMIT = 15;
 
 const appEnv = benchEnvironment();
@@ -45,6 +47,7 @@ console.log(`machine: ${describeMachine(machine)}; load average ${os.loadavg().m
 interface RunResult {
   database: DatabaseKind;
   mode: "limited" | "unlimited";
+  workers: number;
   shops: number;
   eventsPerShop: number;
   events: number;
@@ -101,7 +104,7 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
   console.log(`\n== ${kind}, ${mode}: ${shopCount} shops × ${eventsPerShop} events`);
   const database = await createBenchDatabase(kind, "delivery");
   const ps: PostscriptStandIn = await startPostscriptStandIn({ rateLimitPerSecond: standInLimit, maxLoggedRequests: shopCount * eventsPerShop * 2 + 1000 });
-  let app: RunningApp | undefined;
+  let apps: RunningApp[] = [];
   try {
     pointAppAtStandIns({ postscript: ps.url });
     const db = await pointAppAtDatabase(database.url);
@@ -126,20 +129,25 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
     const profileDir = path.join(RESULTS_DIR, "profiles", `delivery-${kind}-${mode}-${Date.now()}`);
     if (profile) mkdirSync(profileDir, { recursive: true });
     const spawnedAt = Date.now();
-    app = await startApp(serverEnv(database.url, appEnv, { PROCESS_ROLE: "all", POSTSCRIPT_API_URL: ps.url, ...rateEnv }), {
-      nodeArgs: [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(flags["node-args"] ? flags["node-args"].split(" ") : [])],
-    });
+    apps = await Promise.all(
+      Array.from({ length: workerCount }, (_, i) =>
+        startApp(serverEnv(database.url, appEnv, { PROCESS_ROLE: i === 0 ? "all" : "worker", POSTSCRIPT_API_URL: ps.url, ...rateEnv }), {
+          nodeArgs: [...(profile && i === 0 ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(flags["node-args"] ? flags["node-args"].split(" ") : [])],
+        }),
+      ),
+    );
     const startedAt = Date.now();
-    const memory = new MemorySampler(app.pid, 200);
-    const cpuBefore = readCpuSeconds(app.pid);
+    const memories = apps.map((app) => new MemorySampler(app.pid, 200));
+    const cpuOfApps = () => apps.reduce((sum, app) => sum + readCpuSeconds(app.pid), 0);
+    const cpuBefore = cpuOfApps();
     const benchCpuBefore = process.cpuUsage();
     const finishedAt = await waitForDrain(db, total, startedAt, limited ? 600_000 : 900_000);
-    const cpuAfter = readCpuSeconds(app.pid);
+    const cpuAfter = cpuOfApps();
     const benchCpu = process.cpuUsage(benchCpuBefore);
-    memory.stop();
-    await app.stop("SIGTERM");
-    if (flags["show-output"]) console.log(app.output().split("\n").filter((l) => l.includes(flags["show-output"])).join("\n"));
-    app = undefined;
+    for (const memory of memories) memory.stop();
+    await Promise.all(apps.map((app) => app.stop("SIGTERM")));
+    if (flags["show-output"]) for (const app of apps) console.log(app.output().split("\n").filter((l) => l.includes(flags["show-output"])).join("\n"));
+    apps = [];
     if (profile) {
       const file = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
       if (file) {
@@ -168,6 +176,7 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
     return {
       database: kind,
       mode,
+      workers: workerCount,
       shops: shopCount,
       eventsPerShop,
       events: total,
@@ -189,7 +198,7 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
       fastestShopSeconds: round(Math.min(...seconds), 1),
       slowestShopSeconds: round(Math.max(...seconds), 1),
       fairness: round(Math.max(...seconds) / Math.max(0.001, Math.min(...seconds)), 3),
-      peakRssMiB: round(memory.peakMiB),
+      peakRssMiB: round(Math.max(...memories.map((memory) => memory.peakMiB))),
       cpuMsPerEvent: round(((cpuAfter - cpuBefore) * 1000) / total, 2),
       benchCpuMsPerEvent: round((benchCpu.user + benchCpu.system) / 1000 / total, 2),
       standInP50Ms: round(percentile(requests.map((r) => r.duration_ms ?? 0), 50), 1),
@@ -197,7 +206,7 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
       loadAverage: os.loadavg().map((l) => round(l, 2)),
     };
   } finally {
-    await app?.stop("SIGKILL");
+    await Promise.all(apps.map((app) => app.stop("SIGKILL")));
     await disconnectDatabase();
     await ps.close();
     await database.drop();
@@ -216,6 +225,7 @@ for (const mode of modes) {
 const rows: Cell[][] = results.map((r) => [
   r.database,
   r.mode,
+  r.workers,
   r.events,
   r.appRate,
   r.drainSeconds,
@@ -231,7 +241,7 @@ const rows: Cell[][] = results.map((r) => [
 ]);
 const table = printTable(
   `bench:delivery — ${describeMachine(machine)}; Postscript stand-in: ${POSTSCRIPT_LIMIT} req/s per key (limited mode), ${latencyMs} ms latency`,
-  ["db", "mode", "events", "app rate", "drain s", "ideal s", "drain/ideal", "events/s", "429s", "errors", "shop finish (fastest–slowest)", "delivered once", "peak RSS MiB", "CPU ms/ev"],
+  ["db", "mode", "workers", "events", "app rate", "drain s", "ideal s", "drain/ideal", "events/s", "429s", "errors", "shop finish (fastest–slowest)", "delivered once", "peak RSS MiB (per process)", "CPU ms/ev (all)"],
   rows,
 );
 writeResults("delivery", { machine, flags, results, table });
