@@ -81,14 +81,19 @@ export function isRowError(error: unknown): boolean {
 const LOCK_CODES = new Set(["SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"]);
 const RETRY_PG_CODES = new Set(["40P01", "40001"]);
 
-export function sqliteDriver(file: string, { lockWaitMs = 10_000, synchronous = "NORMAL" } = {}): Driver {
+/**
+ * A better-sqlite3 connection of its own with busy_timeout 0 (a lock is waited for by waitWhileLocked, never by
+ * blocking the event loop), opened on first use and again after drop(), with each statement prepared once.
+ * Shared by this driver and the ingestion's insert (app/ingest/event-insert.server.ts).
+ */
+export function sqliteConnection(file: string, pragmas: string[] = []) {
   const Sqlite = require("better-sqlite3") as typeof BetterSqlite3;
   let connection: { db: BetterSqlite3.Database; statements: Map<string, BetterSqlite3.Statement> } | undefined;
   const open = () => {
     if (!connection) {
       const db = new Sqlite(file, { fileMustExist: true });
       db.pragma("busy_timeout = 0");
-      db.pragma(`synchronous = ${synchronous}`);
+      for (const pragma of pragmas) db.pragma(pragma);
       connection = { db, statements: new Map() };
     }
     return connection;
@@ -111,23 +116,41 @@ export function sqliteDriver(file: string, { lockWaitMs = 10_000, synchronous = 
     }
     return statement;
   };
-  /** Runs `work` (synchronous), waiting asynchronously while another connection holds the lock. */
-  async function withLockWait<T>(work: () => T): Promise<T> {
-    const deadline = Date.now() + lockWaitMs;
-    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-      try {
-        return work();
-      } catch (error) {
-        if (!LOCK_CODES.has((error as { code?: string }).code ?? "")) {
-          // A broken connection (file gone, read-only, I/O error) is opened afresh next time.
-          if (!(error as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT")) drop();
-          throw error;
-        }
-        if (Date.now() > deadline) throw new Error(`the database stayed locked for ${lockWaitMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, wait));
+  return { open, drop, prepared };
+}
+
+/**
+ * Runs `work` (synchronous) until it is not refused for a lock another connection holds, waiting
+ * asynchronously in between; after `deadline` (epoch ms) throws `lockedTooLong()`. Any other error goes to
+ * `onOtherError` and is thrown.
+ */
+export async function waitWhileLocked<T>(work: () => T, deadline: number, lockedTooLong: () => Error, onOtherError: (error: unknown) => void): Promise<T> {
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      return work();
+    } catch (error) {
+      if (!LOCK_CODES.has((error as { code?: string }).code ?? "")) {
+        onOtherError(error);
+        throw error;
       }
+      if (Date.now() >= deadline) throw lockedTooLong();
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+export function sqliteDriver(file: string, { lockWaitMs = 10_000, synchronous = "NORMAL" } = {}): Driver {
+  const { open, drop, prepared } = sqliteConnection(file, [`synchronous = ${synchronous}`]);
+  const withLockWait = <T>(work: () => T) =>
+    waitWhileLocked(
+      work,
+      Date.now() + lockWaitMs,
+      () => new Error(`the database stayed locked for ${lockWaitMs} ms`),
+      // A broken connection (file gone, read-only, I/O error) is opened afresh next time.
+      (error) => {
+        if (!(error as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT")) drop();
+      },
+    );
   return {
     kind: "sqlite",
     runGroups(groups) {

@@ -5,8 +5,8 @@
 // RETURNING "id" says which rows went in. Values are written exactly as Prisma writes them (checked by test):
 // SQLite DateTime as ISO 8601 text with "+00:00", PostgreSQL timestamp(3) in UTC.
 import { createRequire } from "node:module";
-import type BetterSqlite3 from "better-sqlite3";
 import type * as Pg from "pg";
+import { postgresTimestamp, sqliteConnection, sqliteDateTime, waitWhileLocked } from "~/db/driver.server";
 
 export interface InsertRow {
   id: string;
@@ -33,9 +33,6 @@ export interface EventInsert {
 const require = createRequire(import.meta.url);
 const COLUMNS = `"id","shopDomain","dedupeKey","loopWebhookId","topic","status","isTest","occurredAt","receivedAt","nextAttemptAt","attemptCount","payload","updatedAt"`;
 
-/** How Prisma's SQLite adapter stores a DateTime (@prisma/adapter-better-sqlite3, timestampFormat iso8601). */
-export const sqliteDateTime = (date: Date) => date.toISOString().replace("Z", "+00:00");
-
 export class DatabaseBusyError extends Error {}
 
 /**
@@ -44,35 +41,18 @@ export class DatabaseBusyError extends Error {}
  * asynchronously, never by blocking the event loop (which would stop that transaction from ever committing).
  */
 export function sqliteEventInsert(file: string, { lockWaitMs = 10_000 } = {}): EventInsert {
-  const Database = require("better-sqlite3") as typeof BetterSqlite3;
-  let connection: { db: BetterSqlite3.Database; statements: Map<number, BetterSqlite3.Statement> } | undefined;
   // Opened on first use, and again after an error other than a lock: a file that was missing, read-only or
   // broken is tried afresh by the next batch, so the ingestion recovers without a restart.
-  const open = () => {
-    if (!connection) {
-      const db = new Database(file, { fileMustExist: true });
-      db.pragma("busy_timeout = 0");
-      connection = { db, statements: new Map() };
-    }
-    return connection;
-  };
-  const drop = () => {
-    try {
-      connection?.db.close();
-    } catch {
-      // already unusable
-    }
-    connection = undefined;
-  };
-  const statement = (rows: number) => {
-    const { db, statements } = open();
-    let prepared = statements.get(rows);
-    if (!prepared) {
+  const { drop, prepared } = sqliteConnection(file);
+  const texts = new Map<number, string>();
+  const text = (rows: number) => {
+    let sql = texts.get(rows);
+    if (!sql) {
       const tuple = `(?,?,?,?,?,'received',0,?,?,?,0,?,?)`;
-      prepared = db.prepare(`INSERT INTO "Event" (${COLUMNS}) VALUES ${Array(rows).fill(tuple).join(",")} ON CONFLICT DO NOTHING RETURNING "id"`);
-      statements.set(rows, prepared);
+      sql = `INSERT INTO "Event" (${COLUMNS}) VALUES ${Array(rows).fill(tuple).join(",")} ON CONFLICT DO NOTHING RETURNING "id"`;
+      texts.set(rows, sql);
     }
-    return prepared;
+    return sql;
   };
   return {
     async insert(rows, deadline = Date.now() + lockWaitMs) {
@@ -81,29 +61,19 @@ export function sqliteEventInsert(file: string, { lockWaitMs = 10_000 } = {}): E
         const received = sqliteDateTime(r.receivedAt);
         params.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, sqliteDateTime(r.occurredAt), received, received, r.payload, received);
       }
-      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-        try {
-          const inserted = statement(rows.length).all(params) as { id: string }[];
-          return new Set(inserted.map((row) => row.id));
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (code !== "SQLITE_BUSY" && code !== "SQLITE_BUSY_SNAPSHOT" && code !== "SQLITE_LOCKED") {
-            drop();
-            throw error;
-          }
-          if (Date.now() >= deadline) throw new DatabaseBusyError("the database stayed locked longer than a webhook may wait");
-          await new Promise((resolve) => setTimeout(resolve, wait));
-        }
-      }
+      const inserted = await waitWhileLocked(
+        () => prepared(text(rows.length)).all(params) as { id: string }[],
+        deadline,
+        () => new DatabaseBusyError("the database stayed locked longer than a webhook may wait"),
+        drop,
+      );
+      return new Set(inserted.map((row) => row.id));
     },
     async close() {
       drop();
     },
   };
 }
-
-/** PostgreSQL timestamp(3) without time zone, in UTC (as Prisma's pg adapter writes DateTime). */
-export const postgresTimestamp = (date: Date) => date.toISOString().replace("T", " ").replace("Z", "");
 
 /**
  * PostgreSQL: a small pool of its own and one named prepared statement per batch size (the plan is made once
