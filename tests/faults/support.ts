@@ -131,7 +131,12 @@ export class WebhookSender {
         res.on("error", () => record(0));
       });
       req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.on("error", () => record(0));
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed as idle just as this request went out: the request never reached
+        // it, so it is sent again on a new connection, as Node's documentation advises (Loop's client would too).
+        if (req.reusedSocket && error.code === "ECONNRESET") resolve(this.send(baseUrl, id, template, overrides));
+        else record(0);
+      });
       req.end(body);
     });
   }
