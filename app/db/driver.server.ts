@@ -298,6 +298,13 @@ export function driverFor(db: Database | object): Driver | null {
   return driver;
 }
 
+/** The driver for the app's client; for code that only the app's own client ever calls (the worker's queries). */
+export function requireDriver(db: Database | object): Driver {
+  const driver = driverFor(db);
+  if (!driver) throw new Error("This query runs on the database driver: pass the app's client (createDatabaseClient), not a transaction client");
+  return driver;
+}
+
 export async function closeDriverFor(db: Database | object) {
   const driver = drivers.get(db);
   drivers.delete(db);

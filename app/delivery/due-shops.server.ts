@@ -5,7 +5,7 @@
 // query, which neither SQLite nor PostgreSQL does by itself) and probe each shop's due events with the same
 // index: work in proportion to the number of shops, not of events.
 import type { Database } from "~/db.server";
-import { driverFor } from "~/db/driver.server";
+import { requireDriver } from "~/db/driver.server";
 
 const SKIP_SCAN = `
 WITH RECURSIVE shops("domain") AS (
@@ -24,13 +24,6 @@ WHERE "domain" IS NOT NULL
  * asking for those leases every poll would only contend for rows their holder keeps renewing.
  */
 export async function dueShopDomains(db: Database, now: Date, worker: string): Promise<string[]> {
-  const driver = driverFor(db);
-  if (!driver) {
-    const groups = await db.event.groupBy({ by: ["shopDomain"], where: { status: { in: ["received", "pending"] }, nextAttemptAt: { lte: now } } });
-    const leased = await db.deliveryLease.findMany({ where: { owner: { not: worker }, expiresAt: { gte: now } }, select: { shopDomain: true } });
-    const elsewhere = new Set(leased.map((l) => l.shopDomain));
-    return groups.map((g) => g.shopDomain).filter((shop) => !elsewhere.has(shop));
-  }
-  const rows = await driver.all<{ domain: string }>(SKIP_SCAN, [now, now, worker, now]);
+  const rows = await requireDriver(db).all<{ domain: string }>(SKIP_SCAN, [now, now, worker, now]);
   return rows.map((r) => r.domain);
 }

@@ -6,8 +6,8 @@
 // statements inside BEGIN/COMMIT round trips, so a busy event loop left the lease row locked ("idle in
 // transaction") while every other worker's attempt on it waited on that lock, holding a pooled connection each.
 // With two workers on PostgreSQL that convoy cut delivery from ~450 to ~40 events/s (tests/faults/scale-out).
-import { isUniqueViolation, type Database } from "~/db.server";
-import { driverFor } from "~/db/driver.server";
+import type { Database } from "~/db.server";
+import { requireDriver } from "~/db/driver.server";
 
 const TAKE_OR_RENEW = `
 INSERT INTO "DeliveryLease" ("shopDomain", "owner", "expiresAt") VALUES (?, ?, ?)
@@ -18,26 +18,9 @@ RETURNING "owner"`;
 /** Takes or renews the lease on `shop` for `owner`; false when another worker holds it. */
 export async function acquireLease(db: Database, shop: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + leaseMs);
-  const driver = driverFor(db);
-  if (driver) return (await driver.all(TAKE_OR_RENEW, [shop, owner, expiresAt, now])).length === 1;
-
-  // A client without a driver (a transaction client, a test double): the same rule in two statements.
-  const updated = await db.deliveryLease.updateMany({
-    where: { shopDomain: shop, OR: [{ owner }, { expiresAt: { lt: now } }] },
-    data: { owner, expiresAt },
-  });
-  if (updated.count === 1) return true;
-  try {
-    await db.deliveryLease.create({ data: { shopDomain: shop, owner, expiresAt } });
-    return true;
-  } catch (error) {
-    if (isUniqueViolation(error)) return false;
-    throw error;
-  }
+  return (await requireDriver(db).all(TAKE_OR_RENEW, [shop, owner, expiresAt, now])).length === 1;
 }
 
 export async function releaseLease(db: Database, shop: string, owner: string) {
-  const driver = driverFor(db);
-  if (driver) await driver.all(`DELETE FROM "DeliveryLease" WHERE "shopDomain" = ? AND "owner" = ? RETURNING "owner"`, [shop, owner]);
-  else await db.deliveryLease.deleteMany({ where: { shopDomain: shop, owner } });
+  await requireDriver(db).all(`DELETE FROM "DeliveryLease" WHERE "shopDomain" = ? AND "owner" = ? RETURNING "owner"`, [shop, owner]);
 }
