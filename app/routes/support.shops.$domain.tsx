@@ -27,6 +27,7 @@ import { ConfirmCard } from "~/components/support/ConfirmCard";
 import { ConnectionBadge, EventStatusBadge } from "~/components/support/badges";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
+import { TitledCard } from "~/components/support/TitledCard";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { EVENT_TYPES } from "~/events/catalogue";
@@ -271,91 +272,67 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
 
       <Layout.Section variant="oneHalf">
         <BlockStack gap="400">
-          <Card>
-            <BlockStack gap="300">
-              <InlineStack align="space-between" blockAlign="center">
-                <Text as="h2" variant="headingMd">
-                  Postscript
-                </Text>
-                <ConnectionBadge status={record.postscript.status} />
+          <TitledCard title="Postscript" badge={<ConnectionBadge status={record.postscript.status} />}>
+            {record.postscript.actionNeededReason ? <Banner tone="critical">{record.postscript.actionNeededReason}</Banner> : null}
+            <Facts
+              rows={[
+                ["Private API key", record.postscript.keyMasked],
+                ["Postscript shop", record.postscript.shopName],
+                ["Label", record.postscript.label],
+                ["Connected", <Time key="c" iso={record.postscript.connectedAt} timeZone={tz} />],
+                ["Last verified", <Time key="v" iso={record.postscript.lastVerifiedAt} timeZone={tz} />],
+                ["Disconnected", record.postscript.disconnectedAt ? <Time key="d" iso={record.postscript.disconnectedAt} timeZone={tz} /> : "—"],
+                ["Partner mode", record.postscript.partnerMode ? "Yes" : "No"],
+              ]}
+            />
+            {operator ? (
+              <InlineStack align="end">
+                <Button url={link({ confirm: "reverify" })} disabled={!record.postscript.keyMasked || record.postscript.status === "disconnected"}>
+                  Verify key again…
+                </Button>
               </InlineStack>
-              {record.postscript.actionNeededReason ? <Banner tone="critical">{record.postscript.actionNeededReason}</Banner> : null}
-              <Facts
-                rows={[
-                  ["Private API key", record.postscript.keyMasked],
-                  ["Postscript shop", record.postscript.shopName],
-                  ["Label", record.postscript.label],
-                  ["Connected", <Time key="c" iso={record.postscript.connectedAt} timeZone={tz} />],
-                  ["Last verified", <Time key="v" iso={record.postscript.lastVerifiedAt} timeZone={tz} />],
-                  ["Disconnected", record.postscript.disconnectedAt ? <Time key="d" iso={record.postscript.disconnectedAt} timeZone={tz} /> : "—"],
-                  ["Partner mode", record.postscript.partnerMode ? "Yes" : "No"],
-                ]}
-              />
-              {operator ? (
-                <InlineStack align="end">
-                  <Button url={link({ confirm: "reverify" })} disabled={!record.postscript.keyMasked || record.postscript.status === "disconnected"}>
-                    Verify key again…
-                  </Button>
-                </InlineStack>
-              ) : null}
-            </BlockStack>
-          </Card>
-          <Card>
-            <BlockStack gap="300">
-              <InlineStack align="space-between" blockAlign="center">
-                <Text as="h2" variant="headingMd">
-                  Loop
-                </Text>
-                <ConnectionBadge status={record.loop.status} />
-              </InlineStack>
-              {record.loop.actionNeededReason ? <Banner tone="critical">{record.loop.actionNeededReason}</Banner> : null}
-              <Facts
-                rows={[
-                  ["Set-up", record.loop.mode === "api" ? "API token (the app manages the webhooks)" : record.loop.mode === "manual" ? "Manual webhooks" : "—"],
-                  ["API token", record.loop.tokenMasked],
-                  ["Signing secrets", record.loop.manualSecrets.length ? record.loop.manualSecrets.map((s) => s.masked).join(", ") : "—"],
-                  ["Topics subscribed", `${record.loop.topics.filter((t) => t.subscribed).length} of ${record.loop.topics.length}`],
-                  ["Connected", <Time key="c" iso={record.loop.connectedAt} timeZone={tz} />],
-                  ["Disconnected", record.loop.disconnectedAt ? <Time key="d" iso={record.loop.disconnectedAt} timeZone={tz} /> : "—"],
-                ]}
-              />
-            </BlockStack>
-          </Card>
+            ) : null}
+          </TitledCard>
+          <TitledCard title="Loop" badge={<ConnectionBadge status={record.loop.status} />}>
+            {record.loop.actionNeededReason ? <Banner tone="critical">{record.loop.actionNeededReason}</Banner> : null}
+            <Facts
+              rows={[
+                ["Set-up", record.loop.mode === "api" ? "API token (the app manages the webhooks)" : record.loop.mode === "manual" ? "Manual webhooks" : "—"],
+                ["API token", record.loop.tokenMasked],
+                ["Signing secrets", record.loop.manualSecrets.length ? record.loop.manualSecrets.map((s) => s.masked).join(", ") : "—"],
+                ["Topics subscribed", `${record.loop.topics.filter((t) => t.subscribed).length} of ${record.loop.topics.length}`],
+                ["Connected", <Time key="c" iso={record.loop.connectedAt} timeZone={tz} />],
+                ["Disconnected", record.loop.disconnectedAt ? <Time key="d" iso={record.loop.disconnectedAt} timeZone={tz} /> : "—"],
+              ]}
+            />
+          </TitledCard>
         </BlockStack>
       </Layout.Section>
 
       <Layout.Section variant="oneHalf">
         <BlockStack gap="400">
-          <Card>
-            <BlockStack gap="300">
-              <InlineStack align="space-between" blockAlign="center">
-                <Text as="h2" variant="headingMd">
-                  Deliveries
-                </Text>
-                {record.hold.held ? <Badge tone="warning">Held by support</Badge> : <Badge tone="success">Running</Badge>}
+          <TitledCard title="Deliveries" badge={record.hold.held ? <Badge tone="warning">Held by support</Badge> : <Badge tone="success">Running</Badge>}>
+            {record.hold.held ? (
+              <Text as="p">
+                Held since <Time iso={record.hold.since} timeZone={tz} /> by {record.hold.by ?? "support"}. Events wait; nothing is dropped.
+              </Text>
+            ) : (
+              <Text as="p" tone="subdued">
+                Events are sent to Postscript as they arrive.
+              </Text>
+            )}
+            {operator ? (
+              <InlineStack align="end">
+                {record.hold.held ? (
+                  <Button url={link({ confirm: "release" })}>Release hold…</Button>
+                ) : (
+                  <Button url={link({ confirm: "hold" })} tone="critical">
+                    Hold deliveries…
+                  </Button>
+                )}
               </InlineStack>
-              {record.hold.held ? (
-                <Text as="p">
-                  Held since <Time iso={record.hold.since} timeZone={tz} /> by {record.hold.by ?? "support"}. Events wait; nothing is dropped.
-                </Text>
-              ) : (
-                <Text as="p" tone="subdued">
-                  Events are sent to Postscript as they arrive.
-                </Text>
-              )}
-              {operator ? (
-                <InlineStack align="end">
-                  {record.hold.held ? (
-                    <Button url={link({ confirm: "release" })}>Release hold…</Button>
-                  ) : (
-                    <Button url={link({ confirm: "hold" })} tone="critical">
-                      Hold deliveries…
-                    </Button>
-                  )}
-                </InlineStack>
-              ) : null}
-            </BlockStack>
-          </Card>
+            ) : null}
+          </TitledCard>
           <Card>
             <BlockStack gap="300">
               <Text as="h2" variant="headingMd">

@@ -1,10 +1,10 @@
 // Staff sign-in: email and password, then (for users who enrolled one) a TOTP code on the next page. One
 // message for every failure, so the page never tells whether an email belongs to a member of staff.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { TextField } from "@shopify/polaris";
 import { useState } from "react";
-import { SupportFrame } from "~/components/support/SupportFrame";
+import { SignInCard } from "~/components/support/SignInCard";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { recordAudit } from "~/support/audit.server";
@@ -49,42 +49,20 @@ export const action = async (args: ActionFunctionArgs) => {
 export default function SignIn() {
   const { csrf, next, notice } = useLoaderData<typeof loader>();
   const actionData = useActionData<{ error?: string }>();
-  const navigation = useNavigation();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   return (
-    <SupportFrame staff={null}>
-      <Page narrowWidth>
-        <div style={{ maxWidth: 420, margin: "48px auto 0" }}>
-          <Card>
-            <Form method="post">
-              <BlockStack gap="400">
-                <Text as="h1" variant="headingLg">
-                  Sign in
-                </Text>
-                <Text as="p" tone="subdued">
-                  For the support team. Every shop you open and every action you take is recorded.
-                </Text>
-                {notice ? <Banner tone="info">{notice}</Banner> : null}
-                {actionData?.error ? (
-                  <Banner tone="critical">
-                    <p role="alert">{actionData.error}</p>
-                  </Banner>
-                ) : null}
-                <input type="hidden" name="csrf" value={csrf} />
-                <input type="hidden" name="next" value={next} />
-                <FormLayout>
-                  <TextField label="Email" name="email" type="email" autoComplete="username" value={email} onChange={setEmail} requiredIndicator />
-                  <TextField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={setPassword} requiredIndicator />
-                  <Button submit variant="primary" fullWidth loading={navigation.state === "submitting"}>
-                    Sign in
-                  </Button>
-                </FormLayout>
-              </BlockStack>
-            </Form>
-          </Card>
-        </div>
-      </Page>
-    </SupportFrame>
+    <SignInCard
+      title="Sign in"
+      intro="For the support team. Every shop you open and every action you take is recorded."
+      notice={notice}
+      error={actionData?.error}
+      csrf={csrf}
+      next={next}
+      submitLabel="Sign in"
+    >
+      <TextField label="Email" name="email" type="email" autoComplete="username" value={email} onChange={setEmail} requiredIndicator />
+      <TextField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={setPassword} requiredIndicator />
+    </SignInCard>
   );
 }

@@ -1,9 +1,9 @@
 // The second step of sign-in for staff with a TOTP authenticator: the current 6-digit code.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { TextField } from "@shopify/polaris";
 import { useState } from "react";
-import { SupportFrame } from "~/components/support/SupportFrame";
+import { SignInCard } from "~/components/support/SignInCard";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { recordAudit } from "~/support/audit.server";
@@ -42,39 +42,17 @@ export const action = async (args: ActionFunctionArgs) => {
 export default function VerifyCode() {
   const { csrf, next } = useLoaderData<typeof loader>();
   const actionData = useActionData<{ error?: string }>();
-  const navigation = useNavigation();
   const [code, setCode] = useState("");
   return (
-    <SupportFrame staff={null}>
-      <Page narrowWidth>
-        <div style={{ maxWidth: 420, margin: "48px auto 0" }}>
-          <Card>
-            <Form method="post">
-              <BlockStack gap="400">
-                <Text as="h1" variant="headingLg">
-                  Enter your code
-                </Text>
-                <Text as="p" tone="subdued">
-                  Open your authenticator app and enter the 6-digit code for the support console.
-                </Text>
-                {actionData?.error ? (
-                  <Banner tone="critical">
-                    <p role="alert">{actionData.error}</p>
-                  </Banner>
-                ) : null}
-                <input type="hidden" name="csrf" value={csrf} />
-                <input type="hidden" name="next" value={next} />
-                <FormLayout>
-                  <TextField label="Code" name="code" autoComplete="one-time-code" inputMode="numeric" maxLength={6} value={code} onChange={setCode} />
-                  <Button submit variant="primary" fullWidth loading={navigation.state === "submitting"}>
-                    Verify
-                  </Button>
-                </FormLayout>
-              </BlockStack>
-            </Form>
-          </Card>
-        </div>
-      </Page>
-    </SupportFrame>
+    <SignInCard
+      title="Enter your code"
+      intro="Open your authenticator app and enter the 6-digit code for the support console."
+      error={actionData?.error}
+      csrf={csrf}
+      next={next}
+      submitLabel="Verify"
+    >
+      <TextField label="Code" name="code" autoComplete="one-time-code" inputMode="numeric" maxLength={6} value={code} onChange={setCode} />
+    </SignInCard>
   );
 }
