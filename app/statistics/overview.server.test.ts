@@ -108,7 +108,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
         ["disabled", 1, "skipped", false],
         ["stale", 1, "skipped", false],
       ]);
-      expect(data.errors[0]).toMatchObject({ actionUrl: "/app/integrations/postscript?tab=setup", lastLabel: "Nov 24, 2026, 6:00 AM" });
+      expect(data.errors[0]).toMatchObject({ actionUrl: "/app/integrations/postscript?tab=settings", lastLabel: "Nov 24, 2026, 6:00 AM" });
       expect(data.errors.find((e) => e.code === "disabled")).toMatchObject({ actionUrl: "/app/integrations/postscript?tab=settings" });
       expect(data.errors.find((e) => e.code === "postscript_unavailable")).toMatchObject({ action: "replay", logUrl: "/app/events?period=7d&reason=postscript_unavailable" });
       expect(data.postscript).toMatchObject({ status: "action_needed", actionNeededReason: "Postscript answered 401" });

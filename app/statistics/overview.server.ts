@@ -320,12 +320,14 @@ function errorGroup(code: string, count: number, lastAt: Date | null, current: b
     lastLabel: formatDateTime(timeZone, lastAt),
     current,
     logUrl,
-    actionUrl: actionUrl(info.action),
+    actionUrl: actionUrl(code, info.action),
   };
 }
 
-function actionUrl(action: ReasonAction): string | null {
-  if (action === "reconnect") return OVERVIEW_PAGES.postscriptSetup;
+// A rejected key is replaced in Settings (where the key form is while the connection needs action); a missing
+// connection is made in Set up.
+function actionUrl(code: string, action: ReasonAction): string | null {
+  if (action === "reconnect") return code === "key_rejected" ? OVERVIEW_PAGES.postscriptSettings : OVERVIEW_PAGES.postscriptSetup;
   if (action === "enable_type") return OVERVIEW_PAGES.postscriptSettings;
   return null;
 }

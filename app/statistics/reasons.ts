@@ -32,7 +32,7 @@ export const REASONS: Record<KnownReason, ReasonInfo> = {
     title: "Postscript rejected the API key",
     outcome: "waiting",
     meaning: "Postscript answered that the private API key is not valid any more: it was deleted in Postscript, or the plan has no API access.",
-    todo: "Reconnect Postscript with a working private key. The events are kept and are sent as soon as the connection works.",
+    todo: "Replace the private key with a working one in Settings (or verify it again there, if Postscript accepts it now). The events are kept and are sent as soon as the connection works.",
     action: "reconnect",
   },
   not_connected: {

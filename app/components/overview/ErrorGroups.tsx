@@ -12,7 +12,7 @@ const OUTCOME_BADGE = {
 };
 
 function actionLabel(group: ErrorGroup): string | null {
-  if (group.action === "reconnect") return group.code === "not_connected" ? "Connect Postscript" : "Reconnect Postscript";
+  if (group.action === "reconnect") return group.code === "key_rejected" ? "Replace key" : "Connect Postscript";
   if (group.action === "enable_type") return "Choose events";
   return null;
 }

@@ -45,7 +45,7 @@ function ActionBanners({ data, showConnectionBanner }: { data: OverviewData; sho
   return (
     <>
       {postscript.status === "action_needed" && showConnectionBanner ? (
-        <Banner tone="critical" title={waiting > 0 ? `${events}: Postscript rejected the API key` : "Postscript rejected the API key"} action={{ content: "Reconnect Postscript", url: OVERVIEW_PAGES.postscriptSetup }}>
+        <Banner tone="critical" title={waiting > 0 ? `${events}: Postscript rejected the API key` : "Postscript rejected the API key"} action={{ content: "Replace key", url: OVERVIEW_PAGES.postscriptSettings }}>
           <p>
             {postscript.actionNeededReason ? `${postscript.actionNeededReason}. ` : ""}
             Nothing is lost: events wait and are sent as soon as Postscript accepts a key again.
