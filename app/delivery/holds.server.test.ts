@@ -9,7 +9,7 @@ import { postscriptKeyContext } from "~/connections/secret-contexts";
 import { PostscriptClient } from "~/postscript/client.server";
 import { lastFour, sealSecret } from "~/secrets/secrets.server";
 import { deliveryHoldState, holdDeliveries, releaseDeliveries } from "./holds.server";
-import type { DeliveryPolicy } from "./policy";
+import { TEST_DELIVERY_POLICY } from "./policy.testutil";
 import { deliveryCredentials } from "./runtime.server";
 import { VirtualClock } from "./virtual-clock";
 import { createDeliveryWorker } from "./worker.server";
@@ -17,18 +17,7 @@ import { createDeliveryWorker } from "./worker.server";
 const SHOP = "held-coffee.myshopify.com";
 const STAFF = "olga.operator@support.example";
 
-const policy: DeliveryPolicy = {
-  ratePerSecond: 14,
-  burst: 1,
-  backoffBaseMs: 2_000,
-  backoffMaxMs: 600_000,
-  retryWindowMs: 3_600_000,
-  orderingMaxWaitMs: 900_000,
-  leaseMs: 30_000,
-  pollIntervalMs: 50,
-  batchSize: 100,
-  maxInFlightPerShop: 4,
-};
+const policy = TEST_DELIVERY_POLICY;
 
 describe.each(databaseKinds)("delivery holds (%s)", (kind) => {
   const database = withTestDatabase(kind);

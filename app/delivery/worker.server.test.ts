@@ -8,25 +8,14 @@ import { createDatabaseClient, type Database } from "~/db.server";
 import { PostscriptClient } from "~/postscript/client.server";
 import type { CustomEventInput } from "~/postscript/protocol";
 import { systemClock, type Clock } from "./clock";
-import type { DeliveryPolicy } from "./policy";
+import { TEST_DELIVERY_POLICY } from "./policy.testutil";
 import { VirtualClock } from "./virtual-clock";
 import { createDeliveryWorker, type DeliveryDependencies, type PostscriptCredentials } from "./worker.server";
 
 const SHOP_A = "coffee.myshopify.com";
 const SHOP_B = "tea.myshopify.com";
 
-const policy: DeliveryPolicy = {
-  ratePerSecond: 14,
-  burst: 1,
-  backoffBaseMs: 2_000,
-  backoffMaxMs: 600_000,
-  retryWindowMs: 3_600_000,
-  orderingMaxWaitMs: 900_000,
-  leaseMs: 30_000,
-  pollIntervalMs: 50,
-  batchSize: 100,
-  maxInFlightPerShop: 4,
-};
+const policy = TEST_DELIVERY_POLICY;
 
 describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
   const database = withTestDatabase(kind);

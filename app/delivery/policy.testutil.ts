@@ -1,0 +1,16 @@
+// The delivery policy the worker tests run with: the app's defaults, but a 50 ms poll and a one-hour retry
+// window, so a virtual clock gets through retries and polls quickly.
+import type { DeliveryPolicy } from "./policy";
+
+export const TEST_DELIVERY_POLICY: DeliveryPolicy = {
+  ratePerSecond: 14,
+  burst: 1,
+  backoffBaseMs: 2_000,
+  backoffMaxMs: 600_000,
+  retryWindowMs: 3_600_000,
+  orderingMaxWaitMs: 900_000,
+  leaseMs: 30_000,
+  pollIntervalMs: 50,
+  batchSize: 100,
+  maxInFlightPerShop: 4,
+};
