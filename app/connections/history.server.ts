@@ -17,6 +17,7 @@ export type ConnectionAction =
   | "loop.manual_secret_added"
   | "loop.manual_secret_removed"
   | "loop.disconnected"
+  | "loop.webhooks_removed_after_uninstall"
   | "settings.events_saved"
   | "settings.payment_retry_count_saved"
   | "settings.test_recipient_saved"

@@ -8,11 +8,14 @@ import { DEMO_READONLY_TOKEN, DEMO_SHOP, DEMO_TOKEN, SECOND_TOKEN } from "../../
 import { loadRoute, setTestEnv, submitForm, useStandIns, withTestEnv } from "../../tests/support/connections";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { closedPort, hangingServer } from "../../tests/support/net";
-import { installShop } from "../../tests/support/shopify";
+import { installShop, runRoute, webhookRequest } from "../../tests/support/shopify";
 import { action, loader } from "./app.integrations.loop";
+import { action as uninstalled } from "./webhooks.app.uninstalled";
+import { recentChanges } from "~/connections/history.server";
 import { loopWebhookAddress, loopWebhookSecrets } from "~/connections/loop.server";
 import { SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { setLogSink } from "~/logging/logger.server";
+import { settleDetachedTasks } from "~/workers/detached.server";
 
 const OTHER_SHOP = "loop-other.myshopify.com";
 const PATH = "/app/integrations/loop";
@@ -314,6 +317,48 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
     expect(stored.some((r) => r.topic === "*")).toBe(false);
     expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "order/upcoming")).not.toContain(MANUAL_SECRET);
     expect((await submit({ intent: "disconnect" })).ok).toBe(true);
+  });
+
+  const uninstall = async () => {
+    const response = await runRoute(uninstalled, webhookRequest("/webhooks/app/uninstalled", "app/uninstalled", DEMO_SHOP, { id: 1 }));
+    expect(response.status).toBe(200);
+  };
+  const lastCleanup = async () =>
+    (await recentChanges(database.db, DEMO_SHOP, { prefix: "loop.webhooks_removed_after_uninstall", limit: 1 }))[0]?.details;
+
+  it("removes the app's webhooks from Loop after an uninstall, with the token it no longer keeps", async () => {
+    expect((await submit({ intent: "connect-token", token: DEMO_TOKEN })).ok).toBe(true);
+    expect(atLoop()).toHaveLength(TOPIC_COUNT);
+    await uninstall();
+    // The answer to Shopify did not wait for Loop, but the token and secrets were gone before it went.
+    expect(await connectionRow()).toMatchObject({ status: "disconnected", tokenCiphertext: null });
+    expect(await rows()).toHaveLength(0);
+    await settleDetachedTasks();
+    expect(atLoop()).toHaveLength(0);
+    expect(await lastCleanup()).toEqual({ webhooksRemoved: TOPIC_COUNT, notRemovedWebhookIds: [] });
+    await uninstall(); // Shopify repeats webhooks: nothing left to do, nothing recorded twice
+    await settleDetachedTasks();
+    expect(await database.db.configurationChange.count({ where: { shopDomain: DEMO_SHOP, action: "loop.webhooks_removed_after_uninstall" } })).toBe(1);
+    await installShop(database.db, DEMO_SHOP);
+  });
+
+  it("records which webhooks Loop kept when it failed during the clean-up after an uninstall", async () => {
+    expect((await submit({ intent: "connect-token", token: DEMO_TOKEN })).ok).toBe(true);
+    const proxy = await faultyProxy(standIns.loop.url, (method) => (method === "DELETE" ? 503 : null));
+    try {
+      await withTestEnv({ LOOP_API_URL: proxy.url }, async () => {
+        await uninstall();
+        await settleDetachedTasks();
+      });
+    } finally {
+      await proxy.close();
+    }
+    const kept = atLoop().map((w) => String(w.id)).sort();
+    expect(kept).toHaveLength(TOPIC_COUNT);
+    expect(await lastCleanup()).toEqual({ webhooksRemoved: 0, notRemovedWebhookIds: expect.arrayContaining(kept) });
+    expect(logs.some((line) => line.includes("loop webhooks left at Loop after uninstall"))).toBe(true);
+    for (const w of atLoop()) standIns.loop.state.webhooks.delete(w.id);
+    await installShop(database.db, DEMO_SHOP);
   });
 
   it("never wrote a token or a signing secret to a log line, a response or the history", async () => {
