@@ -56,6 +56,15 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     expect(other.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.other]);
   });
 
+  it("says when the period reaches back past the events' retention (the overview still counts those)", async () => {
+    const retention = async (search: string) => (await (await runRoute(logLoader, await adminFetchRequest(SHOP, `/app/events?${search}`))).json()).retention;
+    expect(await retention("period=7d")).toMatchObject({ days: 90, reachesPastCutoff: false });
+    expect(await retention("period=90d")).toMatchObject({ reachesPastCutoff: false });
+    expect(await retention("period=all")).toMatchObject({ reachesPastCutoff: true });
+    const year = new Date().getUTCFullYear();
+    expect(await retention(`period=custom&from=${year - 1}-01-01&to=${year - 1}-01-31`)).toMatchObject({ days: 90, reachesPastCutoff: true, cutoffLabel: expect.stringMatching(/^\w{3} \d{1,2}, \d{4}, /) });
+  });
+
   it("shows one event with phones and emails masked, and never another shop's", async () => {
     const response = await runRoute(detailLoader, await adminFetchRequest(SHOP, `/app/events/${ids.delivered}?back=%3Fperiod%3D7d%26id_token%3Dsecret`), { id: ids.delivered });
     const { event, backUrl } = await response.json();

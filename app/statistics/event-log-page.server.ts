@@ -1,7 +1,8 @@
 // What the event log page and the event detail page need, in one call each (the routes stay thin).
 import type { EventLogData } from "~/components/events/EventLog";
 import type { Database } from "~/db.server";
-import { formatDateRange } from "./format";
+import { getConfig } from "~/config/env.server";
+import { formatDateRange, formatDateTime } from "./format";
 import { getEventDetail, listEvents, readLogQuery, TYPE_CHOICES, type EventDetail } from "./event-log.server";
 import { REASON_CODES, reasonInfo } from "./reasons";
 import { statisticsTimeZone } from "./time-zone.server";
@@ -31,7 +32,18 @@ export async function loadEventLog(db: Database, shopDomain: string, search: URL
     typeChoices: TYPE_CHOICES,
     reasonChoices: REASON_CODES.map((code) => ({ value: code, label: reasonInfo(code).title })),
     download: { shop: shopDomain, host: adminHost(shopDomain) },
+    retention: retentionNotice(period.start, zone.name, now),
   };
+}
+
+/**
+ * Raw events are kept EVENT_RETENTION_DAYS; the overview's hourly figures much longer. A period that reaches
+ * back past the cutoff shows figures in the overview but fewer rows here: say so instead of looking broken.
+ */
+function retentionNotice(periodStart: Date | null, timeZone: string, now: Date): EventLogData["retention"] {
+  const days = getConfig().EVENT_RETENTION_DAYS;
+  const cutoff = new Date(now.getTime() - days * 86_400_000);
+  return { days, cutoffLabel: formatDateTime(timeZone, cutoff)!, reachesPastCutoff: periodStart === null || periodStart < cutoff };
 }
 
 const backSchema = /^\?[^#]{0,2000}$/;

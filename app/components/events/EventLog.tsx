@@ -18,6 +18,8 @@ export interface EventLogData {
   reasonChoices: { value: string; label: string }[];
   /** What the CSV download needs to open as a document request (App Bridge adds no header to downloads). */
   download: { shop: string; host: string };
+  /** Events older than `days` are deleted (their counts stay in the overview); the period reaches before that. */
+  retention: { days: number; cutoffLabel: string; reachesPastCutoff: boolean };
 }
 
 const OUTCOME_CHOICES = [
@@ -226,6 +228,12 @@ export function EventLog({ data }: { data: EventLogData }) {
         {data.period.problem ? (
           <Text as="p" tone="caution">
             {data.period.problem}; showing every period instead.
+          </Text>
+        ) : null}
+        {data.retention.reachesPastCutoff ? (
+          <Text as="p" variant="bodySm" tone="subdued">
+            Events are kept for {data.retention.days} days: any received before {data.retention.cutoffLabel} are no longer listed here or in the
+            download. The Integration overview still counts them.
           </Text>
         ) : null}
       </BlockStack>
