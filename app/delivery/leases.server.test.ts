@@ -8,7 +8,7 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 describe.each(databaseKinds)("delivery leases (%s)", (kind) => {
   const database = withTestDatabase(kind);
 
-  it("is taken when free, renewed by its holder, refused to others until it expires, released only by its holder", async () => {
+  it("is taken when free, renewed by its holder, refused to others until it expires or is released (after a spacing), released only by its holder", async () => {
     const shop = "lease-a.myshopify.com";
     expect(await acquireLease(database.db, shop, "w1", T0, 10_000)).toBe(true);
     expect(await acquireLease(database.db, shop, "w2", at(5_000), 10_000)).toBe(false);
@@ -17,14 +17,18 @@ describe.each(databaseKinds)("delivery leases (%s)", (kind) => {
     let row = await database.db.deliveryLease.findUniqueOrThrow({ where: { shopDomain: shop } });
     expect(row).toMatchObject({ owner: "w1", expiresAt: at(15_000) });
 
-    await releaseLease(database.db, shop, "w2"); // not w2's to release
-    expect(await database.db.deliveryLease.count({ where: { shopDomain: shop } })).toBe(1);
+    await releaseLease(database.db, shop, "w2", at(12_000)); // not w2's to release
+    expect(await acquireLease(database.db, shop, "w2", at(12_001), 10_000)).toBe(false);
 
     expect(await acquireLease(database.db, shop, "w2", at(15_001), 10_000)).toBe(true); // w1 stopped renewing
     row = await database.db.deliveryLease.findUniqueOrThrow({ where: { shopDomain: shop } });
     expect(row).toMatchObject({ owner: "w2", expiresAt: at(25_001) });
-    await releaseLease(database.db, shop, "w2");
-    expect(await database.db.deliveryLease.count({ where: { shopDomain: shop } })).toBe(0);
+    // Released with 100 ms of spacing: others wait that long, the holder may take it straight back.
+    await releaseLease(database.db, shop, "w2", at(20_000), 100);
+    expect(await acquireLease(database.db, shop, "w1", at(20_050), 10_000)).toBe(false);
+    expect(await acquireLease(database.db, shop, "w2", at(20_050), 10_000)).toBe(true);
+    await releaseLease(database.db, shop, "w2", at(20_060), 100);
+    expect(await acquireLease(database.db, shop, "w1", at(20_161), 10_000)).toBe(true);
   });
 
   it("gives a free lease to exactly one of many workers asking at once", async () => {

@@ -21,6 +21,12 @@ export async function acquireLease(db: Database, shop: string, owner: string, no
   return (await requireDriver(db).all(TAKE_OR_RENEW, [shop, owner, expiresAt, now])).length === 1;
 }
 
-export async function releaseLease(db: Database, shop: string, owner: string) {
-  await requireDriver(db).all(`DELETE FROM "DeliveryLease" WHERE "shopDomain" = ? AND "owner" = ? RETURNING "owner"`, [shop, owner]);
+/**
+ * Lets go of the lease, but keeps other workers off it for `spacingMs` more (its holder may take it straight
+ * back). A worker that takes a shop over starts with a new token bucket; waiting until the previous holder's
+ * bucket would hold as much (TokenBucket.msUntilFresh) keeps the pace Postscript sees across the handoff.
+ */
+export async function releaseLease(db: Database, shop: string, owner: string, now: Date, spacingMs = 0) {
+  const until = new Date(now.getTime() + spacingMs);
+  await requireDriver(db).all(`UPDATE "DeliveryLease" SET "expiresAt" = ? WHERE "shopDomain" = ? AND "owner" = ? RETURNING "owner"`, [until, shop, owner]);
 }

@@ -58,4 +58,27 @@ describe("token bucket", () => {
       expect(maxInWindow(times)).toBeLessThanOrEqual(Math.floor(rate + capacity));
     }
   });
+
+  it("keeps the bound across a handoff to a new bucket started once the old one holds as much", async () => {
+    for (const late of [() => 0, (n: number) => (n * 7919) % 31]) {
+      const clock = lateClock(late);
+      const first = new TokenBucket(14, 1, clock);
+      const times = await sends(first, clock, 100);
+      // Another worker takes the shop over: the lease keeps it off for msUntilFresh(), then it starts anew.
+      clock.t += first.msUntilFresh();
+      expect(first.msUntilFresh()).toBe(0);
+      times.push(...(await sends(new TokenBucket(14, 1, clock), clock, 100)));
+      expect(maxInWindow(times)).toBeLessThanOrEqual(15);
+    }
+  });
+
+  it("counts a 429 pause in the time until it is as a new bucket", async () => {
+    const clock = lateClock(() => 0);
+    const bucket = new TokenBucket(14, 1, clock);
+    expect(bucket.msUntilFresh()).toBe(0);
+    await bucket.take();
+    expect(bucket.msUntilFresh()).toBe(Math.ceil(1000 / 14));
+    bucket.pauseFor(2_000);
+    expect(bucket.msUntilFresh()).toBe(2_000 + Math.ceil(1000 / 14));
+  });
 });

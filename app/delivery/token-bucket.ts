@@ -51,6 +51,18 @@ export class TokenBucket {
     }
   }
 
+  /**
+   * How long until this bucket holds what a new one starts with (its capacity), if nothing more is taken; a
+   * 429 pause counts (tokens accrue from its end). A new bucket started no sooner never sends faster than
+   * this one would have.
+   */
+  msUntilFresh(): number {
+    const now = this.clock.now();
+    const accruesFrom = Math.max(now, this.updatedAt);
+    const tokens = Math.min(this.limit, this.tokens + (Math.max(0, now - this.updatedAt) * this.ratePerSecond) / 1000);
+    return accruesFrom - now + Math.ceil((Math.max(0, this.capacity - tokens) * 1000) / this.ratePerSecond);
+  }
+
   /** After a 429: nobody sends with this key until `ms` from now, and the bucket starts empty again. */
   pauseFor(ms: number) {
     const now = this.clock.now();

@@ -138,7 +138,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
         if (outcome === "key_rejected") return;
       }
     } finally {
-      await releaseLease(db, shop, workerId).catch(() => undefined);
+      await releaseLease(db, shop, workerId, new Date(clock.now()), bucket.msUntilFresh()).catch(() => undefined);
     }
   }
 
