@@ -158,6 +158,8 @@ describe("Integration Overview and event log in a browser", () => {
     await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
     const rows = page.locator(".Polaris-IndexTable__TableRow");
     await expect(rows.count()).resolves.toBe(50);
+    // "Any time" reaches back past the 90 days raw events are kept: the page says so.
+    await expect(page.getByText(/^Events are kept for 90 days: any received before .+ are no longer listed/).isVisible()).resolves.toBe(true);
     await shot("event-log");
 
     // Keyset pages: the next page starts where the first ended.
