@@ -347,6 +347,20 @@ async function unsubscribeWithFallback(
   return lastFailure?.kind === "not_found" ? { ok: true } : { ok: false, reason: lastFailure?.message ?? "unknown" };
 }
 
+/** Removes the app's subscriptions at Loop, one request at a time; returns those Loop kept, and why. */
+async function removeAppWebhooksAtLoop(
+  webhooks: { topic: string; loopWebhookId: string | null }[],
+  client: LoopClient | null,
+): Promise<NonNullable<LoopActionResult["notRemoved"]>> {
+  const notRemoved: NonNullable<LoopActionResult["notRemoved"]> = [];
+  for (const webhook of webhooks) {
+    if (!webhook.loopWebhookId) continue; // manual: the merchant created it in Loop and removes it there
+    const removal = await unsubscribeWithFallback(webhook.loopWebhookId, [client]);
+    if (!removal.ok) notRemoved.push({ topic: webhook.topic, loopWebhookId: webhook.loopWebhookId, reason: removal.reason });
+  }
+  return notRemoved;
+}
+
 function tryOpenToken(shopDomain: string, row: { tokenCiphertext: string | null; tokenKeyId: string | null }): string | null {
   try {
     return openSecret({ ciphertext: row.tokenCiphertext!, keyId: row.tokenKeyId! }, loopTokenContext(shopDomain));
@@ -447,14 +461,8 @@ export async function disconnectLoop(db: Database, shopDomain: string): Promise<
   if (!connection || connection.status === "disconnected") return { ok: true, message: "Loop was already disconnected." };
   const webhooks = await db.loopWebhook.findMany({ where: { shopDomain } });
 
-  const notRemoved: NonNullable<LoopActionResult["notRemoved"]> = [];
   const token = connection.mode === "api" && connection.tokenCiphertext ? tryOpenToken(shopDomain, connection) : null;
-  const client = token ? loopClientFor(token) : null;
-  for (const webhook of webhooks) {
-    if (!webhook.loopWebhookId) continue; // manual: the merchant created it in Loop and removes it there
-    const removal = await unsubscribeWithFallback(webhook.loopWebhookId, [client]);
-    if (!removal.ok) notRemoved.push({ topic: webhook.topic, loopWebhookId: webhook.loopWebhookId, reason: removal.reason });
-  }
+  const notRemoved = await removeAppWebhooksAtLoop(webhooks, token ? loopClientFor(token) : null);
 
   await db.$transaction(async (tx) => {
     await tx.loopWebhook.deleteMany({ where: { shopDomain } });
@@ -490,16 +498,11 @@ export async function loopCleanupAfterUninstall(db: Database, shopDomain: string
   const webhooks = await db.loopWebhook.findMany({ where: { shopDomain, loopWebhookId: { not: null } }, select: { topic: true, loopWebhookId: true } });
   if (webhooks.length === 0) return null;
   const token = tryOpenToken(shopDomain, connection);
-  const client = token ? loopClientFor(token) : null;
   return async () => {
-    const notRemoved: string[] = [];
-    for (const webhook of webhooks) {
-      const removal = await unsubscribeWithFallback(webhook.loopWebhookId, [client]);
-      if (!removal.ok) notRemoved.push(webhook.loopWebhookId!);
-    }
+    const notRemoved = await removeAppWebhooksAtLoop(webhooks, token ? loopClientFor(token) : null);
     await recordChange(db, shopDomain, "system", "loop.webhooks_removed_after_uninstall", {
       webhooksRemoved: webhooks.length - notRemoved.length,
-      notRemovedWebhookIds: notRemoved,
+      notRemovedWebhookIds: notRemoved.map((n) => n.loopWebhookId),
     });
     if (notRemoved.length) log.warn("loop webhooks left at Loop after uninstall", { shop: shopDomain, notRemoved: notRemoved.length });
     else log.info("loop webhooks removed after uninstall", { shop: shopDomain, webhooks: webhooks.length });
