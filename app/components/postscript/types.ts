@@ -1,18 +1,8 @@
 // What the Postscript page's loader and action hand to its components (plain data; no secrets).
-import type { ConnectionState } from "~/components/common/StatusBadge";
+import type { PostscriptConnectionView } from "~/connections/postscript.server";
 
-export interface PostscriptConnectionData {
-  status: ConnectionState;
-  keyMasked: string | null;
-  label: string | null;
-  shopName: string | null;
-  connectedAt: string | null;
-  lastVerifiedAt: string | null;
-  disconnectedAt: string | null;
-  actionNeededReason: string | null;
-  actionNeededAt: string | null;
-  partnerMode: boolean;
-}
+/** The connection as the page shows it (the server's view of it, already masked). */
+export type PostscriptConnectionData = PostscriptConnectionView;
 
 export interface PostscriptActionData {
   intent: string;
