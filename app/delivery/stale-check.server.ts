@@ -3,7 +3,7 @@
 // mapped again to read their facts.
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
-import { dateColumn, driverFor, readDate } from "~/db/driver.server";
+import { dateColumn, readDate, requireDriver } from "~/db/driver.server";
 import { isEventType } from "~/events/catalogue";
 import { mapLoopWebhook, type EventFacts } from "~/events/mapping";
 import { needsLaterEvents, staleReason, type LaterEvent } from "~/events/stale";
@@ -25,17 +25,9 @@ function factsOf(event: Pick<Event, "topic" | "payload" | "loopWebhookId" | "occ
 
 type LaterRow = Pick<Event, "topic" | "payload" | "loopWebhookId" | "occurredAt" | "dedupeKey">;
 
-/** The subscription's events that occurred after `event` (this runs before every send: on the driver when it can). */
+/** The subscription's events that occurred after `event` (this runs before every send, so on the driver). */
 async function laterEvents(db: Database, event: Event): Promise<LaterRow[]> {
-  const driver = driverFor(db);
-  if (!driver) {
-    return db.event.findMany({
-      where: { shopDomain: event.shopDomain, subscriptionKey: event.subscriptionKey, occurredAt: { gt: event.occurredAt }, id: { not: event.id } },
-      orderBy: { occurredAt: "asc" },
-      take: LATER_EVENTS_LIMIT,
-      select: { topic: true, payload: true, loopWebhookId: true, occurredAt: true, dedupeKey: true },
-    });
-  }
+  const driver = requireDriver(db);
   const rows = await driver.all<Omit<LaterRow, "occurredAt"> & { occurredAt: unknown }>(
     `SELECT "topic", "payload", "loopWebhookId", ${dateColumn(driver.kind, '"occurredAt"')} AS "occurredAt", "dedupeKey" FROM "Event" ` +
       `WHERE "shopDomain" = ? AND "subscriptionKey" = ? AND "occurredAt" > ? AND "id" <> ? ORDER BY "occurredAt" ASC LIMIT ${LATER_EVENTS_LIMIT}`,
