@@ -35,12 +35,14 @@ describe.skipIf(!databaseKinds.includes("postgres"))("scale-out: 2 web + 2 worke
     servers.push(web1, web2, worker1, worker2);
     const t0 = Date.now();
 
-    // Which worker holds which shop's lease, sampled while they work (the owner id carries the process id).
+    // Which worker holds which shop's lease, sampled while they work (the owner id carries the process id). A
+    // released lease keeps its row (and its last owner) with an expiry in the past: only live ones count.
     const ownersSeen = new Set<string>();
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        for (const lease of await pipeline.db.deliveryLease.findMany({ select: { owner: true } })) ownersSeen.add(lease.owner.split(":")[1]);
+        const live = await pipeline.db.deliveryLease.findMany({ where: { expiresAt: { gt: new Date() } }, select: { owner: true } });
+        for (const lease of live) ownersSeen.add(lease.owner.split(":")[1]);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
