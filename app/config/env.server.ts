@@ -95,30 +95,27 @@ export const configSchema = z
     SUPPORT_SIGNIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
     SUPPORT_SIGNIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
-  })
-  .superRefine((config, ctx) => {
-    if (config.SHOPIFY_ADMIN_API_ORIGIN && config.NODE_ENV === "production") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["SHOPIFY_ADMIN_API_ORIGIN"],
-        message: "cannot be set when NODE_ENV=production (Admin API calls must go to the shop itself)",
-      });
-    }
-    if (config.DEV_APP_BRIDGE_SHIM && config.NODE_ENV === "production") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["DEV_APP_BRIDGE_SHIM"],
-        message: "cannot be enabled when NODE_ENV=production (it mints session tokens for a development shop)",
-      });
-    }
-    if (!config.SUPPORT_SESSION_SECRET && config.NODE_ENV === "production") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["SUPPORT_SESSION_SECRET"],
-        message: "is required when NODE_ENV=production (it signs the support console's session cookie)",
-      });
-    }
   });
+
+/**
+ * Rules between variables. They read the raw environment, not the parsed one, so that they are reported in the
+ * same pass as the schema's own problems: a refinement on the object would run only once every variable parsed,
+ * and a missing SUPPORT_SESSION_SECRET would surface only after the other variables had been fixed.
+ */
+function crossVariableProblems(env: Record<string, string>): string[] {
+  if (env.NODE_ENV !== "production") return [];
+  const problems: string[] = [];
+  if (env.SHOPIFY_ADMIN_API_ORIGIN) {
+    problems.push("SHOPIFY_ADMIN_API_ORIGIN cannot be set when NODE_ENV=production (Admin API calls must go to the shop itself)");
+  }
+  if (booleanFlag.safeParse(env.DEV_APP_BRIDGE_SHIM).data) {
+    problems.push("DEV_APP_BRIDGE_SHIM cannot be enabled when NODE_ENV=production (it mints session tokens for a development shop)");
+  }
+  if (!env.SUPPORT_SESSION_SECRET) {
+    problems.push("SUPPORT_SESSION_SECRET is required when NODE_ENV=production (it signs the support console's session cookie)");
+  }
+  return problems;
+}
 
 export type AppConfig = z.infer<typeof configSchema>;
 
@@ -136,10 +133,16 @@ export class ConfigError extends Error {
 /** Parses an environment (process.env by default); throws ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   // Treat empty strings as unset so `FOO=` in .env falls back to the default instead of failing oddly.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
+  );
   const result = configSchema.safeParse(cleaned);
-  if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"} ${issue.message}`));
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"} ${issue.message}`)),
+    ...crossVariableProblems(cleaned),
+  ];
+  if (!result.success || problems.length) throw new ConfigError(problems);
+  return result.data;
 }
 
 let cached: AppConfig | undefined;
