@@ -1,3 +1,4 @@
+import "./scripts/lib/require-node";
 import path from "node:path";
 import type { UserConfig } from "vitest/config";
 
