@@ -4,12 +4,14 @@
 //   new-migration N write migration N for SQLite and PostgreSQL: the diff between the schema as of the last
 //                   migration (prisma/migrations/.schema-snapshot.prisma) and prisma/schema.prisma
 //   check           fail when prisma/schema.prisma has changes that no migration holds yet
+import { readCommandLine } from "./lib/cli";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyMigrations } from "../app/db/migrations.server";
+import { describeDatabaseError } from "../app/db/url";
 import { DEFAULT_DATABASE_URL } from "../app/config/defaults";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -84,7 +86,14 @@ function resolveDatabaseUrl(): string {
 
 async function migrate() {
   const url = resolveDatabaseUrl();
-  const { applied, alreadyApplied } = await applyMigrations(url, root);
+  let result: Awaited<ReturnType<typeof applyMigrations>>;
+  try {
+    result = await applyMigrations(url, root);
+  } catch (error) {
+    console.error(`db:migrate: ${describeDatabaseError(error, url)}`);
+    process.exit(1);
+  }
+  const { applied, alreadyApplied } = result;
   console.log(
     `database ${url.replace(/\/\/[^@]*@/, "//…@")}: ${alreadyApplied} migration(s) already applied, ` +
       (applied.length ? `applied ${applied.join(", ")}` : "nothing to apply"),
@@ -150,12 +159,14 @@ function check() {
   console.log("schema and migrations agree");
 }
 
-const [command, arg] = process.argv.slice(2);
+const USAGE = `usage: tsx scripts/db.ts <command>   (npm run db:generate | db:migrate | db:migration:new -- <name>)
+  generate             derive prisma/postgres/schema.prisma and generate both Prisma clients
+  migrate              bring the database in DATABASE_URL (or .env, or the SQLite default) to the latest schema
+  new-migration <name> write the migration for a change to prisma/schema.prisma, for SQLite and PostgreSQL
+  check                fail when prisma/schema.prisma has changes that no migration holds yet`;
+
+const { command, positionals } = readCommandLine({ usage: USAGE, commands: ["generate", "migrate", "new-migration", "check"], positionals: 1 });
 if (command === "generate") generate();
 else if (command === "migrate") await migrate();
-else if (command === "new-migration") newMigration(arg ?? "");
-else if (command === "check") check();
-else {
-  console.error(`usage: tsx scripts/db.ts generate | migrate | new-migration <name> | check`);
-  process.exit(2);
-}
+else if (command === "new-migration") newMigration(positionals[0] ?? "");
+else check();

@@ -3,6 +3,7 @@
 // starts the local Postscript and Loop stand-ins (sandbox/, fake services with fixed demo credentials) and
 // points the app at them, then prints the URL to open and the demo key and token to paste.
 // Ctrl-C stops everything.
+import { readCommandLine } from "./lib/cli";
 import { spawn, execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,12 @@ import { startPostscriptStandIn } from "../sandbox/postscript/server";
 import { startShopifyAdminStandIn } from "../sandbox/shopify/server";
 import { ensureLocalEnv } from "./local-env";
 import { DEV_OFFLINE_TOKEN, seedDevShop } from "./dev-shop";
+
+readCommandLine({
+  usage: `usage: npm run demo   (or scripts/run demo on a machine whose Node is older than 22)
+  builds the app, migrates and seeds the development shop, starts the app and the local stand-ins for Postscript,
+  Loop and Shopify, and prints the URL to open. No options; PORT (default 3000) sets the app's port. Ctrl-C stops.`,
+});
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.PORT ?? 3000);

@@ -2,6 +2,7 @@
 // stale rules, property docs), between the markers below, so the README cannot drift from what is sent.
 //   npm run docs:events          rewrite the block
 //   npm run docs:events -- check exit 1 when the README is out of date (a test runs this)
+import { readCommandLine } from "./lib/cli";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,9 +44,16 @@ export function readmeWithEvents(source: string): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const { command } = readCommandLine({
+    usage: `usage: npm run docs:events [-- check]
+  (no command)  rewrite README.md's events block from the code
+  check         fail when README.md's events block is out of date`,
+    commands: ["write", "check"],
+    defaultCommand: "write",
+  });
   const current = readFileSync(readme, "utf8");
   const next = readmeWithEvents(current);
-  if (process.argv[2] === "check") {
+  if (command === "check") {
     if (next !== current) {
       console.error("README.md's events block is out of date: run `npm run docs:events`");
       process.exit(1);

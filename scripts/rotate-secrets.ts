@@ -5,11 +5,16 @@
 // Rotating a key:  1. put the new key FIRST in SECRETS_ENCRYPTION_KEYS (keep the old one after it) and restart
 //                  the app;  2. npm run secrets:rotate;  3. remove the old key from the list and restart.
 // Reads .env in the working directory like the server does; variables in the environment win.
+import { readCommandLine } from "./lib/cli";
 import { existsSync } from "node:fs";
 import { ConfigError, getConfig } from "../app/config/env.server";
 import { disconnectDatabase, getDatabase } from "../app/db.server";
 import { formatRotationReport, rotateSecrets } from "../app/secrets/rotation.server";
 
+readCommandLine({
+  usage: `usage: npm run secrets:rotate
+  re-seals every stored secret under the newest key of SECRETS_ENCRYPTION_KEYS and prints counts (no options)`,
+});
 if (existsSync(".env")) process.loadEnvFile(".env");
 
 try {

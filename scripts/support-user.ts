@@ -12,6 +12,7 @@
 // With --password-stdin (or when stdin is not a terminal) the password is the first line of stdin; otherwise
 // it is typed without echo. Reads .env in the working directory like the server; the environment wins.
 // Every change is written to the support audit log as done from the command line.
+import { readCommandLine } from "./lib/cli";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -205,6 +206,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// --help and an unknown command are answered before the configuration and the database are touched.
+readCommandLine({
+  usage: USAGE,
+  commands: ["add", "reset-password", "set-role", "disable", "enable", "totp-enroll", "totp-disable", "list"],
+  ownArguments: true,
+});
 if (existsSync(".env")) process.loadEnvFile(".env");
 let code = 1;
 try {

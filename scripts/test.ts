@@ -3,10 +3,18 @@
 //   TEST_POSTGRES_URL is set) → fault tests (crash, outage, fuzz, scale-out against the build) → browser tests
 //   (headless Chromium against the build).
 // Ends with a line "tests: N passed, N failed" and a non-zero exit code when anything failed.
+import { readCommandLine } from "./lib/cli";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+readCommandLine({
+  usage: `usage: npm test   (or scripts/run test, as CI does)
+  typecheck, lint, build, unit and integration tests, fault tests, browser tests; ends with "tests: N passed, N failed".
+  No options; TEST_POSTGRES_URL=postgresql://…/postgres adds PostgreSQL. One suite alone: npm run test:unit,
+  test:faults or test:browser (vitest's own flags after --).`,
+});
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const artifacts = path.join(root, "artifacts");

@@ -3,6 +3,7 @@
 //   PROCESS_ROLE=all     web and workers in one process (the default)
 //   PROCESS_ROLE=web     HTTP only
 //   PROCESS_ROLE=worker  workers only (plus /healthz on PORT for the orchestrator)
+import "../scripts/lib/require-node";
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
@@ -12,6 +13,7 @@ import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import type * as AppEntry from "../app/entry.server";
+import { describeDatabaseError } from "../app/db/url";
 import { DEV_SHIM_APP_BRIDGE_PATH, mountDevShim } from "./dev-shim";
 import { answerUnreadableBodies, refuseUndecodablePath } from "./request-guards";
 
@@ -40,7 +42,12 @@ async function main() {
   }
   const { log } = entry;
 
-  const migrations = await entry.applyMigrations(config.DATABASE_URL, root);
+  let migrations: Awaited<ReturnType<typeof entry.applyMigrations>>;
+  try {
+    migrations = await entry.applyMigrations(config.DATABASE_URL, root);
+  } catch (error) {
+    fail(`The database could not be migrated: ${describeDatabaseError(error, config.DATABASE_URL)}`);
+  }
   if (migrations.applied.length) log.info("database migrated", { applied: migrations.applied });
 
   const runWeb = config.PROCESS_ROLE !== "worker";

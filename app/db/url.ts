@@ -18,3 +18,36 @@ export function sqliteFilePath(url: string): string {
   if (file === ":memory:") return file;
   return path.isAbsolute(file) ? file : path.resolve(process.cwd(), file);
 }
+
+/** Where a DATABASE_URL points, without its credentials, for messages. */
+export function describeDatabaseUrl(url: string): string {
+  if (databaseKind(url) === "sqlite") return `SQLite file ${sqliteFilePath(url)}`;
+  const parsed = new URL(url);
+  return `PostgreSQL at ${parsed.hostname}:${parsed.port || "5432"}`;
+}
+
+/**
+ * One line saying why the database named by `url` could not be used, for start-up and the db scripts: the
+ * driver's own errors are stack traces with dozens of fields, where the reader needs what to fix.
+ */
+export function describeDatabaseError(error: unknown, url: string): string {
+  const where = describeDatabaseUrl(url);
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === "string" ? message.split("\n")[0] : String(error);
+  switch (code) {
+    case "3D000":
+      return `${text} on ${where}: create it first (e.g. \`createdb ${new URL(url).pathname.slice(1)}\`) or fix DATABASE_URL`;
+    case "28P01":
+    case "28000":
+      return `${where} refused the credentials in DATABASE_URL (${text})`;
+    case "ECONNREFUSED":
+    case "ENOTFOUND":
+    case "EHOSTUNREACH":
+    case "ETIMEDOUT":
+      return `cannot reach ${where} (${code}): is the server running, and is DATABASE_URL right?`;
+    case "SQLITE_CANTOPEN":
+      return `cannot open the ${where} (${text})`;
+    default:
+      return `${where}: ${text}`;
+  }
+}

@@ -10,12 +10,14 @@
 //          keeps a steady mix of events flowing until Ctrl-C.
 //
 // Exit codes: 0 ok · 1 usage/connection error · 2 some deliveries failed (send).
+import "../../scripts/lib/require-node";
 import { parseArgs } from "node:util";
 import { CONSUMED_TOPICS, SANDBOX_PATHS, isConsumedTopic, type LoopTopic, type PayloadSpelling, type RetryInfoStyle, type SignatureEncoding } from "../../app/loop/protocol";
 import { createLoopSender, type BatchSummary, type DeliveryResult, type LoopSenderOptions } from "./sender";
 import { DEMO_READONLY_TOKEN, DEMO_SHOP, DEMO_TOKEN, SECOND_SHOP, SECOND_TOKEN, startLoopStandIn } from "./server";
 
-const USAGE = `Loop Subscriptions stand-in (sandbox)
+const USAGE = `usage: npm run sandbox:loop -- <command> [options]
+Loop Subscriptions stand-in (sandbox)
 
   serve  [--port 4020] [--host 127.0.0.1] [--seed 1] [--encoding base64|hex] [--duplicate-rate 0..1]
          [--out-of-order] [--retry-delays 1000,5000,15000] [--max-attempts 4] [--timeout-ms 5000] [--require-https]

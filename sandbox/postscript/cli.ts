@@ -3,6 +3,7 @@
  *   npx tsx sandbox/postscript/cli.ts [--port 4010] [--host 127.0.0.1] [--rate 15] [--latency 0] [--retry-after]
  * (package.json: `npm run sandbox:postscript`). Development tool only; the keys it prints are fake.
  */
+import "../../scripts/lib/require-node";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { DEMO_PARTNER_KEY, DEMO_PARTNER_NAME } from "./seed";

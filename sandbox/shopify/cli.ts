@@ -1,11 +1,13 @@
 // npm run sandbox:shopify -- serve [--port 4030] [--host 127.0.0.1] [--shop demo-shop.myshopify.com]
 //                                  [--token shpat_…]… [--any-token] [--throttle]
 // Shopify Admin GraphQL stand-in (development/test tool; not part of the production app). Ctrl-C stops it.
+import "../../scripts/lib/require-node";
 import { parseArgs } from "node:util";
 import { DEFAULT_API_VERSION, SANDBOX_PATHS } from "../../app/shopify/admin-protocol";
 import { DEMO_ACCESS_TOKEN, startShopifyAdminStandIn } from "./server";
 
-const USAGE = `Shopify Admin GraphQL stand-in (sandbox)
+const USAGE = `usage: npm run sandbox:shopify -- serve [options]
+Shopify Admin GraphQL stand-in (sandbox)
 
   serve [--port 4030] [--host 127.0.0.1] [--shop demo-shop.myshopify.com] [--token <access token>]…
         [--any-token] [--throttle] [--quiet]`;
@@ -13,8 +15,10 @@ const USAGE = `Shopify Admin GraphQL stand-in (sandbox)
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command !== "serve") {
-    console.log(USAGE);
-    return command && command !== "--help" && command !== "-h" && command !== "help" ? 1 : 0;
+    const asked = command === "--help" || command === "-h" || command === "help";
+    if (asked) console.log(USAGE);
+    else console.error(`${command ? `unknown command "${command}"` : "no command given"}\n\n${USAGE}`);
+    return asked ? 0 : 2;
   }
   const { values } = parseArgs({
     args: rest,

@@ -8,12 +8,7 @@
 // finish against the fastest's) and whether every event arrived exactly once (external_ids at the stand-in).
 // A second mode lifts the rate limit (stand-in and app) to show the worker's maximum events/s.
 //
-// Flags: --db sqlite,postgres  --shops 50  --events 1000  --latency 20 (ms)  --mode limited,unlimited
-//        --unlimited-events 400 (per shop in the unlimited mode)  --no-build  --cpu-prof
-//        --workers 1 (processes delivering: one PROCESS_ROLE=all, the others PROCESS_ROLE=worker, as when scaling out)
-//        --rate <app POSTSCRIPT_RATE_LIMIT_PER_SECOND> --burst <app POSTSCRIPT_RATE_LIMIT_BURST> (defaults: the app's)
-//        --app-env NAME=value,…  --node-args "<flags for the app's node>"  --show-output <text> (print the app's
-//        log lines containing it, e.g. with --node-args "--require ./loop-lag.cjs")
+// Flags: see USAGE below (`npm run bench:delivery -- --help`).
 import { mkdirSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,14 +16,36 @@ import { startPostscriptStandIn, type PostscriptStandIn } from "../../sandbox/po
 import { disconnectDatabase, type Database } from "../../app/db.server";
 import { ensureBuild, serverEnv, startApp, type RunningApp } from "./lib/app";
 import { createBenchDatabase, type DatabaseKind } from "./lib/databases";
-import { benchEnvironment, databaseKindsFlag, describeMachine, machineInfo, parseFlags } from "./lib/environment";
+import { benchEnvironment, benchFlags, databaseKindsFlag, describeMachine, machineInfo } from "./lib/environment";
 import { MemorySampler, percentile, readCpuSeconds, round } from "./lib/measure";
 import { topFunctions } from "./lib/profile";
 import { printTable, RESULTS_DIR, writeResults, type Cell } from "./lib/report";
 import { insertEvents, pendingEvents } from "./lib/seed";
 import { connectPostscriptShop, pointAppAtDatabase, pointAppAtStandIns } from "./lib/shops";
 
-const flags = parseFlags();
+const USAGE = `usage: npm run bench:delivery -- [flags]
+  --db sqlite,postgres  --shops 50  --events 1000  --latency 20 (ms)  --mode limited,unlimited
+  --unlimited-events 400 (per shop in the unlimited mode)  --no-build  --cpu-prof
+  --workers 1 (processes delivering: one PROCESS_ROLE=all, the others PROCESS_ROLE=worker, as when scaling out)
+  --rate <app POSTSCRIPT_RATE_LIMIT_PER_SECOND> --burst <app POSTSCRIPT_RATE_LIMIT_BURST> (defaults: the app's)
+  --app-env NAME=value,…  --node-args "<flags for the app's node>"  --show-output <text> (print the app's
+  log lines containing it, e.g. with --node-args "--require ./loop-lag.cjs")`;
+const flags = benchFlags(USAGE, {
+  db: "string",
+  shops: "string",
+  events: "string",
+  latency: "string",
+  mode: "string",
+  "unlimited-events": "string",
+  "no-build": "boolean",
+  "cpu-prof": "boolean",
+  workers: "string",
+  rate: "string",
+  burst: "string",
+  "app-env": "string",
+  "node-args": "string",
+  "show-output": "string",
+});
 const kinds = databaseKindsFlag(flags.db);
 const shopCount = Number(flags.shops ?? 50);
 const perShop = Number(flags.events ?? 1000);

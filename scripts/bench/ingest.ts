@@ -8,9 +8,7 @@
 // durable insert with the same driver). Prints accepted events/s, acknowledgement latency, errors, the app's
 // peak RSS and CPU per event, and app/floor; checks that every 2xx is a stored row.
 //
-// Flags: --db sqlite,postgres  --levels 1,16,64,256  --duration 10 (s per level)  --warmup 2 (s)
-//        --shops 2  --role web|all  --no-build  --no-floor  --cpu-prof (profiles into bench-results/profiles/)
-//        --node-args "<flags for the app's node>"
+// Flags: see USAGE below (`npm run bench:ingest -- --help`).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import os from "node:os";
@@ -20,7 +18,7 @@ import { startLoopStandIn } from "../../sandbox/loop/server";
 import { disconnectDatabase } from "../../app/db.server";
 import { ensureBuild, serverEnv, startApp, type RunningApp } from "./lib/app";
 import { createBenchDatabase, type DatabaseKind } from "./lib/databases";
-import { databaseKindsFlag, describeMachine, machineInfo, parseFlags, benchEnvironment } from "./lib/environment";
+import { benchEnvironment, benchFlags, databaseKindsFlag, describeMachine, machineInfo } from "./lib/environment";
 import { runLoad } from "./lib/load";
 import type { LoadResult, WebhookTemplate } from "./lib/load-generator";
 import { MemorySampler, readCpuSeconds, round, sqliteCommitLatencyMs, summarize } from "./lib/measure";
@@ -28,7 +26,23 @@ import { topFunctions } from "./lib/profile";
 import { printTable, RESULTS_DIR, writeResults, type Cell } from "./lib/report";
 import { connectLoopShops, pointAppAtDatabase, pointAppAtStandIns, webhookTemplates, type LoopSecrets } from "./lib/shops";
 
-const flags = parseFlags();
+const USAGE = `usage: npm run bench:ingest -- [flags]
+  --db sqlite,postgres  --levels 1,16,64,256  --duration 10 (s per level)  --warmup 2 (s)
+  --shops 2  --role web|all  --no-build  --no-floor  --cpu-prof (profiles into bench-results/profiles/)
+  --node-args "<flags for the app's node>"  --floor-synchronous FULL|NORMAL (the SQLite floor's synchronous pragma)`;
+const flags = benchFlags(USAGE, {
+  db: "string",
+  levels: "string",
+  duration: "string",
+  warmup: "string",
+  shops: "string",
+  role: "string",
+  "no-build": "boolean",
+  "no-floor": "boolean",
+  "cpu-prof": "boolean",
+  "node-args": "string",
+  "floor-synchronous": "string",
+});
 const kinds = databaseKindsFlag(flags.db);
 const levels = (flags.levels ?? "1,16,64,256").split(",").map(Number);
 const durationMs = Number(flags.duration ?? 10) * 1000;

@@ -13,6 +13,8 @@
 // measures them again without seeding. --covering-indexes measures with covering indexes on the three rollup
 // tables (created in the bench's own databases only; without the flag they are dropped again): the indexes
 // proposed to make the rollup reads index-only.
+import { usageError } from "../lib/cli";
+import { benchFlags } from "./lib/environment";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -37,15 +39,28 @@ const require = createRequire(import.meta.url);
 // Options
 // ---------------------------------------------------------------------------------------------------------
 
+const USAGE = `usage: npm run bench:overview -- [--events 1000000] [--others 5000000] [--days 90] [--runs 50]
+                             [--only sqlite|postgres] [--explain] [--keep] [--reuse] [--covering-indexes]`;
+const flags = benchFlags(USAGE, {
+  events: "string",
+  others: "string",
+  days: "string",
+  runs: "string",
+  only: "string",
+  explain: "boolean",
+  keep: "boolean",
+  reuse: "boolean",
+  "covering-indexes": "boolean",
+});
+
 function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const value = Number(process.argv[i + 1]?.replace(/_/g, ""));
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} needs a number`);
+  if (flags[name] === undefined) return fallback;
+  const value = Number(flags[name].replace(/_/g, ""));
+  if (!Number.isFinite(value) || value < 0) usageError(`--${name} needs a number`, USAGE);
   return value;
 }
-const flag = (name: string) => process.argv.includes(`--${name}`);
-const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
+const flag = (name: string) => flags[name] === "true";
+const only = flags.only ?? null;
 
 const EVENTS = option("events", 1_000_000);
 const OTHERS = option("others", 5_000_000);

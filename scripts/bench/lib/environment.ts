@@ -1,6 +1,7 @@
 // The environment every benchmark (and the fault tests' helpers) start from: the app configuration the bench
 // process needs to call app modules directly (connect shops, seed events), with a throw-away encryption key,
 // and the facts about the machine the numbers came from.
+import { readCommandLine, type CommandLineSpec } from "../../lib/cli";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -63,18 +64,9 @@ export function describeMachine(info: MachineInfo = machineInfo()): string {
   return `${info.cpus} CPUs (${info.cpuModel}), ${info.memoryGiB} GiB RAM, Node ${info.node}, ${info.kernel}`;
 }
 
-/** Command-line flags: --name value or --name=value; bare --flag is "true". */
-export function parseFlags(argv: string[] = process.argv.slice(2)): Record<string, string> {
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) continue;
-    const eq = arg.indexOf("=");
-    if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
-    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith("--")) flags[arg.slice(2)] = argv[++i];
-    else flags[arg.slice(2)] = "true";
-  }
-  return flags;
+/** A benchmark's flags (--name value, --name=value, bare --flag reads "true"); --help prints `usage`. */
+export function benchFlags(usage: string, flags: CommandLineSpec["flags"]): Record<string, string> {
+  return readCommandLine({ usage, flags }).flags;
 }
 
 /** "sqlite,postgres" → the database kinds to run. */
