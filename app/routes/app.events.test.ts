@@ -6,7 +6,8 @@ import { adminDocumentRequest, adminFetchRequest, installShop, runRoute } from "
 import { seedEvent } from "~/statistics/seed.testutil";
 import { loader as logLoader } from "./app.events._index";
 import { loader as detailLoader } from "./app.events.$id";
-import { loader as exportLoader } from "./app.events.export";
+import { action as exportAction, loader as exportLoader } from "./app.events.export";
+import { EXPORT_TOKEN_TTL_MS, issueExportToken } from "~/statistics/export-token.server";
 import { action as replayAction } from "./app.events.replay";
 
 const SHOP = "events-route.myshopify.com";
@@ -49,7 +50,6 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     const data = await response.json();
     expect(data.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.failed2, ids.failed, ids.delivered]);
     expect(data.timeZone).toEqual({ name: "America/New_York", known: true });
-    expect(data.download).toEqual({ shop: SHOP, host: Buffer.from("admin.shopify.com/store/events-route").toString("base64") });
     const failed = await (await runRoute(logLoader, await adminFetchRequest(SHOP, "/app/events?outcome=failed&q=liam@example.com"))).json();
     expect(failed.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.failed]);
     const other = await (await runRoute(logLoader, await adminFetchRequest(OTHER, "/app/events"))).json();
@@ -76,8 +76,19 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     expect(stranger.event).toBeNull();
   });
 
-  it("downloads the filtered log as CSV through a document request carrying the session token", async () => {
-    const response = await runRoute(exportLoader, await adminDocumentRequest(SHOP, "/app/events/export?period=7d&outcome=failed"));
+  async function exportLink(shop: string, search: string): Promise<string> {
+    const response = await runRoute(exportAction, await adminFetchRequest(shop, "/app/events/export", form({ search })));
+    expect(response.status).toBe(200);
+    const { url } = await response.json();
+    expect(url).toMatch(/^\/app\/events\/export\?token=[^&]+$/);
+    return `https://my-test-app.myshopify.io${url}`;
+  }
+  const download = (url: string) => runRoute(exportLoader, new Request(url, { headers: { "User-Agent": "Mozilla/5.0 Chrome/131.0" } }));
+
+  it("downloads the filtered log as CSV through a link whose token grants that download only (no session token in the URL)", async () => {
+    const url = await exportLink(SHOP, "period=7d&outcome=failed");
+    expect(url).not.toContain("id_token");
+    const response = await download(url);
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     expect(response.headers.get("Content-Disposition")).toMatch(/^attachment; filename="loop-postscript-events-events-route-\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv"$/);
@@ -90,10 +101,27 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     expect(text).not.toContain(ids.delivered);
   });
 
-  it("refuses the download without a valid session token", async () => {
-    const response = await runRoute(exportLoader, new Request("https://my-test-app.myshopify.io/app/events/export", { headers: { "User-Agent": "Mozilla/5.0 Chrome/131.0" } }));
-    expect(response.status).toBeGreaterThanOrEqual(300);
-    expect(response.headers.get("Content-Type") ?? "").not.toContain("text/csv");
+  it("refuses a download link that is missing, altered, expired, or a session token in its place", async () => {
+    const refused = async (url: string) => {
+      const response = await download(url);
+      expect(response.status).toBe(403);
+      expect(response.headers.get("Content-Type") ?? "").not.toContain("text/csv");
+    };
+    await refused("https://my-test-app.myshopify.io/app/events/export");
+    const url = new URL(await exportLink(SHOP, "period=7d"));
+    const [payload, signature] = url.searchParams.get("token")!.split(".");
+    // Another shop's name in a genuine token's payload breaks its signature.
+    const forged = JSON.parse(Buffer.from(payload, "base64url").toString());
+    url.searchParams.set("token", `${Buffer.from(JSON.stringify({ ...forged, shop: OTHER })).toString("base64url")}.${signature}`);
+    await refused(url.toString());
+    const expired = issueExportToken({ shop: SHOP, search: "period=7d" }, Date.now() - EXPORT_TOKEN_TTL_MS - 1);
+    await refused(`https://my-test-app.myshopify.io/app/events/export?token=${encodeURIComponent(expired)}`);
+    // The old way, a document request with the session token, no longer opens the CSV.
+    const session = await adminDocumentRequest(SHOP, "/app/events/export?period=7d");
+    await refused(session.url);
+    // A link is asked for with the merchant's session only.
+    const anonymous = await runRoute(exportAction, new Request("https://my-test-app.myshopify.io/app/events/export", { method: "POST", body: new URLSearchParams({ search: "" }), headers: { "User-Agent": "Mozilla/5.0 Chrome/131.0" } }));
+    expect(anonymous.status).toBeGreaterThanOrEqual(300);
   });
 
   it("replays one failed event, then every failed event of a period, for its own shop only", async () => {

@@ -7,11 +7,6 @@ import { getEventDetail, listEvents, readLogQuery, TYPE_CHOICES, type EventDetai
 import { REASON_CODES, reasonInfo } from "./reasons";
 import { statisticsTimeZone } from "./time-zone.server";
 
-/** Shopify admin's `host` parameter for the shop (base64 of admin.shopify.com/store/<name>). */
-export function adminHost(shopDomain: string): string {
-  return Buffer.from(`admin.shopify.com/store/${shopDomain.replace(/\.myshopify\.com$/, "")}`).toString("base64");
-}
-
 export async function loadEventLog(db: Database, shopDomain: string, search: URLSearchParams, now = new Date()): Promise<EventLogData> {
   const zone = await statisticsTimeZone(db, shopDomain);
   const query = readLogQuery(search, zone.name, now);
@@ -31,7 +26,6 @@ export async function loadEventLog(db: Database, shopDomain: string, search: URL
     timeZone: zone,
     typeChoices: TYPE_CHOICES,
     reasonChoices: REASON_CODES.map((code) => ({ value: code, label: reasonInfo(code).title })),
-    download: { shop: shopDomain, host: adminHost(shopDomain) },
     retention: retentionNotice(period.start, zone.name, now),
   };
 }

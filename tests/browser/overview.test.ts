@@ -192,6 +192,9 @@ describe("Integration Overview and event log in a browser", () => {
     await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export the filtered events as CSV" }).click()]);
     expect(download.suggestedFilename()).toBe("loop-postscript-events-demo-shop-all.csv");
+    // The link carries a download token, never the merchant's session token.
+    expect(new URL(download.url()).searchParams.has("token")).toBe(true);
+    expect(download.url()).not.toContain("id_token");
     const text = readFileSync((await download.path())!, "utf8");
     const lines = text.replace(/^\uFEFF/, "").trim().split("\r\n");
     expect(lines[0].split(",").slice(0, 4)).toEqual(["event_id", "received_at_utc", "received_at_local", "occurred_at_utc"]);

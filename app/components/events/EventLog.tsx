@@ -16,8 +16,6 @@ export interface EventLogData {
   timeZone: { name: string; known: boolean };
   typeChoices: { value: string; label: string; description: string }[];
   reasonChoices: { value: string; label: string }[];
-  /** What the CSV download needs to open as a document request (App Bridge adds no header to downloads). */
-  download: { shop: string; host: string };
   /** Events older than `days` are deleted (their counts stay in the overview); the period reaches before that. */
   retention: { days: number; cutoffLabel: string; reachesPastCutoff: boolean };
 }
@@ -77,16 +75,15 @@ export function EventLog({ data }: { data: EventLogData }) {
   const download = async () => {
     setExporting(true);
     try {
-      // A download is a plain navigation: it carries the session token in the URL, as Shopify admin's own
-      // document requests do, instead of the Authorization header App Bridge adds to fetches.
-      const url = new URL("/app/events/export", window.location.origin);
-      for (const [name, value] of searchParams) if (!["id_token", "embedded", "shop", "host", ...CURSORS].includes(name)) url.searchParams.set(name, value);
-      url.searchParams.set("embedded", "1");
-      url.searchParams.set("shop", data.download.shop);
-      url.searchParams.set("host", data.download.host);
-      url.searchParams.set("id_token", await shopify.idToken());
+      // A download is a plain navigation, which carries no session token. An authenticated fetch (App Bridge
+      // adds the token to it) asks for a link whose own token grants this CSV only, for a minute.
+      const filters = new URLSearchParams();
+      for (const [name, value] of searchParams) if (!["id_token", "embedded", "shop", "host", ...CURSORS].includes(name)) filters.set(name, value);
+      const response = await fetch("/app/events/export", { method: "POST", body: new URLSearchParams({ search: filters.toString() }) });
+      if (!response.ok) throw new Error(`export link: ${response.status}`);
+      const { url } = (await response.json()) as { url: string };
       const link = document.createElement("a");
-      link.href = url.toString();
+      link.href = url;
       link.download = "";
       document.body.appendChild(link);
       link.click();
