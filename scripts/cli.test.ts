@@ -34,7 +34,8 @@ const CLIS: { script: string; unknown: string[] }[] = [
   { script: "sandbox/shopify/cli.ts", unknown: ["frobnicate"] },
 ];
 
-describe("command-line tools", () => {
+// Each case starts tsx twice; on a loaded 2-core machine that alone can take several seconds.
+describe("command-line tools", { timeout: 60_000 }, () => {
   for (const { script, unknown } of CLIS) {
     it(`${script}: --help prints the usage and exits 0; ${unknown.join(" ")} prints it and fails`, () => {
       const help = run(script, ["--help"]);
