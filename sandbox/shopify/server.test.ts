@@ -13,6 +13,7 @@ afterEach(() => {
   shopify.state.faults.throttle = false;
   shopify.state.faults.failNext = null;
   shopify.state.bucket.available = shopify.state.bucket.maximumAvailable;
+  shopify.state.bucket.restoreRate = 100;
 });
 
 const CUSTOMER_QUERY = `#graphql
@@ -115,7 +116,8 @@ describe("Shopify Admin GraphQL stand-in", () => {
     expectCost(throttled.json, 1, null);
     expect(throttled.json.extensions.cost.throttleStatus.currentlyAvailable).toBe(0);
 
-    await fetch(`${shopify.url}/__sandbox/faults`, { method: "POST", body: JSON.stringify({ throttle: false, bucket: { currentlyAvailable: 5 } }) });
+    await fetch(`${shopify.url}/__sandbox/faults`, { method: "POST", body: JSON.stringify({ throttle: false, bucket: { currentlyAvailable: 5, restoreRate: 0 } }) });
+    // Nothing restores meanwhile (restoreRate 0), however slow the machine.
     const mutation = await gql(ACTIVATION_MUTATION, { customerId: gid(7400000002) }); // costs 10 > 5 available
     expect(mutation.json.errors[0].extensions.code).toBe("THROTTLED");
     const query = await gql(CUSTOMER_QUERY, { id: gid(7400000001) }); // costs 1
