@@ -68,6 +68,8 @@ export function shopify(): ShopifyApp {
 
 /** The shop's Admin API client for background work: its offline session, refreshed first when it expires. */
 export const unauthenticatedAdmin = (shop: string) => shopify().unauthenticated.admin(shop);
+/** The shop's stored offline session as it is (no refresh), or undefined; its id is the library's offline id. */
+export const storedOfflineSession = (shop: string) => shopify().sessionStorage!.loadSession(`offline_${shop}`);
 
 export const authenticate = {
   admin: (request: Request) => shopify().authenticate.admin(request),

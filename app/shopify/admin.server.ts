@@ -7,7 +7,7 @@ import { GraphqlQueryError, HttpRequestError, HttpResponseError } from "@shopify
 import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { log } from "~/logging/logger.server";
-import { unauthenticatedAdmin } from "~/shopify.server";
+import { storedOfflineSession, unauthenticatedAdmin } from "~/shopify.server";
 
 /**
  * access_lost: the app has no working access to the shop (not installed, or Shopify refused its token).
@@ -35,8 +35,34 @@ const responseSchema = z.object({ data: z.record(z.unknown()).nullable().optiona
 
 type AdminContext = Awaited<ReturnType<typeof unauthenticatedAdmin>>;
 
+const REFRESH_RETRY_MS = 60_000;
+const REFRESH_FAILED: AdminFailure = { ok: false, kind: "refresh_failed", message: "Shopify did not renew the app's expired access token", retryAfterMs: REFRESH_RETRY_MS };
+
+declare global {
+  var __failedRefreshes: Map<string, { refreshToken: string | undefined; at: number }> | undefined;
+}
+/** Per shop, the refresh token Shopify last refused and when. */
+function failedRefreshes() {
+  globalThis.__failedRefreshes ??= new Map();
+  return globalThis.__failedRefreshes;
+}
+
+/**
+ * Whether the shop's stored refresh token is the one Shopify refused less than a minute ago: then the next
+ * lookups fail at once instead of each asking Shopify's token endpoint again. A new token (the merchant opened
+ * the app) is tried at once.
+ */
+async function refusedRecently(shop: string, now: number): Promise<boolean> {
+  const failed = failedRefreshes().get(shop);
+  if (!failed) return false;
+  if (now - failed.at < REFRESH_RETRY_MS && (await storedOfflineSession(shop))?.refreshToken === failed.refreshToken) return true;
+  failedRefreshes().delete(shop);
+  return false;
+}
+
 /** The shop's Admin client, or why there is none (no session, or its token could not be renewed). */
 async function adminFor(shop: string, timeoutMs: number): Promise<{ ok: true; context: AdminContext } | AdminFailure> {
+  if (await refusedRecently(shop, Date.now())) return REFRESH_FAILED;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
   try {
@@ -51,7 +77,8 @@ async function adminFor(shop: string, timeoutMs: number): Promise<{ ok: true; co
     // HttpResponseError for a refused token exchange.
     if (error instanceof Response || error instanceof HttpResponseError) {
       log.warn("shopify: the shop's expired offline token could not be renewed", { shop });
-      return { ok: false, kind: "refresh_failed", message: "Shopify did not renew the app's expired access token", retryAfterMs: 60_000 };
+      failedRefreshes().set(shop, { refreshToken: (await storedOfflineSession(shop))?.refreshToken, at: Date.now() });
+      return REFRESH_FAILED;
     }
     throw error;
   } finally {

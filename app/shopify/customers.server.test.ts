@@ -69,6 +69,13 @@ describe.each(databaseKinds)("Shopify customer lookups (%s)", (kind) => {
     await installShop(database.db, expired);
     await database.db.session.update({ where: { id: `offline_${expired}` }, data: { expires: new Date(Date.now() - 1_000), refreshToken: "shprt_unknown" } });
     expect(await fetchCustomer(options(), expired, "7400000002")).toMatchObject({ ok: false, kind: "refresh_failed", retryAfterMs: 60_000 });
+    // For a minute the same refused refresh token is not sent again; a new one is tried at once.
+    const asked = shopify.state.oauth.requests.length;
+    expect(await fetchCustomer(options(), expired, "7400000003")).toMatchObject({ ok: false, kind: "refresh_failed" });
+    expect(shopify.state.oauth.requests).toHaveLength(asked);
+    await database.db.session.update({ where: { id: `offline_${expired}` }, data: { refreshToken: "shprt_another" } });
+    expect(await fetchCustomer(options(), expired, "7400000003")).toMatchObject({ ok: false, kind: "refresh_failed" });
+    expect(shopify.state.oauth.requests).toHaveLength(asked + 1);
   });
 
   it("reports Shopify's server errors and an unreachable Shopify as unavailable", async () => {
