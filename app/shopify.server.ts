@@ -1,6 +1,7 @@
 // The one Shopify app instance: embedded admin with token exchange, offline sessions stored in this app's
 // database, and webhooks declared in shopify.app.toml (app-specific subscriptions).
 import "@shopify/shopify-app-remix/adapters/node";
+import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { getConfig } from "~/config/env.server";
@@ -9,8 +10,30 @@ import { recordInstall } from "~/shops/shops.server";
 
 export const apiVersion = ApiVersion.October26;
 
+/**
+ * SHOPIFY_ADMIN_API_ORIGIN (development and tests only; refused in production) in place of the shop's own origin
+ * for a library request to https://<shop>/admin/… (Admin GraphQL, the token endpoint); other URLs unchanged.
+ */
+export function adminRequestUrl(url: string, origin: string | undefined): string {
+  if (!origin) return url;
+  const parsed = new URL(url);
+  if (parsed.protocol !== "https:" || !parsed.pathname.startsWith("/admin/")) return url;
+  return `${origin.replace(/\/$/, "")}${parsed.pathname}${parsed.search}`;
+}
+
+// Outside production the library's requests to the shop go to the local Shopify stand-in when
+// SHOPIFY_ADMIN_API_ORIGIN names one (read per request, so tests can point it elsewhere). Production keeps the
+// library's own fetch untouched.
+function sendAdminRequestsToStandIn() {
+  setAbstractFetchFunc((input, init) => {
+    const url = typeof input === "string" || input instanceof URL ? adminRequestUrl(String(input), getConfig().SHOPIFY_ADMIN_API_ORIGIN) : input;
+    return fetch(url, init);
+  });
+}
+
 function createShopifyApp() {
   const config = getConfig();
+  if (config.NODE_ENV !== "production") sendAdminRequestsToStandIn();
   return shopifyApp({
     apiKey: config.SHOPIFY_API_KEY,
     apiSecretKey: config.SHOPIFY_API_SECRET,
@@ -42,6 +65,11 @@ export function shopify(): ShopifyApp {
   globalThis.__shopifyApp ??= createShopifyApp();
   return globalThis.__shopifyApp;
 }
+
+/** The shop's Admin API client for background work: its offline session, refreshed first when it expires. */
+export const unauthenticatedAdmin = (shop: string) => shopify().unauthenticated.admin(shop);
+/** The shop's stored offline session as it is (no refresh), or undefined; its id is the library's offline id. */
+export const storedOfflineSession = (shop: string) => shopify().sessionStorage!.loadSession(`offline_${shop}`);
 
 export const authenticate = {
   admin: (request: Request) => shopify().authenticate.admin(request),

@@ -25,7 +25,10 @@ export interface PrepareDependencies {
 /** How long a new event may wait for Shopify (throttled or down) before it goes out without that help. */
 export const SHOPIFY_LOOKUP_PATIENCE_MS = 30 * 60_000;
 
-const TRANSIENT = new Set(["throttled", "unavailable"]);
+// A failed token refresh may be Shopify's token endpoint being down, so it is retried like one; once patience
+// runs out it counts as lost access, which the merchant sees (shopify_access_lost) and can fix.
+const TRANSIENT = new Set(["throttled", "unavailable", "refresh_failed"]);
+const ACCESS_LOST = new Set(["access_lost", "refresh_failed"]);
 
 export async function prepareEvent(deps: PrepareDependencies, event: Event): Promise<void> {
   const { db } = deps;
@@ -55,6 +58,8 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
   let mapped: MappedEvent = result;
   const patient = deps.now().getTime() - event.receivedAt.getTime() < SHOPIFY_LOOKUP_PATIENCE_MS;
   let customer: ShopifyCustomer | null = null;
+  /** Why Shopify could not be asked at all (the app had no working access to the shop). */
+  let accessLost: string | null = null;
   const needsShopify = mapped.shopifyCustomerId && (mapped.needsCustomerLookup || mapped.type === "subscription_created");
   if (needsShopify) {
     const lookup = await deps.lookupCustomer(event.shopDomain, mapped.shopifyCustomerId!);
@@ -63,6 +68,7 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
       return;
     }
     if (lookup.ok) customer = lookup.value;
+    else if (ACCESS_LOST.has(lookup.kind)) accessLost = lookup.message;
   }
   if (mapped.needsCustomerLookup && customer) mapped = withIdentifiers(mapped, { email: customer.email, phone: customer.phone });
   if (!mapped.identifiers.email && !mapped.identifiers.phone && mapped.subscriptionKey) {
@@ -81,6 +87,13 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
   };
   if (settings.disabledTypes.has(mapped.type)) {
     await transition(db, event, { ...fields, status: "skipped", reason: "disabled", reasonDetail: `${mapped.type} is switched off in Settings` });
+  } else if (!mapped.identifiers.email && !mapped.identifiers.phone && accessLost) {
+    await transition(db, event, {
+      ...fields,
+      status: "skipped",
+      reason: "shopify_access_lost",
+      reasonDetail: `Loop sent no email or phone for this customer, and Shopify could not be asked: ${accessLost}`,
+    });
   } else if (!mapped.identifiers.email && !mapped.identifiers.phone) {
     await transition(db, event, {
       ...fields,
@@ -94,6 +107,8 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
 
   if (mapped.type === "subscription_created" && customer) {
     await deriveCustomerActivation(deps, event, mapped, customer, settings);
+  } else if (mapped.type === "subscription_created" && accessLost && !settings.disabledTypes.has("customer_activation")) {
+    await recordUncheckedActivation(deps, event, mapped, accessLost);
   }
 }
 
@@ -129,26 +144,8 @@ async function deriveCustomerActivation(
     accountActivationUrl: url.ok ? url.value : null,
   });
   if (!activation) return;
-  const dedupeKey = `${source.loopWebhookId}:customer_activation`;
-  let row: Event;
-  try {
-    row = await deps.db.event.create({
-      data: {
-        shopDomain: source.shopDomain,
-        dedupeKey,
-        loopWebhookId: source.loopWebhookId,
-        topic: source.topic,
-        status: "received",
-        occurredAt: source.occurredAt,
-        receivedAt: source.receivedAt,
-        nextAttemptAt: deps.now(),
-        payload: source.payload,
-      },
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) return; // derived already (this webhook was prepared before)
-    throw error;
-  }
+  const row = await createDerivedActivation(deps, source);
+  if (!row) return;
   const fields = {
     eventType: activation.type,
     subscriptionKey: activation.subscriptionKey,
@@ -168,4 +165,44 @@ async function deriveCustomerActivation(
       reasonDetail: url.ok ? null : `Sent without an activation link: ${url.message}`,
     });
   }
+}
+
+/** The customer_activation row derived from a subscription_created webhook, or null when it exists already. */
+async function createDerivedActivation(deps: PrepareDependencies, source: Event): Promise<Event | null> {
+  try {
+    return await deps.db.event.create({
+      data: {
+        shopDomain: source.shopDomain,
+        dedupeKey: `${source.loopWebhookId}:customer_activation`,
+        loopWebhookId: source.loopWebhookId,
+        topic: source.topic,
+        status: "received",
+        occurredAt: source.occurredAt,
+        receivedAt: source.receivedAt,
+        nextAttemptAt: deps.now(),
+        payload: source.payload,
+      },
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return null; // derived already (this webhook was prepared before)
+    throw error;
+  }
+}
+
+/**
+ * Without access to Shopify nobody can tell whether the new subscriber's account needs activating: the
+ * customer_activation that may be missing is recorded as skipped with the reason, so the merchant sees it.
+ */
+async function recordUncheckedActivation(deps: PrepareDependencies, source: Event, created: MappedEvent, accessLost: string) {
+  const row = await createDerivedActivation(deps, source);
+  if (!row) return;
+  await transition(deps.db, row, {
+    eventType: "customer_activation",
+    subscriptionKey: created.subscriptionKey,
+    customerEmail: created.identifiers.email ?? null,
+    customerPhone: created.identifiers.phone ?? null,
+    status: "skipped",
+    reason: "shopify_access_lost",
+    reasonDetail: `Shopify could not be asked whether this customer's account is activated: ${accessLost}`,
+  });
 }

@@ -45,7 +45,7 @@ export function createAppDeliveryWorker(db: Database = getDatabase()) {
   // One keep-alive connection pool for every shop's requests to Postscript (see app/http/keep-alive-fetch).
   const postscriptFetch = keepAliveFetch();
   const settingsFor = cachedSettings(db);
-  const admin = { db, timeoutMs: config.POSTSCRIPT_TIMEOUT_MS };
+  const admin = { timeoutMs: config.POSTSCRIPT_TIMEOUT_MS };
   return createDeliveryWorker({
     db,
     clock: systemClock,

@@ -28,6 +28,7 @@ export type ReasonCode =
   | "postscript_rejected"
   | "invalid_payload"
   | "no_identifier"
+  | "shopify_access_lost"
   | "stale"
   | "disabled"
   | "ignored"

@@ -10,7 +10,7 @@ export function graphqlPath(version: string = DEFAULT_API_VERSION): string {
   return `/admin/api/${version}/graphql.json`;
 }
 
-/** The app pins ApiVersion.January25 (research anchors-shopify-remix.md); any version is accepted and logged. */
+/** The stand-in's default version in examples; any version is accepted and logged (the app pins its own). */
 export const DEFAULT_API_VERSION = "2025-01";
 
 /** [C] shopify.dev: private/custom and OAuth apps authenticate with `X-Shopify-Access-Token`. */
@@ -18,6 +18,48 @@ export const ACCESS_TOKEN_HEADER = "x-shopify-access-token";
 
 /** [C] body Shopify returns with 401 for a wrong or revoked token. */
 export const INVALID_TOKEN_BODY = { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" };
+
+/**
+ * [C] shopify.dev access tokens: the token endpoint for token exchange (an embedded app's session token for
+ * an offline token) and for the refresh grant (expiring offline tokens): POST https://{shop}/admin/oauth/access_token
+ * with client_id, client_secret and the grant's fields (JSON or form-encoded).
+ */
+export const ACCESS_TOKEN_PATH = "/admin/oauth/access_token";
+export const GRANT_TYPES = {
+  refresh: "refresh_token",
+  tokenExchange: "urn:ietf:params:oauth:grant-type:token-exchange",
+} as const;
+export const TOKEN_TYPES = {
+  idToken: "urn:ietf:params:oauth:token-type:id_token",
+  offline: "urn:shopify:params:oauth:token-type:offline-access-token",
+  online: "urn:shopify:params:oauth:token-type:online-access-token",
+} as const;
+
+/**
+ * [C] shopify.dev: an expiring offline token lasts 60 minutes (expires_in 3600) and comes with a refresh token
+ * that lasts 90 days; each refresh returns a new pair. [C] changelog 2026-08-28: the refresh token just used keeps
+ * working until the app first uses its replacement, then it is retired.
+ */
+export const OFFLINE_TOKEN_LIFETIME_S = 3_600;
+export const REFRESH_TOKEN_LIFETIME_S = 90 * 86_400;
+
+/** [C] the token endpoint's answer (expires_in, refresh_token, refresh_token_expires_in only for expiring tokens). */
+export interface AccessTokenResponse {
+  access_token: string;
+  scope: string;
+  expires_in?: number;
+  refresh_token?: string;
+  refresh_token_expires_in?: number;
+}
+
+/** OAuth error bodies of the token endpoint: [C] the error codes; [I] the description texts. */
+export const TOKEN_ERRORS = {
+  invalidClient: { error: "invalid_client", error_description: "Client authentication failed" },
+  invalidGrant: { error: "invalid_grant", error_description: "Token has been expired or revoked." },
+  invalidSubjectToken: { error: "invalid_subject_token", error_description: "The subject token is invalid or expired." },
+  unsupportedGrantType: { error: "unsupported_grant_type", error_description: "The grant type is not supported." },
+  invalidRequest: { error: "invalid_request", error_description: "A required parameter is missing or invalid." },
+} as const;
 
 /** [C] shopify.dev Customer.state: CustomerState enum. */
 export const CUSTOMER_STATES = ["DISABLED", "INVITED", "ENABLED", "DECLINED"] as const;
@@ -85,5 +127,6 @@ export const SANDBOX_PATHS = {
   faults: "/__sandbox/faults",
   requests: "/__sandbox/requests",
   tokens: "/__sandbox/tokens",
+  shop: "/__sandbox/shop",
   state: "/__sandbox/state",
 } as const;

@@ -1,56 +1,33 @@
 // The shop's time zone (Admin GraphQL `shop { ianaTimezone }`), kept on the Shop row so statistics periods
-// follow the merchant's days. Same approach as ./customers.server.ts: the shop's offline session token,
-// SHOPIFY_ADMIN_API_ORIGIN pointing development and tests at the local stand-in, results instead of throws.
+// follow the merchant's days. Same approach as ./customers.server.ts: the shop's offline session through
+// ./admin.server (renewing an expired token first), results instead of throws.
 // Read when the shop has none stored, and checked again once a day per process (a merchant may change it in
 // Shopify's settings); a failed read is not retried for ten minutes so pages never wait on Shopify repeatedly.
 import { z } from "zod";
-import { getConfig } from "~/config/env.server";
 import type { Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
 import { isValidTimeZone } from "~/statistics/period";
-import { apiVersion } from "~/shopify.server";
-import { ACCESS_TOKEN_HEADER, graphqlPath } from "./admin-protocol";
+import { adminGraphql } from "./admin.server";
 
 const SHOP_TIMEZONE_QUERY = `query shopTimezone {
   shop { ianaTimezone }
 }`;
 
-const responseSchema = z.object({
-  data: z.object({ shop: z.object({ ianaTimezone: z.string() }).nullable() }).nullable().optional(),
-  errors: z.unknown().optional(),
-});
+const shopSchema = z.object({ ianaTimezone: z.string() });
 
 export type TimezoneResult = { ok: true; timeZone: string } | { ok: false; message: string };
 
 export interface ShopClientOptions {
   db: Database;
-  fetch?: typeof fetch;
   timeoutMs?: number;
 }
 
 export async function fetchShopTimezone(options: ShopClientOptions, shop: string): Promise<TimezoneResult> {
-  const session = await options.db.session.findUnique({ where: { id: `offline_${shop}` }, select: { accessToken: true } });
-  if (!session) return { ok: false, message: "The shop has no offline session (the app is not installed)" };
-  const origin = getConfig().SHOPIFY_ADMIN_API_ORIGIN ?? `https://${shop}`;
-  let response: Response;
-  try {
-    response = await (options.fetch ?? fetch)(`${origin}${graphqlPath(apiVersion)}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", [ACCESS_TOKEN_HEADER]: session.accessToken },
-      body: JSON.stringify({ query: SHOP_TIMEZONE_QUERY }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
-    });
-  } catch (error) {
-    return { ok: false, message: `Shopify could not be reached (${(error as Error).name})` };
-  }
-  if (!response.ok) return { ok: false, message: `Shopify answered ${response.status}` };
-  const parsed = responseSchema.safeParse(await response.json().catch(() => null));
-  if (!parsed.success || !parsed.data.data?.shop) {
-    const errors = parsed.success ? parsed.data.errors : undefined;
-    const detail = Array.isArray(errors) ? errors.map((e) => (e as { message?: unknown }).message).join("; ") : "";
-    return { ok: false, message: `Shopify's answer had no shop time zone${detail ? `: ${detail}` : ""}` };
-  }
-  const zone = parsed.data.data.shop.ianaTimezone;
+  const result = await adminGraphql(shop, SHOP_TIMEZONE_QUERY, {}, { timeoutMs: options.timeoutMs ?? 3_000 });
+  if (!result.ok) return { ok: false, message: result.message };
+  const parsed = shopSchema.safeParse(result.value.shop);
+  if (!parsed.success) return { ok: false, message: "Shopify's answer had no shop time zone" };
+  const zone = parsed.data.ianaTimezone;
   if (!isValidTimeZone(zone)) return { ok: false, message: `Shopify named a time zone this server does not know (${zone})` };
   return { ok: true, timeZone: zone };
 }

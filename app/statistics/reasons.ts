@@ -9,6 +9,7 @@ export const REASON_CODES = [
   "postscript_rejected",
   "invalid_payload",
   "no_identifier",
+  "shopify_access_lost",
   "stale",
   "disabled",
   "ignored",
@@ -75,6 +76,14 @@ export const REASONS: Record<KnownReason, ReasonInfo> = {
     outcome: "skipped",
     meaning: "Postscript finds subscribers by phone or email, and neither Loop nor Shopify had one for these customers.",
     todo: "Nothing to do unless these customers should have a phone or email; add it in Shopify and later events are sent.",
+    action: "view",
+  },
+  shopify_access_lost: {
+    title: "No access to Shopify",
+    outcome: "skipped",
+    meaning:
+      "This app's access to your Shopify store had expired and Shopify did not renew it (or the app was uninstalled), so it could not look up these customers' phone or email in Shopify, nor check whether a new subscriber's account needs activating (customer_activation).",
+    todo: "Opening the app from Shopify admin, as you are doing now, gives it new access, and later events are completed from Shopify again. If these keep appearing, reinstall the app.",
     action: "view",
   },
   stale: {

@@ -18,6 +18,7 @@ export const SUPPORT_REASONS: Record<string, SupportReason> = {
   postscript_rejected: { title: "Postscript refused the event", outcome: "failed" },
   invalid_payload: { title: "Loop payload could not be read", outcome: "failed" },
   no_identifier: { title: "No email or phone for the customer", outcome: "skipped" },
+  shopify_access_lost: { title: "No access to Shopify (token not renewed)", outcome: "skipped" },
   stale: { title: "Too old or superseded when sent", outcome: "skipped" },
   disabled: { title: "Event type turned off by the merchant", outcome: "skipped" },
   ignored: { title: "Loop topic not sent to Postscript", outcome: "skipped" },

@@ -1,5 +1,5 @@
 // npm run sandbox:shopify -- serve [--port 4030] [--host 127.0.0.1] [--shop demo-shop.myshopify.com]
-//                                  [--token shpat_…]… [--any-token] [--throttle]
+//                                  [--token shpat_…]… [--any-token] [--throttle] [--offline-token-lifetime <s>]
 // Shopify Admin GraphQL stand-in (development/test tool; not part of the production app). Ctrl-C stops it.
 import "../../scripts/lib/require-node";
 import { parseArgs } from "node:util";
@@ -10,7 +10,7 @@ const USAGE = `usage: npm run sandbox:shopify -- serve [options]
 Shopify Admin GraphQL stand-in (sandbox)
 
   serve [--port 4030] [--host 127.0.0.1] [--shop demo-shop.myshopify.com] [--token <access token>]…
-        [--any-token] [--throttle] [--quiet]`;
+        [--any-token] [--throttle] [--offline-token-lifetime <seconds>] [--quiet]`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -30,6 +30,7 @@ async function main(): Promise<number> {
       token: { type: "string", multiple: true },
       "any-token": { type: "boolean" },
       throttle: { type: "boolean" },
+      "offline-token-lifetime": { type: "string" },
       quiet: { type: "boolean" },
     },
   });
@@ -38,7 +39,13 @@ async function main(): Promise<number> {
     console.error(`error: --port must be an integer\n\n${USAGE}`);
     return 1;
   }
+  const lifetime = values["offline-token-lifetime"] === undefined ? undefined : Number(values["offline-token-lifetime"]);
+  if (lifetime !== undefined && !(lifetime > 0)) {
+    console.error(`error: --offline-token-lifetime must be a positive number of seconds\n\n${USAGE}`);
+    return 1;
+  }
   const standIn = await startShopifyAdminStandIn({
+    offlineTokenLifetimeS: lifetime,
     port,
     host: values.host ?? "127.0.0.1",
     shopDomain: values.shop,
@@ -51,6 +58,7 @@ async function main(): Promise<number> {
   console.log(`  GraphQL   ${standIn.graphqlUrl(DEFAULT_API_VERSION)}   header X-Shopify-Access-Token`);
   console.log(`  shop      ${standIn.state.shopDomain}   token ${DEMO_ACCESS_TOKEN}${values["any-token"] ? " (any token accepted)" : ""}`);
   console.log(`  customers ${standIn.state.customers.size} seeded: ${[...standIn.state.customers.values()].map((c) => `${c.id.split("/").pop()}=${c.state}`).join(" ")}`);
+  console.log(`  tokens    POST /admin/oauth/access_token (token exchange, refresh); offline tokens last ${standIn.state.oauth.offlineTokenLifetimeS} s`);
   console.log(`  control   ${Object.values(SANDBOX_PATHS).join(" ")}`);
   console.log("Ctrl-C to stop.");
   await new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { API_KEY, API_SECRET_KEY, getJwt } from "@shopify/shopify-api/test-helpers";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEMO_ACCESS_TOKEN, startShopifyAdminStandIn, type ShopifyStandIn } from "./server";
 
 let shopify: ShopifyStandIn;
@@ -12,6 +13,7 @@ afterEach(() => {
   shopify.state.faults.throttle = false;
   shopify.state.faults.failNext = null;
   shopify.state.bucket.available = shopify.state.bucket.maximumAvailable;
+  shopify.state.bucket.restoreRate = 100;
 });
 
 const CUSTOMER_QUERY = `#graphql
@@ -114,7 +116,8 @@ describe("Shopify Admin GraphQL stand-in", () => {
     expectCost(throttled.json, 1, null);
     expect(throttled.json.extensions.cost.throttleStatus.currentlyAvailable).toBe(0);
 
-    await fetch(`${shopify.url}/__sandbox/faults`, { method: "POST", body: JSON.stringify({ throttle: false, bucket: { currentlyAvailable: 5 } }) });
+    await fetch(`${shopify.url}/__sandbox/faults`, { method: "POST", body: JSON.stringify({ throttle: false, bucket: { currentlyAvailable: 5, restoreRate: 0 } }) });
+    // Nothing restores meanwhile (restoreRate 0), however slow the machine.
     const mutation = await gql(ACTIVATION_MUTATION, { customerId: gid(7400000002) }); // costs 10 > 5 available
     expect(mutation.json.errors[0].extensions.code).toBe("THROTTLED");
     const query = await gql(CUSTOMER_QUERY, { id: gid(7400000001) }); // costs 1
@@ -147,5 +150,106 @@ describe("Shopify Admin GraphQL stand-in", () => {
     const last = log.requests.at(-1);
     expect(last).toMatchObject({ apiVersion: "2025-01", authorized: true, operationType: "query", operationName: "CustomerState", rootFields: ["customer"], status: 200 });
     expect(last.variables).toEqual({ id: gid(8800000001) });
+  });
+});
+
+describe("Shopify stand-in token endpoint (expiring offline tokens)", () => {
+  const client = { id: API_KEY, secret: API_SECRET_KEY };
+  const shop = "tokens.myshopify.com";
+  let standIn: ShopifyStandIn;
+  beforeAll(async () => {
+    standIn = await startShopifyAdminStandIn({ shopDomain: shop, client, offlineTokenLifetimeS: 60, accessTokens: [] });
+  });
+  afterAll(() => standIn.close());
+
+  async function token(body: Record<string, string>) {
+    const res = await fetch(`${standIn.url}/admin/oauth/access_token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ client_id: client.id, client_secret: client.secret, ...body }),
+    });
+    return { status: res.status, json: (await res.json()) as any };
+  }
+  const refresh = (refreshToken: string) => token({ grant_type: "refresh_token", refresh_token: refreshToken });
+  async function exchange(overrides: Record<string, unknown> = {}, secret = client.secret) {
+    const { token: sessionToken } = await getJwt("tokens", client.id, secret, overrides);
+    return token({
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      subject_token: sessionToken,
+      subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+      requested_token_type: "urn:shopify:params:oauth:token-type:offline-access-token",
+      expiring: "1",
+    });
+  }
+  async function shopQuery(accessToken: string) {
+    const res = await fetch(standIn.graphqlUrl(), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": accessToken },
+      body: JSON.stringify({ query: "{ shop { myshopifyDomain } }" }),
+    });
+    return { status: res.status, json: (await res.json()) as any };
+  }
+
+  it("exchanges a session token for an expiring offline token with a refresh token", async () => {
+    const { status, json } = await exchange();
+    expect(status).toBe(200);
+    expect(json).toEqual({
+      access_token: expect.stringMatching(/^shpat_/),
+      scope: "read_customers,write_customers",
+      expires_in: 60,
+      refresh_token: expect.stringMatching(/^shprt_/),
+      refresh_token_expires_in: 90 * 86_400,
+    });
+    expect((await shopQuery(json.access_token)).json.data.shop.myshopifyDomain).toBe(shop);
+  });
+
+  it("refuses wrong client credentials, forged or expired session tokens and unknown grants", async () => {
+    expect(await token({ grant_type: "refresh_token", refresh_token: "x", client_secret: "wrong" })).toMatchObject({ status: 401, json: { error: "invalid_client" } });
+    expect(await exchange({}, "not-the-app-secret")).toMatchObject({ status: 400, json: { error: "invalid_subject_token" } });
+    expect(await exchange({ exp: Math.floor(Date.now() / 1000) - 10 })).toMatchObject({ status: 400, json: { error: "invalid_subject_token" } });
+    expect(await exchange({ dest: "https://other.myshopify.com" })).toMatchObject({ status: 400, json: { error: "invalid_subject_token" } });
+    expect(await token({ grant_type: "password" })).toMatchObject({ status: 400, json: { error: "unsupported_grant_type" } });
+  });
+
+  it("rotates refresh tokens: a used one works until its replacement is first used, then it is retired", async () => {
+    const first = (await exchange()).json;
+    const second = await refresh(first.refresh_token);
+    expect(second.status).toBe(200);
+    expect(second.json.access_token).not.toBe(first.access_token);
+    expect(second.json.refresh_token).not.toBe(first.refresh_token);
+    // The answer to the first refresh may have been lost: the same refresh token still works.
+    expect((await refresh(first.refresh_token)).status).toBe(200);
+    const third = await refresh(second.json.refresh_token);
+    expect(third.status).toBe(200);
+    expect(await refresh(first.refresh_token)).toEqual({ status: 400, json: { error: "invalid_grant", error_description: "Token has been expired or revoked." } });
+    expect((await refresh(third.json.refresh_token)).status).toBe(200);
+  });
+
+  it("refuses an expired offline token the way Shopify does, until it is refreshed", async () => {
+    const pair = (await exchange()).json;
+    await fetch(`${standIn.url}/__sandbox/tokens`, { method: "POST", body: JSON.stringify({ expireAccessTokens: true }) });
+    expect(await shopQuery(pair.access_token)).toEqual({ status: 401, json: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" } });
+    const renewed = (await refresh(pair.refresh_token)).json;
+    expect((await shopQuery(renewed.access_token)).status).toBe(200);
+  });
+
+  it("expires offline tokens after the configured lifetime", async () => {
+    await fetch(`${standIn.url}/__sandbox/tokens`, { method: "POST", body: JSON.stringify({ offlineTokenLifetimeS: 0.2 }) });
+    const pair = (await exchange()).json;
+    expect(pair.expires_in).toBe(0.2);
+    expect((await shopQuery(pair.access_token)).status).toBe(200);
+    await vi.waitFor(async () => expect((await shopQuery(pair.access_token)).status).toBe(401));
+    await fetch(`${standIn.url}/__sandbox/tokens`, { method: "POST", body: JSON.stringify({ offlineTokenLifetimeS: 60 }) });
+  });
+
+  it("revokes refresh tokens, and on uninstall every token at once", async () => {
+    const pair = (await exchange()).json;
+    await fetch(`${standIn.url}/__sandbox/tokens`, { method: "POST", body: JSON.stringify({ revokeRefreshTokens: true }) });
+    expect((await refresh(pair.refresh_token)).json.error).toBe("invalid_grant");
+    expect((await shopQuery(pair.access_token)).status).toBe(200);
+    await fetch(`${standIn.url}/__sandbox/tokens`, { method: "POST", body: JSON.stringify({ uninstall: true }) });
+    expect((await shopQuery(pair.access_token)).status).toBe(401);
+    const state = (await (await fetch(`${standIn.url}/__sandbox/tokens`)).json()) as any;
+    expect(state.tokenRequests.at(-1)).toMatchObject({ grantType: "refresh_token", status: 400, error: "invalid_grant" });
   });
 });

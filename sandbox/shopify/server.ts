@@ -1,14 +1,17 @@
 // Shopify Admin GraphQL stand-in: a loopback server answering POST /admin/api/<version>/graphql.json for the
-// two operations the app needs — `customer(id:)` and `customerGenerateAccountActivationUrl(customerId:)` —
-// with Admin-API-shaped responses (extensions.cost, userErrors, top-level errors, THROTTLED, 401).
+// operations the app needs — `customer(id:)`, `customerGenerateAccountActivationUrl(customerId:)` and
+// `shop` — with Admin-API-shaped responses (extensions.cost, userErrors, top-level errors, THROTTLED, 401),
+// and the token endpoint POST /admin/oauth/access_token (token exchange, refresh of expiring offline tokens).
 // Development/test tool only; not part of the production app. Wire details live in app/shopify/admin-protocol.ts.
 import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PERSONAS } from "../loop/personas";
 import { GraphQLSyntaxError, parseDocument, resolveValue, type Field, type Operation } from "./graphql";
+import { parseTokenRequest, TokenStore, type OAuthClient } from "./oauth";
 import {
   ACCESS_TOKEN_HEADER,
+  ACCESS_TOKEN_PATH,
   CUSTOMER_STATES,
   DEFAULT_API_VERSION,
   DEFAULT_BUCKET,
@@ -83,8 +86,10 @@ export interface RequestLog {
 export interface ShopifyStandInState {
   shopDomain: string;
   customers: Map<string, ShopifyCustomer>;
-  tokens: Set<string>;
+  /** Access and refresh tokens, and the token endpoint's request log. */
+  oauth: TokenStore;
   acceptAnyToken: boolean;
+  ianaTimezone: string;
   faults: { throttle: boolean; failNext: { count: number; status: number } | null; latencyMs: number };
   bucket: { maximumAvailable: number; restoreRate: number; available: number; updatedAtMs: number };
   requests: RequestLog[];
@@ -97,9 +102,17 @@ export interface ShopifyStandInOptions {
   shopDomain?: string;
   /** Replace the seed customers (default SEED_CUSTOMERS). */
   customers?: CustomerInput[];
+  /** Non-expiring offline tokens accepted from the start (default: the demo token). */
   accessTokens?: string[];
   /** Accept any non-empty token (handy when the app's session token is not known in advance). */
   acceptAnyToken?: boolean;
+  /** The app's client id and secret: the token endpoint then checks them, and session tokens' signatures. */
+  client?: OAuthClient;
+  /** Lifetime of expiring offline tokens (default 3600 s, as Shopify's), and of refresh tokens (90 days). */
+  offlineTokenLifetimeS?: number;
+  refreshTokenLifetimeS?: number;
+  /** The shop's time zone (`shop { ianaTimezone }`), default America/New_York. */
+  ianaTimezone?: string;
   bucket?: Partial<{ maximumAvailable: number; restoreRate: number }>;
   log?: (line: string) => void;
 }
@@ -329,8 +342,16 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
   const state: ShopifyStandInState = {
     shopDomain: opts.shopDomain ?? DEMO_SHOP,
     customers: new Map(),
-    tokens: new Set(opts.accessTokens ?? [DEMO_ACCESS_TOKEN]),
+    oauth: new TokenStore({
+      shopDomain: opts.shopDomain ?? DEMO_SHOP,
+      scope: "read_customers,write_customers",
+      client: opts.client,
+      staticTokens: opts.accessTokens ?? [DEMO_ACCESS_TOKEN],
+      offlineTokenLifetimeS: opts.offlineTokenLifetimeS,
+      refreshTokenLifetimeS: opts.refreshTokenLifetimeS,
+    }),
     acceptAnyToken: opts.acceptAnyToken ?? false,
+    ianaTimezone: opts.ianaTimezone ?? "America/New_York",
     faults: { throttle: false, failNext: null, latencyMs: 0 },
     bucket: { maximumAvailable: bucketMax, restoreRate: opts.bucket?.restoreRate ?? DEFAULT_BUCKET.restoreRate, available: bucketMax, updatedAtMs: Date.now() },
     requests: [],
@@ -357,9 +378,30 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
     restoreRate: state.bucket.restoreRate,
   });
 
+  function tokenSummary() {
+    const now = Date.now();
+    const { oauth } = state;
+    return {
+      acceptAnyToken: state.acceptAnyToken,
+      offlineTokenLifetimeS: oauth.offlineTokenLifetimeS,
+      refreshTokenLifetimeS: oauth.refreshTokenLifetimeS,
+      accessTokens: [...oauth.access].map(([token, t]) => ({ token, expiresAt: t.expiresAtMs === null ? null : new Date(t.expiresAtMs).toISOString(), valid: t.expiresAtMs === null || t.expiresAtMs > now })),
+      refreshTokens: [...oauth.refresh].map(([token, t]) => ({ token, expiresAt: new Date(t.expiresAtMs).toISOString(), retired: t.retired })),
+      tokenRequests: oauth.requests,
+    };
+  }
+
+  async function handleTokenEndpoint(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== "POST") return sendJson(res, 405, { errors: "Method Not Allowed" });
+    const params = parseTokenRequest(await readBody(req), req.headers["content-type"] ?? "");
+    const result = state.oauth.handle(params);
+    log(`[shopify] token ${params.grant_type ?? "?"} → ${result.status}`);
+    return sendJson(res, result.status, result.body);
+  }
+
   function tokenOk(token: string | undefined): boolean {
     if (!token) return false;
-    return state.acceptAnyToken || state.tokens.has(token);
+    return state.acceptAnyToken || state.oauth.accepts(token);
   }
 
   /** Execute one validated operation. */
@@ -373,7 +415,7 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
         continue;
       }
       if (f.name === "shop") {
-        data[key] = project({ id: "gid://shopify/Shop/1", name: "Demo Shop", myshopifyDomain: state.shopDomain, email: "owner@example.com", currencyCode: "USD", ianaTimezone: "America/New_York" }, "Shop", f.selections);
+        data[key] = project({ id: "gid://shopify/Shop/1", name: "Demo Shop", myshopifyDomain: state.shopDomain, email: "owner@example.com", currencyCode: "USD", ianaTimezone: state.ianaTimezone }, "Shop", f.selections);
         continue;
       }
       const argName = f.name === "customer" ? "id" : "customerId";
@@ -567,19 +609,30 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
         return sendJson(res, 200, { cleared: true });
       }
     }
-    if (path === SANDBOX_PATHS.tokens && method === "POST") {
-      const body = (await readJson()) as Record<string, unknown>;
-      if (typeof body.token === "string" && body.token) state.tokens.add(body.token);
+    if (path === SANDBOX_PATHS.tokens && (method === "POST" || method === "GET")) {
+      const body = method === "POST" ? ((await readJson()) as Record<string, unknown>) : {};
+      const oauth = state.oauth;
+      if (typeof body.token === "string" && body.token) oauth.addStatic(body.token);
       if (typeof body.acceptAnyToken === "boolean") state.acceptAnyToken = body.acceptAnyToken;
-      return sendJson(res, 200, { tokens: [...state.tokens], acceptAnyToken: state.acceptAnyToken });
+      if (typeof body.offlineTokenLifetimeS === "number" && body.offlineTokenLifetimeS > 0) oauth.offlineTokenLifetimeS = body.offlineTokenLifetimeS;
+      if (typeof body.refreshTokenLifetimeS === "number" && body.refreshTokenLifetimeS > 0) oauth.refreshTokenLifetimeS = body.refreshTokenLifetimeS;
+      if (body.expireAccessTokens === true) oauth.expireAccessTokens();
+      if (body.revokeRefreshTokens === true) oauth.revokeRefreshTokens();
+      if (body.uninstall === true) oauth.revokeAll();
+      return sendJson(res, 200, tokenSummary());
+    }
+    if (path === SANDBOX_PATHS.shop && (method === "POST" || method === "GET")) {
+      const body = method === "POST" ? ((await readJson()) as Record<string, unknown>) : {};
+      if (typeof body.ianaTimezone === "string" && body.ianaTimezone) state.ianaTimezone = body.ianaTimezone;
+      return sendJson(res, 200, { shopDomain: state.shopDomain, ianaTimezone: state.ianaTimezone });
     }
     if (path === SANDBOX_PATHS.state && method === "GET") {
       refill();
       return sendJson(res, 200, {
         shopDomain: state.shopDomain,
+        ianaTimezone: state.ianaTimezone,
         customers: [...state.customers.values()],
-        tokens: [...state.tokens],
-        acceptAnyToken: state.acceptAnyToken,
+        ...tokenSummary(),
         faults: state.faults,
         throttleStatus: throttleStatus(),
         activationUrls: state.activationUrls,
@@ -594,11 +647,13 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
     const run = async () => {
       const m = GRAPHQL_PATH_RE.exec(url.pathname);
       if (m) return handleGraphql(req, res, m[1]);
+      if (url.pathname === ACCESS_TOKEN_PATH) return handleTokenEndpoint(req, res);
       if (url.pathname.startsWith("/__sandbox/")) return handleSandbox(req, res, url);
       if (url.pathname === "/" && req.method === "GET") {
         return sendJson(res, 200, {
           service: "Shopify Admin GraphQL stand-in (sandbox; not Shopify)",
           graphql: "/admin/api/<version>/graphql.json",
+          tokenEndpoint: ACCESS_TOKEN_PATH,
           tokenHeader: "X-Shopify-Access-Token",
           demo: { shopDomain: state.shopDomain, accessToken: DEMO_ACCESS_TOKEN },
           sandbox: SANDBOX_PATHS,

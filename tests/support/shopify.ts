@@ -13,6 +13,7 @@ import {
 } from "@shopify/shopify-api/test-helpers";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { Database } from "~/db.server";
+import { authenticate } from "~/shopify.server";
 import { recordInstall } from "~/shops/shops.server";
 
 export const BROWSER_UA =
@@ -30,6 +31,16 @@ export async function installShop(db: Database, shop: string, scope = "read_cust
 }
 
 const storeName = (shop: string) => shop.replace(/\.myshopify\.com$/, "");
+
+/**
+ * An install as it happens with expiring offline tokens: Shopify admin opens the embedded app, and the
+ * library's token exchange (sent to the Shopify stand-in named by SHOPIFY_ADMIN_API_ORIGIN) stores the shop's
+ * offline session with its refresh token; afterAuth records the install. Opening the app again when the
+ * session has expired does the same.
+ */
+export async function openAppInShopifyAdmin(shop: string) {
+  return authenticate.admin(await adminDocumentRequest(shop, "/app"));
+}
 
 /** A document request as Shopify admin loads the embedded app: ?embedded=1&shop&host&id_token=<jwt>. */
 export function adminDocumentRequest(shop: string, pathname: string) {
