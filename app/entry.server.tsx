@@ -17,7 +17,6 @@ export { applyMigrations } from "~/db/migrations.server";
 export { log } from "~/logging/logger.server";
 export { handleLoopWebhookHttp, isLoopWebhookRequest } from "~/ingest/http.server";
 export { closeLoopIngestion } from "~/ingest/runtime.server";
-export { settleDetachedTasks } from "~/workers/detached.server";
 
 export const streamTimeout = 5000;
 

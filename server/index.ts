@@ -93,7 +93,7 @@ async function main() {
     // Stop accepting; requests already in flight finish (keep-alive sockets close when idle).
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.all([closed, work?.stop(config.SHUTDOWN_TIMEOUT_MS), entry.settleDetachedTasks(config.SHUTDOWN_TIMEOUT_MS)]);
+    await Promise.all([closed, work?.stop(config.SHUTDOWN_TIMEOUT_MS)]);
     await entry.closeLoopIngestion();
     await entry.disconnectDatabase();
     log.info("stopped");
