@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { log } from "~/logging/logger.server";
@@ -65,10 +65,10 @@ export default async function handleRequest(
 /**
  * A loader or action that threw (not a Response): logged as one JSON line with the redacted stack, instead of
  * Remix's default console.error, which prints the raw error with whatever its message holds. A request the
- * client abandoned is not a failure.
+ * client abandoned is not a failure, nor is a 4xx Remix answers itself (no route matches the URL, say).
  */
 export const handleError: HandleErrorFunction = (error, { request }) => {
-  if (request.signal.aborted) return;
+  if (request.signal.aborted || (isRouteErrorResponse(error) && error.status < 500)) return;
   log.error("request failed", { method: request.method, path: new URL(request.url).pathname, error });
 };
 

@@ -13,7 +13,7 @@ import compression from "compression";
 import express from "express";
 import type * as AppEntry from "../app/entry.server";
 import { DEV_SHIM_APP_BRIDGE_PATH, mountDevShim } from "./dev-shim";
-import { answerUnreadableBodies, refuseUndecodablePath } from "./request-guards";
+import { answerUnreadableBodies, refuseUndecodablePath, refuseUnusableHostOrForeignOrigin } from "./request-guards";
 
 // build/server.js lives one folder below the project; the Remix build, public/ and prisma/ are found from there.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,6 +58,7 @@ async function main() {
   app.disable("x-powered-by");
   if (config.TRUST_PROXY_HOPS) app.set("trust proxy", config.TRUST_PROXY_HOPS);
   app.use(compression());
+  app.use(refuseUnusableHostOrForeignOrigin);
   if (runWeb) {
     // Fingerprinted assets never change; everything else in public/ may.
     app.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
