@@ -1,8 +1,9 @@
 import { PassThrough } from "node:stream";
-import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { log } from "~/logging/logger.server";
 import { NonceContext } from "~/nonce";
 import { addDocumentResponseHeaders } from "~/shopify.server";
 import { applySupportDocumentHeaders, createNonce, isSupportRequest, withSupportDataHeaders } from "~/support/headers.server";
@@ -16,7 +17,6 @@ export { applyMigrations } from "~/db/migrations.server";
 export { log } from "~/logging/logger.server";
 export { handleLoopWebhookHttp, isLoopWebhookRequest } from "~/ingest/http.server";
 export { closeLoopIngestion } from "~/ingest/runtime.server";
-export { settleDetachedTasks } from "~/workers/detached.server";
 
 export const streamTimeout = 5000;
 
@@ -54,13 +54,23 @@ export default async function handleRequest(
       },
       onError(error) {
         responseStatusCode = 500;
-        console.error(error);
+        log.error("page render failed", { path: new URL(request.url).pathname, error });
       },
     });
     // Abort a render that outlives the stream timeout, leaving time for rejected data to flush.
     setTimeout(abort, streamTimeout + 1000);
   });
 }
+
+/**
+ * A loader or action that threw (not a Response): logged as one JSON line with the redacted stack, instead of
+ * Remix's default console.error, which prints the raw error with whatever its message holds. A request the
+ * client abandoned is not a failure, nor is a 4xx Remix answers itself (no route matches the URL, say).
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted || (isRouteErrorResponse(error) && error.status < 500)) return;
+  log.error("request failed", { method: request.method, path: new URL(request.url).pathname, error });
+};
 
 /** Data requests (loaders and actions fetched by the browser): the support console's headers on its own. */
 export function handleDataRequest(response: Response, { request }: { request: Request }) {

@@ -15,7 +15,7 @@ import express from "express";
 import type * as AppEntry from "../app/entry.server";
 import { describeDatabaseError } from "../app/db/url";
 import { DEV_SHIM_APP_BRIDGE_PATH, mountDevShim } from "./dev-shim";
-import { answerUnreadableBodies, refuseUndecodablePath } from "./request-guards";
+import { answerUnreadableBodies, refuseUndecodablePath, refuseUnusableHostOrForeignOrigin } from "./request-guards";
 
 // build/server.js lives one folder below the project; the Remix build, public/ and prisma/ are found from there.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -65,6 +65,7 @@ async function main() {
   app.disable("x-powered-by");
   if (config.TRUST_PROXY_HOPS) app.set("trust proxy", config.TRUST_PROXY_HOPS);
   app.use(compression());
+  app.use(refuseUnusableHostOrForeignOrigin);
   if (runWeb) {
     // Fingerprinted assets never change; everything else in public/ may.
     app.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
@@ -100,7 +101,7 @@ async function main() {
     // Stop accepting; requests already in flight finish (keep-alive sockets close when idle).
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.all([closed, work?.stop(config.SHUTDOWN_TIMEOUT_MS), entry.settleDetachedTasks(config.SHUTDOWN_TIMEOUT_MS)]);
+    await Promise.all([closed, work?.stop(config.SHUTDOWN_TIMEOUT_MS)]);
     await entry.closeLoopIngestion();
     await entry.disconnectDatabase();
     log.info("stopped");

@@ -2,7 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServerBuild } from "@remix-run/node";
 import { describe, expect, it } from "vitest";
-import { answerUnreadableBodies, refuseUndecodablePath } from "./request-guards";
+import express from "express";
+import { answerUnreadableBodies, refuseUndecodablePath, refuseUnusableHostOrForeignOrigin } from "./request-guards";
 
 const buildWith = (module: Record<string, unknown>) =>
   ({ routes: { "routes/x": { id: "routes/x", path: "x", module } } }) as unknown as ServerBuild;
@@ -51,6 +52,43 @@ describe("refuseUndecodablePath", () => {
       expect((await fetch(`${base}/app/%E0%A4%A`)).status).toBe(400);
       expect((await fetch(`${base}/app/a%20b?q=%`)).status).toBe(200); // only the path is decoded by the router
       expect(seen).toEqual(["/app/a%20b?q=%"]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+/** One request with headers fetch() does not let a caller set (Host); resolves with the status. */
+function rawRequest(base: string, method: string, path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), { method, headers });
+    req.on("response", (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("refuseUnusableHostOrForeignOrigin", () => {
+  it("answers 400 for a Host that makes no URL, 403 for a form posted from elsewhere, and lets the rest through", async () => {
+    const app = express();
+    app.use(refuseUnusableHostOrForeignOrigin);
+    app.all("*", (_req, res) => void res.send("ok"));
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const host = new URL(base).host;
+    try {
+      for (const bad of ["exa mple", "[::1", "a:99999", "a%zz"]) expect(await rawRequest(base, "GET", "/support/sign-in", { Host: bad }), bad).toBe(400);
+      for (const origin of ["http://[::1", "%%", "null", "https://evil.example", `http://${host}, http://${host}`]) {
+        expect(await rawRequest(base, "POST", "/support/sign-in", { Host: host, Origin: origin }), origin).toBe(403);
+      }
+      expect(await rawRequest(base, "POST", "/support/sign-in", { Host: host, Origin: base })).toBe(200);
+      expect(await rawRequest(base, "POST", "/support/sign-in", { Host: host })).toBe(200); // no Origin: not a browser's cross-site post
+      expect(await rawRequest(base, "POST", "/app/events/replay?_data=routes%2Fapp.events.replay", { Host: host, Origin: "https://evil.example" })).toBe(200); // Remix checks documents only
+      expect(await rawRequest(base, "GET", "/support/sign-in", { Host: host, Origin: "%%" })).toBe(200);
     } finally {
       server.close();
     }

@@ -2,9 +2,13 @@
 // is broken, page someone, and make a well-behaved client retry). Found by the fuzz test (tests/faults):
 //   - a body a route reads as a form or JSON but that is not one (wrong Content-Type, broken multipart, bad
 //     JSON): routes and the Shopify library call request.formData()/json(), which throw; answered 400;
-//   - a path with a malformed %-escape, which the router cannot decode: answered 400.
+//   - a path with a malformed %-escape, which the router cannot decode: answered 400;
+//   - a Host header that makes no URL (Remix's Express adapter throws building the request): answered 400;
+//   - a form post whose Origin is unreadable or names another host: Remix's own CSRF check refuses it by
+//     throwing, which makes a 500; answered 403, the refusal it means.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
+import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 
 type RouteFunction = (args: { request: Request } & Record<string, unknown>) => unknown;
 
@@ -59,4 +63,50 @@ export function refuseUndecodablePath(req: IncomingMessage, res: ServerResponse)
     res.end("The request path is not valid (a malformed %-escape).");
     return true;
   }
+}
+
+/** The URL @remix-run/express builds for a request (same host and port rules), so it fails where that one does. */
+function remixRequestUrl(req: ExpressRequest): URL {
+  const port = [req.get("X-Forwarded-Host"), req.get("Host")].map((host) => Number.parseInt(host?.split(":")[1] ?? "", 10)).find(Number.isSafeInteger);
+  return new URL(`${req.protocol}://${req.hostname}${port ? `:${port}` : ""}${req.originalUrl}`);
+}
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * Remix's check before a document request's action: an Origin header must name the host the request came to
+ * (X-Forwarded-Host first, then Host). True when it would throw: the Origin is unreadable or another host's.
+ */
+function originRemixRefuses(req: ExpressRequest): boolean {
+  const origin = req.get("Origin");
+  if (!origin) return false;
+  let originHost = origin;
+  if (origin !== "null") {
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      return true;
+    }
+  }
+  const host = req.get("X-Forwarded-Host")?.split(",")[0]?.trim() || req.get("Host");
+  return !host || originHost !== host;
+}
+
+function answer(res: ExpressResponse, status: number, text: string) {
+  res.status(status).type("text/plain; charset=utf-8").send(text);
+}
+
+/** Express middleware before the Remix handler: 400 for an unusable Host, 403 for a form post from elsewhere. */
+export function refuseUnusableHostOrForeignOrigin(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+  let url: URL;
+  try {
+    url = remixRequestUrl(req);
+  } catch {
+    return answer(res, 400, "The Host header is not valid.");
+  }
+  // Data requests (?_data, the app's fetchers) and GETs are not checked by Remix; documents posted are.
+  if (WRITE_METHODS.has(req.method) && !url.searchParams.has("_data") && originRemixRefuses(req)) {
+    return answer(res, 403, "A form posted from another site is refused.");
+  }
+  next();
 }

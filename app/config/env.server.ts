@@ -58,6 +58,7 @@ export const configSchema = z
     POSTSCRIPT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     LOOP_API_URL: z.string().url("must be an absolute URL").default("https://api.loopsubscriptions.com"),
     LOOP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    LOOP_WEBHOOK_REMOVAL_WINDOW_MS: z.coerce.number().int().min(1_000).default(86_400_000),
     LOOP_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
     LOOP_SIGNATURE_ENCODINGS: z
       .string()

@@ -361,7 +361,7 @@ async function removeAppWebhooksAtLoop(
   return notRemoved;
 }
 
-function tryOpenToken(shopDomain: string, row: { tokenCiphertext: string | null; tokenKeyId: string | null }): string | null {
+export function tryOpenToken(shopDomain: string, row: { tokenCiphertext: string | null; tokenKeyId: string | null }): string | null {
   try {
     return openSecret({ ciphertext: row.tokenCiphertext!, keyId: row.tokenKeyId! }, loopTokenContext(shopDomain));
   } catch (error) {
@@ -483,30 +483,6 @@ export async function disconnectLoop(db: Database, shopDomain: string): Promise<
     return { ok: false, message: `Loop disconnected here. ${notRemovedSentence(notRemoved)}`, notRemoved };
   }
   return { ok: true, message: `Loop disconnected. Events are no longer received.${manualNote}` };
-}
-
-/**
- * app/uninstalled: the webhooks the app created in Loop go with the app, or Loop would keep posting every
- * subscription event to an endpoint that now refuses them. The token is opened here, before the uninstall
- * erases it; the returned task removes the webhooks with it (one request at a time, as Loop's rate limit asks)
- * and records the outcome in the configuration history. Null when there is nothing the app can remove (manual
- * set-up: the merchant made those webhooks and removes them in Loop admin).
- */
-export async function loopCleanupAfterUninstall(db: Database, shopDomain: string): Promise<(() => Promise<void>) | null> {
-  const connection = await db.loopConnection.findUnique({ where: { shopDomain } });
-  if (!connection || connection.mode !== "api" || !connection.tokenCiphertext) return null;
-  const webhooks = await db.loopWebhook.findMany({ where: { shopDomain, loopWebhookId: { not: null } }, select: { topic: true, loopWebhookId: true } });
-  if (webhooks.length === 0) return null;
-  const token = tryOpenToken(shopDomain, connection);
-  return async () => {
-    const notRemoved = await removeAppWebhooksAtLoop(webhooks, token ? loopClientFor(token) : null);
-    await recordChange(db, shopDomain, "system", "loop.webhooks_removed_after_uninstall", {
-      webhooksRemoved: webhooks.length - notRemoved.length,
-      notRemovedWebhookIds: notRemoved.map((n) => n.loopWebhookId),
-    });
-    if (notRemoved.length) log.warn("loop webhooks left at Loop after uninstall", { shop: shopDomain, notRemoved: notRemoved.length });
-    else log.info("loop webhooks removed after uninstall", { shop: shopDomain, webhooks: webhooks.length });
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

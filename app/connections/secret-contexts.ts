@@ -9,3 +9,6 @@ export const loopTokenContext = (shopDomain: string) => `${shopDomain}:loop-toke
 /** Per Loop webhook subscription; "*" for secrets the merchant pasted for webhooks they created in Loop. */
 export const loopWebhookSecretContext = (shopDomain: string, loopWebhookId: string | null) =>
   `${shopDomain}:loop-webhook:${loopWebhookId ?? "*"}`;
+
+/** The Loop token a pending webhook removal keeps after the uninstall erased the connection's copy. */
+export const loopWebhookRemovalTokenContext = (shopDomain: string) => `${shopDomain}:loop-token:webhook-removal`;

@@ -32,4 +32,23 @@ describe("logger", () => {
   it("leaves ordinary values alone", () => {
     expect(redact({ shop: "x.myshopify.com", count: 3, skip: "sku_123" })).toEqual({ shop: "x.myshopify.com", count: 3, skip: "sku_123" });
   });
+
+  it("logs an unexpected error (level error) with its stack, redacted, and its cause", () => {
+    const key = "sk_" + "f00dfeed".repeat(4);
+    const failing = function findTheFailingCode() {
+      return new Error(`Postscript refused Bearer ${key}\nwith ${key} quoted on the next line`, { cause: new TypeError(`bad ${key}`) });
+    };
+    log.error("delivery: shop sender failed", { error: failing() });
+    const entry = JSON.parse(lines[0]);
+    expect(entry.error.stack).toMatch(/^at findTheFailingCode /);
+    expect(entry.error.stack).toContain("logger.server.test.ts");
+    expect(entry.error.cause).toMatchObject({ name: "TypeError" });
+    expect(lines[0]).not.toContain(key);
+  });
+
+  it("keeps expected errors (warnings) to their name and message", () => {
+    log.warn("health check: database unavailable", { error: new Error("connection refused") });
+    expect(JSON.parse(lines[0]).error).toEqual({ name: "Error", message: "connection refused" });
+  });
 });
+

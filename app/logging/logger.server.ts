@@ -27,15 +27,48 @@ function shorten(message: string): string {
   return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text;
 }
 
-export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return value.replace(SECRET_VALUE, "[redacted]");
+const MAX_STACK_FRAMES = 20;
+/**
+ * The call sites of an error's stack, without its first lines: those repeat the message (already logged,
+ * shortened and redacted), and a message may quote a secret or pages of source. Frames are redacted too.
+ */
+function stackFrames(error: Error): string | undefined {
+  const frames = (error.stack ?? "").split("\n").map((line) => line.trim()).filter((line) => line.startsWith("at "));
+  if (frames.length === 0) return undefined;
+  const kept = frames.slice(0, MAX_STACK_FRAMES).join("\n");
+  return redactText(frames.length > MAX_STACK_FRAMES ? `${kept}\n… ${frames.length - MAX_STACK_FRAMES} more` : kept);
+}
+
+function redactText(text: string): string {
+  return text.replace(SECRET_VALUE, "[redacted]");
+}
+
+interface RedactOptions {
+  /** Include the stack of errors (for unexpected errors: what a developer needs to find the failing code). */
+  stacks?: boolean;
+}
+
+export function redact(value: unknown, depth = 0, options: RedactOptions = {}): unknown {
+  if (typeof value === "string") return redactText(value);
   // Some libraries (Prisma) put pages of source into error messages; the first lines say what happened.
-  if (value instanceof Error) return { name: value.name, message: redact(shorten(value.message)), code: (value as { code?: unknown }).code };
+  if (value instanceof Error) return redactError(value, depth, options);
   if (depth > 5 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1, options));
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, SECRET_FIELD.test(key) ? "[redacted]" : redact(item, depth + 1)]),
+    Object.entries(value).map(([key, item]) => [key, SECRET_FIELD.test(key) ? "[redacted]" : redact(item, depth + 1, options)]),
   );
+}
+
+function redactError(error: Error, depth: number, options: RedactOptions) {
+  const stack = options.stacks ? stackFrames(error) : undefined;
+  const cause = error.cause !== undefined && depth <= 5 ? redact(error.cause, depth + 1, options) : undefined;
+  return {
+    name: error.name,
+    message: redactText(shorten(error.message)),
+    code: (error as { code?: unknown }).code,
+    ...(stack ? { stack } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  };
 }
 
 function threshold(): number {
@@ -48,7 +81,10 @@ function threshold(): number {
 
 function write(level: Level, message: string, fields?: Record<string, unknown>) {
   if (ORDER[level] < threshold()) return;
-  const entry = { time: new Date().toISOString(), level, msg: redact(message), ...(redact(fields ?? {}) as object) };
+  // log.error is for what should not happen (a crash, a bug, an operator problem): its errors carry their stack.
+  // Warnings are expected conditions (a database briefly away, a check that failed) and stay one line.
+  const options = { stacks: level === "error" };
+  const entry = { time: new Date().toISOString(), level, msg: redact(message), ...(redact(fields ?? {}, 0, options) as object) };
   sink(JSON.stringify(entry), level);
 }
 

@@ -260,4 +260,5 @@ export const SANDBOX_PATHS = {
   stores: "/__sandbox/stores",
   state: "/__sandbox/state",
   requests: "/__sandbox/requests",
+  faults: "/__sandbox/faults",
 } as const;

@@ -12,10 +12,11 @@ import { installShop, runRoute, webhookRequest } from "../../tests/support/shopi
 import { action, loader } from "./app.integrations.loop";
 import { action as uninstalled } from "./webhooks.app.uninstalled";
 import { recentChanges } from "~/connections/history.server";
-import { loopWebhookAddress, loopWebhookSecrets } from "~/connections/loop.server";
+import { loopClientFor, loopWebhookAddress, loopWebhookSecrets } from "~/connections/loop.server";
 import { SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { setLogSink } from "~/logging/logger.server";
-import { settleDetachedTasks } from "~/workers/detached.server";
+import { removalPolicyFromConfig, runDueLoopWebhookRemovals } from "~/connections/loop-webhook-removal.server";
+import { VirtualClock } from "~/delivery/virtual-clock";
 
 const OTHER_SHOP = "loop-other.myshopify.com";
 const PATH = "/app/integrations/loop";
@@ -323,6 +324,9 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
     const response = await runRoute(uninstalled, webhookRequest("/webhooks/app/uninstalled", "app/uninstalled", DEMO_SHOP, { id: 1 }));
     expect(response.status).toBe(200);
   };
+  // What the background worker does after the uninstall, once.
+  const runRemovals = () =>
+    runDueLoopWebhookRemovals({ db: database.db, clock: new VirtualClock(), policy: removalPolicyFromConfig(), workerId: "test-worker", random: () => 0.5, clientFor: loopClientFor });
   const lastCleanup = async () =>
     (await recentChanges(database.db, DEMO_SHOP, { prefix: "loop.webhooks_removed_after_uninstall", limit: 1 }))[0]?.details;
 
@@ -333,30 +337,31 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
     // The answer to Shopify did not wait for Loop, but the token and secrets were gone before it went.
     expect(await connectionRow()).toMatchObject({ status: "disconnected", tokenCiphertext: null });
     expect(await rows()).toHaveLength(0);
-    await settleDetachedTasks();
+    expect(atLoop()).toHaveLength(TOPIC_COUNT);
+    expect(await runRemovals()).toBe(1);
     expect(atLoop()).toHaveLength(0);
-    expect(await lastCleanup()).toEqual({ webhooksRemoved: TOPIC_COUNT, notRemovedWebhookIds: [] });
+    expect(await lastCleanup()).toEqual({ webhooksRemoved: TOPIC_COUNT, notRemovedWebhookIds: [], attempts: 1, gaveUp: false });
     await uninstall(); // Shopify repeats webhooks: nothing left to do, nothing recorded twice
-    await settleDetachedTasks();
+    expect(await runRemovals()).toBe(0);
     expect(await database.db.configurationChange.count({ where: { shopDomain: DEMO_SHOP, action: "loop.webhooks_removed_after_uninstall" } })).toBe(1);
     await installShop(database.db, DEMO_SHOP);
   });
 
-  it("records which webhooks Loop kept when it failed during the clean-up after an uninstall", async () => {
+  it("records which webhooks Loop refused to remove during the clean-up after an uninstall", async () => {
     expect((await submit({ intent: "connect-token", token: DEMO_TOKEN })).ok).toBe(true);
-    const proxy = await faultyProxy(standIns.loop.url, (method) => (method === "DELETE" ? 503 : null));
+    const proxy = await faultyProxy(standIns.loop.url, (method) => (method === "DELETE" ? 403 : null));
     try {
       await withTestEnv({ LOOP_API_URL: proxy.url }, async () => {
         await uninstall();
-        await settleDetachedTasks();
+        await runRemovals();
       });
     } finally {
       await proxy.close();
     }
     const kept = atLoop().map((w) => String(w.id)).sort();
     expect(kept).toHaveLength(TOPIC_COUNT);
-    expect(await lastCleanup()).toEqual({ webhooksRemoved: 0, notRemovedWebhookIds: expect.arrayContaining(kept) });
-    expect(logs.some((line) => line.includes("loop webhooks left at Loop after uninstall"))).toBe(true);
+    expect(await lastCleanup()).toEqual({ webhooksRemoved: 0, notRemovedWebhookIds: expect.arrayContaining(kept), attempts: 1, gaveUp: false });
+    expect(logs.some((line) => line.includes("webhooks left at Loop"))).toBe(true);
     for (const w of atLoop()) standIns.loop.state.webhooks.delete(w.id);
     await installShop(database.db, DEMO_SHOP);
   });

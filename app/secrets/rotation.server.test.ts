@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { totpContext } from "~/support/users.server";
 import { databaseKinds, withTestDatabase, createTestDatabase } from "../../tests/support/databases";
 import { createDatabaseClient, type Database } from "~/db.server";
-import { loopTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
+import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { formatRotationReport, rotateSecrets } from "./rotation.server";
 import { openSecret, sealSecret, type EncryptionKey } from "./secrets.server";
 
@@ -36,6 +36,12 @@ async function seedSealedValues(db: Database, keyring: EncryptionKey[], shops = 
       });
       plain[loopWebhookSecretContext(shop, loopWebhookId) + (loopWebhookId ? "" : ":manual")] = secret;
     }
+    // A webhook removal after an uninstall, still pending: it keeps its own sealed copy of the token.
+    const removal = sealSecret(token, loopWebhookRemovalTokenContext(shop), keyring);
+    await db.loopWebhookRemoval.create({
+      data: { shopDomain: shop, tokenCiphertext: removal.ciphertext, tokenKeyId: removal.keyId, pending: "[]", giveUpAt: new Date(Date.now() + 3_600_000) },
+    });
+    plain[loopWebhookRemovalTokenContext(shop)] = token;
   }
   // A support user enrolled in TOTP: the second factor's secret is sealed too.
   const user = await db.supportUser.create({ data: { email: "rotation@example.com", passwordHash: "x", role: "viewer" } });
@@ -62,6 +68,10 @@ async function openAll(db: Database, keyring: EncryptionKey[]) {
     opened[context + (r.loopWebhookId ? "" : ":manual")] = openSecret({ ciphertext: r.secretCiphertext, keyId: r.secretKeyId }, context, keyring);
     keyIds.add(r.secretKeyId);
   }
+  for (const r of await db.loopWebhookRemoval.findMany()) {
+    opened[loopWebhookRemovalTokenContext(r.shopDomain)] = openSecret({ ciphertext: r.tokenCiphertext, keyId: r.tokenKeyId }, loopWebhookRemovalTokenContext(r.shopDomain), keyring);
+    keyIds.add(r.tokenKeyId);
+  }
   for (const r of await db.supportUser.findMany({ where: { totpCiphertext: { not: null } } })) {
     opened[totpContext(r.id)] = openSecret({ ciphertext: r.totpCiphertext!, keyId: r.totpKeyId! }, totpContext(r.id), keyring);
     keyIds.add(r.totpKeyId!);
@@ -83,15 +93,17 @@ describe.each(databaseKinds)("secret rotation (%s)", (kind) => {
       { name: "Postscript keys", rotated: 2, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
       { name: "Loop tokens", rotated: 2, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
       { name: "Loop webhook secrets", rotated: 6, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Loop removal tokens", rotated: 2, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
       { name: "Support TOTP secrets", rotated: 1, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
     ]);
-    expect(formatRotationReport(report)).toMatch(/Done: 11 re-sealed, 0 already current, 0 failed\./);
+    expect(formatRotationReport(report)).toMatch(/Done: 13 re-sealed, 0 already current, 0 failed\./);
 
     const again = await rotateSecrets(database.db, [k2, k1]);
     expect(again.columns.map((c) => [c.rotated, c.alreadyCurrent])).toEqual([
       [0, 2],
       [0, 2],
       [0, 6],
+      [0, 2],
       [0, 1],
     ]);
   });
@@ -132,9 +144,9 @@ describe("npm run secrets:rotate", () => {
       expect(first.stdout).toContain('Re-sealing secrets under the newest key "k2":');
       expect(first.stdout).toMatch(/Postscript keys\s+1 re-sealed,\s+0 already current/);
       expect(first.stdout).toMatch(/Loop webhook secrets\s+3 re-sealed/);
-      expect(first.stdout).toContain("Done: 6 re-sealed, 0 already current, 0 failed.");
+      expect(first.stdout).toContain("Done: 7 re-sealed, 0 already current, 0 failed.");
       const second = await run();
-      expect(second.stdout).toContain("Done: 0 re-sealed, 6 already current, 0 failed.");
+      expect(second.stdout).toContain("Done: 0 re-sealed, 7 already current, 0 failed.");
       const { opened } = await openAll(db, [k2]);
       expect(opened).toEqual(plain);
       for (const value of Object.values(plain)) expect(first.stdout + first.stderr).not.toContain(value);

@@ -2,7 +2,7 @@
 // older key still open (their key id is stored beside them), and rotateSecrets re-seals each of them under
 // the newest key, so the old key can then be removed from the list. Idempotent: values already under the
 // newest key are left alone, and a second run re-seals nothing.
-import { loopTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
+import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { getConfig } from "~/config/env.server";
 import { totpContext } from "~/support/users.server";
 import type { Database } from "~/db.server";
@@ -72,6 +72,21 @@ export const SEALED_COLUMNS: SealedColumn[] = [
       const { count } = await db.loopWebhook.updateMany({
         where: { id: previous.id, secretCiphertext: previous.ciphertext },
         data: { secretCiphertext: next.ciphertext, secretKeyId: next.keyId },
+      });
+      return count === 1;
+    },
+  },
+  {
+    name: "Loop removal tokens",
+    async due(db, newest, cursor, take) {
+      const rows = await db.loopWebhookRemoval.findMany({ where: { ...after(cursor), NOT: { tokenKeyId: newest } }, ...page(take) });
+      return rows.map((r) => ({ id: r.id, ciphertext: r.tokenCiphertext, keyId: r.tokenKeyId, context: loopWebhookRemovalTokenContext(r.shopDomain) }));
+    },
+    current: (db, newest) => db.loopWebhookRemoval.count({ where: { tokenKeyId: newest } }),
+    async replace(db, previous, next) {
+      const { count } = await db.loopWebhookRemoval.updateMany({
+        where: { id: previous.id, tokenCiphertext: previous.ciphertext },
+        data: { tokenCiphertext: next.ciphertext, tokenKeyId: next.keyId },
       });
       return count === 1;
     },

@@ -1,6 +1,7 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
-import { pruneExpired } from "./retention.server";
+import { pruneExpired, retentionWorker } from "./retention.server";
 
 describe.each(databaseKinds)("retention (%s)", (kind) => {
   const database = withTestDatabase(kind);
@@ -27,5 +28,21 @@ describe.each(databaseKinds)("retention (%s)", (kind) => {
     expect(left.map((e) => e.id)).toEqual([oldPending.id, recentFailed.id]);
     expect(await database.db.deliveryAttempt.count({ where: { eventId: oldDelivered.id } })).toBe(0);
     expect(await database.db.eventRollup.count()).toBe(1);
+  });
+
+  it("leaves no abort listener behind on its signal, however many rounds it has waited", async () => {
+    let rounds = 0;
+    // Rounds 1 ms apart instead of an hour; each round takes the database once.
+    const worker = retentionWorker(() => {
+      rounds++;
+      return database.db;
+    }, { eventRetentionDays: 90, rollupRetentionDays: 730 }, 1);
+    const controller = new AbortController();
+    const running = worker.run(controller.signal);
+    while (rounds < 20) await new Promise((resolve) => setTimeout(resolve, 2));
+    const listeners = getEventListeners(controller.signal, "abort").length;
+    controller.abort();
+    await running;
+    expect(listeners).toBeLessThanOrEqual(1);
   });
 });

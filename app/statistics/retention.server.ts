@@ -2,6 +2,7 @@
 // background worker; the hourly rollups are kept for ROLLUP_RETENTION_DAYS (default 730), so statistics
 // outlive the raw log.
 import type { Database } from "~/db.server";
+import { systemClock } from "~/delivery/clock";
 import type { BackgroundWorker } from "~/workers/background.server";
 import { log } from "~/logging/logger.server";
 
@@ -52,13 +53,8 @@ export function retentionWorker(db: () => Database, policy: RetentionPolicy, eve
         } catch (error) {
           log.error("retention: pruning failed", { error });
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, everyMs);
-          signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
+        // Its abort listener goes when the wait ends, so the worker's signal does not collect one per hour.
+        await systemClock.sleep(everyMs, signal);
       }
     },
   };

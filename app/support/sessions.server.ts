@@ -65,13 +65,19 @@ function unsign(purpose: string, cookieValue: string | undefined): string | null
   return given.length === expected.length && timingSafeEqual(given, expected) ? value : null;
 }
 
+/** The cookie's value; a value with a malformed %-escape was not set by this app and counts as absent. */
 export function readCookie(request: Request, name: string): string | undefined {
   const header = request.headers.get("Cookie");
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

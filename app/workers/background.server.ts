@@ -2,6 +2,7 @@
 // AbortSignal fires; the production server starts them (PROCESS_ROLE=all or worker) and waits for them on
 // shutdown. Features add their workers to appWorkers() below.
 import { getConfig } from "~/config/env.server";
+import { createAppLoopWebhookRemovalWorker } from "~/connections/loop-webhook-removal.server";
 import { getDatabase } from "~/db.server";
 import { createAppDeliveryWorker } from "~/delivery/runtime.server";
 import { log } from "~/logging/logger.server";
@@ -19,6 +20,7 @@ export function appWorkers(): BackgroundWorker[] {
   return [
     createAppDeliveryWorker(),
     retentionWorker(getDatabase, { eventRetentionDays: config.EVENT_RETENTION_DAYS, rollupRetentionDays: config.ROLLUP_RETENTION_DAYS }),
+    createAppLoopWebhookRemovalWorker(),
   ];
 }
 

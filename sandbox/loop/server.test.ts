@@ -208,4 +208,33 @@ describe("Loop sandbox control plane", () => {
     expect(check.json.data.myshopifyDomain).toBe("new-shop.myshopify.com");
     expect((await api("GET", "/webhook", json.token)).status).toBe(403);
   });
+
+  it("/__sandbox/faults answers a status to the next requests of a method, then lets them through", async () => {
+    const { json: created } = await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/upcoming", address: "https://app.example/webhooks/loop" });
+    expect((await control("POST", "/__sandbox/faults", { status: 503, count: 2, methods: ["delete"] })).status).toBe(200);
+    expect((await api("GET", "/webhook", DEMO_TOKEN)).status).toBe(200); // other methods are not faulted
+    expect((await api("DELETE", `/webhook/${created.data.id}`, DEMO_TOKEN)).status).toBe(503);
+    expect((await api("DELETE", `/webhook/${created.data.id}`, DEMO_TOKEN)).json).toMatchObject({ success: false, code: 503 });
+    expect((await api("DELETE", `/webhook/${created.data.id}`, DEMO_TOKEN)).status).toBe(200);
+    expect((await control("POST", "/__sandbox/faults", { status: 418 })).status).toBe(400);
+    await control("DELETE", "/__sandbox/faults");
+  });
+
+  it("/__sandbox/faults holds requests until cleared, and drops a held request whose client went away", async () => {
+    const { json: first } = await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/upcoming", address: "https://app.example/a" });
+    const { json: second } = await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/upcoming", address: "https://app.example/b" });
+    await control("POST", "/__sandbox/faults", { hold: true, methods: ["DELETE"] });
+    const abandoned = new AbortController();
+    const cutOff = fetch(`${loop.url}/admin/2023-10/webhook/${first.data.id}`, { method: "DELETE", headers: { "X-Loop-Token": DEMO_TOKEN }, signal: abandoned.signal }).catch(() => null);
+    const waiting = api("DELETE", `/webhook/${second.data.id}`, DEMO_TOKEN);
+    while (loop.state.held < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    abandoned.abort();
+    await cutOff;
+    while (loop.state.held > 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await control("DELETE", "/__sandbox/faults");
+    expect((await waiting).status).toBe(200);
+    expect(loop.state.webhooks.has(first.data.id)).toBe(true); // dropped: never carried out
+    expect(loop.state.webhooks.has(second.data.id)).toBe(false);
+  });
 });
+

@@ -85,6 +85,19 @@ export interface ApiRequestLog {
   status: number;
 }
 
+/**
+ * Admin API faults, for the app's retries: the next `count` requests (every one when absent) of the given
+ * methods (all when absent) are answered `status`, or, with `hold`, wait unanswered until the faults are
+ * cleared. A held request whose client went away meanwhile (a killed app) is dropped, as if it never reached
+ * Loop, so a test can tell a removal that happened from one that was cut off.
+ */
+export interface AdminFaults {
+  status?: 429 | 500 | 502 | 503;
+  count?: number;
+  hold?: boolean;
+  methods?: string[];
+}
+
 export interface StreamInfo {
   shopDomain: string;
   ratePerMinute: number;
@@ -100,6 +113,9 @@ export interface LoopStandInState {
   requests: ApiRequestLog[];
   streams: Map<string, StreamInfo>;
   settings: { duplicateSubscribe: "reject" | "idempotent"; requireHttps: boolean };
+  faults: AdminFaults | null;
+  /** Admin requests held by a `hold` fault right now. */
+  held: number;
 }
 
 export interface LoopStandInOptions {
@@ -179,6 +195,25 @@ async function readJson(req: http.IncomingMessage, limit = 1_000_000): Promise<R
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
+function parseFaults(body: Record<string, unknown>): AdminFaults {
+  const faults: AdminFaults = {};
+  if (body.status !== undefined) {
+    if (![429, 500, 502, 503].includes(body.status as number)) throw new HttpError(400, "status must be 429, 500, 502 or 503");
+    faults.status = body.status as AdminFaults["status"];
+  }
+  if (body.count !== undefined) {
+    if (!(Number.isInteger(body.count) && (body.count as number) >= 0)) throw new HttpError(400, "count must be a non-negative integer");
+    faults.count = body.count as number;
+  }
+  if (body.hold !== undefined) faults.hold = body.hold === true;
+  if (body.methods !== undefined) {
+    if (!(Array.isArray(body.methods) && body.methods.every((m) => typeof m === "string"))) throw new HttpError(400, "methods must be an array of HTTP methods");
+    faults.methods = (body.methods as string[]).map((m) => m.toUpperCase());
+  }
+  if (!faults.status && !faults.hold) throw new HttpError(400, "give a status or hold");
+  return faults;
+}
+
 /** Public view of a delivery (no nested duplicate records; they are listed on their own). */
 function deliveryView(d: DeliveryResult): Record<string, unknown> {
   const { duplicates, ...rest } = d;
@@ -207,7 +242,11 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     requests: [],
     streams: new Map(),
     settings: { duplicateSubscribe: opts.duplicateSubscribe ?? "reject", requireHttps: opts.requireHttps ?? false },
+    faults: null,
+    held: 0,
   };
+  /** Releases every held request (when faults are cleared or the stand-in closes). */
+  const releases = new Set<() => void>();
   for (const s of [...(opts.seedDefaults === false ? [] : DEFAULT_STORES), ...(opts.stores ?? [])]) {
     state.stores.set(s.shopDomain, structuredClone(s));
   }
@@ -535,7 +574,61 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
 
     if (path === SANDBOX_PATHS.requests && method === "GET") return sendJson(res, 200, { requests: state.requests });
 
+    if (path === SANDBOX_PATHS.faults) {
+      if (method === "POST") {
+        state.faults = parseFaults(await readJson(req));
+        return sendJson(res, 200, { faults: state.faults, held: state.held });
+      }
+      if (method === "DELETE") {
+        clearFaults();
+        return sendJson(res, 200, { faults: null, held: state.held });
+      }
+      if (method === "GET") return sendJson(res, 200, { faults: state.faults, held: state.held });
+    }
+
     throw new HttpError(404, `no sandbox route ${method} ${path}`);
+  }
+
+  function clearFaults() {
+    state.faults = null;
+    for (const release of releases) release();
+    releases.clear();
+  }
+
+  /** The fault this admin request meets, if any (counting it against `count`). */
+  function faultFor(method: string): AdminFaults | null {
+    const faults = state.faults;
+    if (!faults || (faults.methods && !faults.methods.includes(method))) return null;
+    if (faults.count !== undefined) {
+      if (faults.count <= 0) return null;
+      faults.count--;
+    }
+    return faults;
+  }
+
+  /** Waits until the faults are cleared; false when the client went away first (the request is then dropped). */
+  function hold(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+    state.held++;
+    return new Promise<boolean>((resolve) => {
+      const done = (carriedOn: boolean) => {
+        releases.delete(release);
+        res.off("close", gone);
+        state.held--;
+        resolve(carriedOn);
+      };
+      const release = () => done(!res.destroyed && !req.socket.destroyed);
+      const gone = () => done(false);
+      releases.add(release);
+      res.once("close", gone);
+    });
+  }
+
+  async function faultedAdmin(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<{ status: number; shop: string | null }> {
+    const fault = faultFor(req.method ?? "GET");
+    // 499: the client closed the connection before an answer (nginx's code), here a held request dropped.
+    if (fault?.hold && !(await hold(req, res))) return { status: 499, shop: null };
+    if (fault?.status) return { status: loopResponse(res, fault.status, "Service temporarily unavailable (stand-in fault)", null), shop: null };
+    return handleAdmin(req, res, path);
   }
 
   function optionsView() {
@@ -564,7 +657,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
       if (path.startsWith("/admin/")) {
         let outcome: { status: number; shop: string | null } = { status: 500, shop: null };
         try {
-          outcome = await handleAdmin(req, res, path);
+          outcome = await faultedAdmin(req, res, path);
         } catch (e) {
           const status = e instanceof HttpError ? e.status : 500;
           outcome = { status: loopResponse(res, status, (e as Error).message, null), shop: null };
@@ -605,6 +698,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     state,
     sender,
     async close() {
+      clearFaults();
       for (const s of state.streams.values()) s.stream.stop();
       state.streams.clear();
       sender.close();
