@@ -1,8 +1,9 @@
 import { PassThrough } from "node:stream";
-import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
+import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { log } from "~/logging/logger.server";
 import { NonceContext } from "~/nonce";
 import { addDocumentResponseHeaders } from "~/shopify.server";
 import { applySupportDocumentHeaders, createNonce, isSupportRequest, withSupportDataHeaders } from "~/support/headers.server";
@@ -54,7 +55,7 @@ export default async function handleRequest(
       },
       onError(error) {
         responseStatusCode = 500;
-        console.error(error);
+        log.error("page render failed", { error, path: new URL(request.url).pathname });
       },
     });
     // Abort a render that outlives the stream timeout, leaving time for rejected data to flush.
@@ -66,3 +67,13 @@ export default async function handleRequest(
 export function handleDataRequest(response: Response, { request }: { request: Request }) {
   return isSupportRequest(request) ? withSupportDataHeaders(response) : response;
 }
+
+/**
+ * Errors thrown by loaders, actions and rendering: one JSON line each (Remix's default prints the stack as plain
+ * text). A request the client abandoned, or that the server cut short (body too large or too slow), is not an
+ * error of the app and is not logged.
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  log.error("request failed", { error, method: request.method, path: new URL(request.url).pathname });
+};

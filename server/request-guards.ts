@@ -2,7 +2,9 @@
 // is broken, page someone, and make a well-behaved client retry). Found by the fuzz test (tests/faults):
 //   - a body a route reads as a form or JSON but that is not one (wrong Content-Type, broken multipart, bad
 //     JSON): routes and the Shopify library call request.formData()/json(), which throw; answered 400;
-//   - a path with a malformed %-escape, which the router cannot decode: answered 400.
+//   - a path with a malformed %-escape, which the router cannot decode: answered 400;
+//   - a `host` parameter that is not base64 (the Shopify library's atob throws on it): answered 400;
+//   - a cross-origin write (Remix throws for it, which answers 500): answered 403.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 
@@ -58,5 +60,56 @@ export function refuseUndecodablePath(req: IncomingMessage, res: ServerResponse)
     res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" });
     res.end("The request path is not valid (a malformed %-escape).");
     return true;
+  }
+}
+
+const refuse = (res: ServerResponse, status: 400 | 403, text: string) => {
+  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
+  res.end(text);
+};
+
+/**
+ * Answers 400 for a `host` query parameter the Shopify library cannot decode; true when it did. Shopify's admin
+ * sends the admin's host in base64; the library checks it against this same pattern and then decodes it with
+ * atob and URL, which throw on e.g. `host=x` and turn an unauthenticated request into a 500.
+ */
+export function refuseMalformedHostParam(req: IncomingMessage, res: ServerResponse): boolean {
+  const query = (req.url ?? "").split("?")[1];
+  if (!query) return false;
+  const host = new URLSearchParams(query).get("host");
+  if (host === null || !/^[0-9a-zA-Z+/]+={0,2}$/.test(host)) return false;
+  try {
+    new URL(`https://${atob(host)}`);
+    return false;
+  } catch {
+    refuse(res, 400, "The host parameter is not valid.");
+    return true;
+  }
+}
+
+/**
+ * Answers 403 for a write whose Origin is not this host; true when it did. Remix refuses these itself (against
+ * cross-site form posts) but by throwing, which answers 500 and logs a stack trace; this is the same rule,
+ * checked first: the Origin's host must be X-Forwarded-Host's first entry when there is one, else Host.
+ */
+export function refuseCrossOriginWrite(req: IncomingMessage, res: ServerResponse): boolean {
+  if (!["POST", "PUT", "PATCH", "DELETE"].includes(req.method ?? "")) return false;
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  const forwarded = headerValue(req.headers["x-forwarded-host"])?.split(",")[0]?.trim();
+  const host = forwarded || req.headers.host;
+  if (host && originHost(origin) === host) return false;
+  refuse(res, 403, "Cross-origin requests may not change anything here.");
+  return true;
+}
+
+const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+function originHost(origin: string): string | null {
+  if (origin === "null") return "null";
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
   }
 }
