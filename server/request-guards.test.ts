@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServerBuild } from "@remix-run/node";
 import { describe, expect, it } from "vitest";
-import { answerUnreadableBodies, refuseUndecodablePath } from "./request-guards";
+import { answerUnreadableBodies, refuseCrossOriginWrite, refuseMalformedHostParam, refuseUndecodablePath } from "./request-guards";
 
 const buildWith = (module: Record<string, unknown>) =>
   ({ routes: { "routes/x": { id: "routes/x", path: "x", module } } }) as unknown as ServerBuild;
@@ -51,6 +51,33 @@ describe("refuseUndecodablePath", () => {
       expect((await fetch(`${base}/app/%E0%A4%A`)).status).toBe(400);
       expect((await fetch(`${base}/app/a%20b?q=%`)).status).toBe(200); // only the path is decoded by the router
       expect(seen).toEqual(["/app/a%20b?q=%"]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("refuseMalformedHostParam and refuseCrossOriginWrite", () => {
+  it("answer 400 for a host the Shopify library cannot decode and 403 for a write from another origin, and let the rest through", async () => {
+    const server = http.createServer((req, res) => {
+      if (refuseMalformedHostParam(req, res) || refuseCrossOriginWrite(req, res)) return;
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const base = `http://127.0.0.1:${port}`;
+    const host = Buffer.from("admin.shopify.com/store/a").toString("base64");
+    const post = (headers: Record<string, string>) => fetch(`${base}/app`, { method: "POST", headers, body: "a=1" });
+    try {
+      expect((await fetch(`${base}/app?shop=a.myshopify.com&host=x`)).status).toBe(400);
+      expect((await fetch(`${base}/app?shop=a.myshopify.com&host=${host}`)).status).toBe(200);
+      expect((await fetch(`${base}/app?host=not-base64!`)).status).toBe(200); // the library ignores such a host itself
+      expect((await post({ Origin: "https://evil.example" })).status).toBe(403);
+      expect((await post({ Origin: "null" })).status).toBe(403);
+      expect((await post({ Origin: base })).status).toBe(200);
+      expect((await post({})).status).toBe(200); // no Origin (Shopify's webhooks, server-to-server)
+      expect((await post({ Origin: "https://app.example.com", "X-Forwarded-Host": "app.example.com, proxy" })).status).toBe(200);
+      expect((await fetch(`${base}/app`, { headers: { Origin: "https://evil.example" } })).status).toBe(200); // reads are not refused
     } finally {
       server.close();
     }
