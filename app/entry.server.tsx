@@ -65,7 +65,8 @@ export default async function handleRequest(
 /**
  * A loader or action that threw (not a Response): logged as one JSON line with the redacted stack, instead of
  * Remix's default console.error, which prints the raw error with whatever its message holds. A request the
- * client abandoned is not a failure, nor is a 4xx Remix answers itself (no route matches the URL, say).
+ * client abandoned or the server cut short (body too large or too slow) is not a failure, nor is a 4xx Remix
+ * answers itself (no route matches the URL, say).
  */
 export const handleError: HandleErrorFunction = (error, { request }) => {
   if (request.signal.aborted || (isRouteErrorResponse(error) && error.status < 500)) return;

@@ -6,6 +6,7 @@ import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/s
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { getConfig } from "~/config/env.server";
 import { getDatabase } from "~/db.server";
+import { log } from "~/logging/logger.server";
 import { recordInstall } from "~/shops/shops.server";
 
 export const apiVersion = ApiVersion.October26;
@@ -44,8 +45,9 @@ function createShopifyApp() {
     sessionStorage: new PrismaSessionStorage(getDatabase()),
     distribution: AppDistribution.AppStore,
     future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
-    // Never Debug: the library's debug output contains raw session tokens.
-    logger: { level: config.NODE_ENV === "test" ? LogSeverity.Error : LogSeverity.Info },
+    // Never Debug: the library's debug output contains raw session tokens. Its lines go through the app's logger
+    // (one JSON line each, secrets redacted) instead of the console.
+    logger: { level: config.NODE_ENV === "test" ? LogSeverity.Error : LogSeverity.Info, log: logShopifyLine },
     hooks: {
       afterAuth: async ({ session }) => {
         await recordInstall(getDatabase(), session.shop, session.scope ?? null);
@@ -53,6 +55,12 @@ function createShopifyApp() {
     },
     ...(config.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [config.SHOP_CUSTOM_DOMAIN] } : {}),
   });
+}
+
+const SHOPIFY_LOG_LEVELS = { [LogSeverity.Error]: "error", [LogSeverity.Warning]: "warn", [LogSeverity.Info]: "info", [LogSeverity.Debug]: "debug" } as const;
+
+function logShopifyLine(severity: LogSeverity, message: string) {
+  log[SHOPIFY_LOG_LEVELS[severity] ?? "info"]("shopify library", { detail: message });
 }
 
 type ShopifyApp = ReturnType<typeof createShopifyApp>;

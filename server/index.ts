@@ -15,7 +15,17 @@ import express from "express";
 import type * as AppEntry from "../app/entry.server";
 import { describeDatabaseError } from "../app/db/url";
 import { DEV_SHIM_APP_BRIDGE_PATH, mountDevShim } from "./dev-shim";
-import { answerUnreadableBodies, refuseUndecodablePath, refuseUnusableHostOrForeignOrigin } from "./request-guards";
+import { answerUnreadableBodies, refuseMalformedHostParam, refuseUndecodablePath, refuseUnusableHostOrForeignOrigin } from "./request-guards";
+import {
+  applyServerLimits,
+  bodyCapFor,
+  capStreamedBody,
+  connectionsCheckingInterval,
+  limitBodyIdleTime,
+  refuseDeclaredOversize,
+  requestLimitsFrom,
+  wasCutShort,
+} from "./request-limits";
 
 // build/server.js lives one folder below the project; the Remix build, public/ and prisma/ are found from there.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -75,13 +85,34 @@ async function main() {
   } else {
     app.get("/healthz", remix);
   }
+  // Errors that reach Express (a middleware's, or Remix answering a request already answered above): one JSON
+  // log line and a short answer, never Express's default, which writes the stack trace to stderr as plain text.
+  app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    // A request answered 413/408 before its route finished: the route's failure to read the body is expected.
+    if (wasCutShort(req)) return;
+    const status = clientErrorStatus(error);
+    (status ? log.warn : log.error)("request failed", { error, method: req.method, path: req.path });
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    res.status(status ?? 500).type("text/plain").send(status ? "The request could not be handled." : "Internal error.");
+  });
 
   // Loop's webhooks are the hot path: they are answered before Express and Remix, by the same ingestion code
   // the Remix route uses (app/ingest), so the cost per webhook is the signature check and the durable insert.
-  const server: Server = createServer((req, res) => {
-    if (runWeb && entry.isLoopWebhookRequest(req)) entry.handleLoopWebhookHttp(req, res);
-    else if (!refuseUndecodablePath(req, res)) app(req, res);
+  const limits = requestLimitsFrom(config);
+  const server: Server = createServer({ connectionsCheckingInterval: connectionsCheckingInterval(limits) }, (req, res) => {
+    const cap = bodyCapFor(req.url, limits);
+    if (refuseDeclaredOversize(req, res, cap)) return;
+    limitBodyIdleTime(req, res, limits.bodyIdleTimeoutMs);
+    // The Loop path reads its body later and caps it itself (a "data" listener here would lose those bytes).
+    if (runWeb && entry.isLoopWebhookRequest(req)) return entry.handleLoopWebhookHttp(req, res);
+    capStreamedBody(req, res, cap);
+    if (refuseUndecodablePath(req, res) || refuseMalformedHostParam(req, res)) return;
+    app(req, res);
   });
+  applyServerLimits(server, limits);
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
@@ -109,6 +140,12 @@ async function main() {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** The 4xx status an Express middleware attached to its error (express.static's 400 for a malformed path…). */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
 }
 
 function fail(message: string): never {

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { ServerBuild } from "@remix-run/node";
 import { describe, expect, it } from "vitest";
 import express from "express";
-import { answerUnreadableBodies, refuseUndecodablePath, refuseUnusableHostOrForeignOrigin } from "./request-guards";
+import { answerUnreadableBodies, refuseMalformedHostParam, refuseUndecodablePath, refuseUnusableHostOrForeignOrigin } from "./request-guards";
 
 const buildWith = (module: Record<string, unknown>) =>
   ({ routes: { "routes/x": { id: "routes/x", path: "x", module } } }) as unknown as ServerBuild;
@@ -89,6 +89,25 @@ describe("refuseUnusableHostOrForeignOrigin", () => {
       expect(await rawRequest(base, "POST", "/support/sign-in", { Host: host })).toBe(200); // no Origin: not a browser's cross-site post
       expect(await rawRequest(base, "POST", "/app/events/replay?_data=routes%2Fapp.events.replay", { Host: host, Origin: "https://evil.example" })).toBe(200); // Remix checks documents only
       expect(await rawRequest(base, "GET", "/support/sign-in", { Host: host, Origin: "%%" })).toBe(200);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("refuseMalformedHostParam", () => {
+  it("answers 400 for a host the Shopify library cannot decode, and lets the rest through", async () => {
+    const server = http.createServer((req, res) => {
+      if (refuseMalformedHostParam(req, res)) return;
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const host = Buffer.from("admin.shopify.com/store/a").toString("base64");
+    try {
+      expect((await fetch(`${base}/app?shop=a.myshopify.com&host=x`)).status).toBe(400);
+      expect((await fetch(`${base}/app?shop=a.myshopify.com&host=${host}`)).status).toBe(200);
+      expect((await fetch(`${base}/app?host=not-base64!`)).status).toBe(200); // the library ignores such a host itself
     } finally {
       server.close();
     }

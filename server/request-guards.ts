@@ -5,7 +5,8 @@
 //   - a path with a malformed %-escape, which the router cannot decode: answered 400;
 //   - a Host header that makes no URL (Remix's Express adapter throws building the request): answered 400;
 //   - a form post whose Origin is unreadable or names another host: Remix's own CSRF check refuses it by
-//     throwing, which makes a 500; answered 403, the refusal it means.
+//     throwing, which makes a 500; answered 403, the refusal it means;
+//   - a `host` parameter that is not base64 (the Shopify library's atob throws on it): answered 400.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
@@ -109,4 +110,25 @@ export function refuseUnusableHostOrForeignOrigin(req: ExpressRequest, res: Expr
     return answer(res, 403, "A form posted from another site is refused.");
   }
   next();
+}
+
+
+/**
+ * Answers 400 for a `host` query parameter the Shopify library cannot decode; true when it did. Shopify's admin
+ * sends the admin's host in base64; the library checks it against this same pattern and then decodes it with
+ * atob and URL, which throw on e.g. `host=x` and turn an unauthenticated request into a 500.
+ */
+export function refuseMalformedHostParam(req: IncomingMessage, res: ServerResponse): boolean {
+  const query = (req.url ?? "").split("?")[1];
+  if (!query) return false;
+  const host = new URLSearchParams(query).get("host");
+  if (host === null || !/^[0-9a-zA-Z+/]+={0,2}$/.test(host)) return false;
+  try {
+    new URL(`https://${atob(host)}`);
+    return false;
+  } catch {
+    res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" });
+    res.end("The host parameter is not valid.");
+    return true;
+  }
 }

@@ -60,6 +60,17 @@ export const configSchema = z
     LOOP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     LOOP_WEBHOOK_REMOVAL_WINDOW_MS: z.coerce.number().int().min(1_000).default(86_400_000),
     LOOP_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
+    // Every other request body: Shopify's webhooks (app/uninstalled and the compliance topics are small) and the
+    // app's own forms. Bigger bodies get 413 before they are read, so a large POST cannot fill the memory.
+    SHOPIFY_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),
+    FORM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(131_072),
+    // Slow clients: Loop and Shopify give up on a webhook after a few seconds, so a request that takes longer to
+    // arrive than these is not one of theirs, and holding its connection only uses up file descriptors.
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    HTTP_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1_000),
     LOOP_SIGNATURE_ENCODINGS: z
       .string()
       .default("base64,hex")

@@ -76,6 +76,34 @@ describe("Loop client", () => {
     }
   });
 
+  it("never follows a redirect to another origin with the token, and follows one within Loop's origin", async () => {
+    // Two loopback servers on different ports are different origins: "elsewhere" records what reaches it.
+    const reachedElsewhere: (string | undefined)[] = [];
+    const elsewhere = await listen((req, res) => {
+      reachedElsewhere.push(req.headers["x-loop-token"] as string | undefined);
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ success: true, data: {} }));
+    });
+    const redirecting = await listen((req, res) => {
+      if (req.url?.startsWith("/moved")) {
+        res.writeHead(req.headers["x-loop-token"] === DEMO_TOKEN ? 200 : 401, { "Content-Type": "application/json" }).end(JSON.stringify({ success: true, data: null }));
+      } else if (req.url?.includes("/store")) {
+        res.writeHead(302, { Location: `${elsewhere.url}/steal` }).end();
+      } else {
+        res.writeHead(307, { Location: "/moved" }).end();
+      }
+    });
+    try {
+      const away = await new LoopClient({ baseUrl: redirecting.url, token: DEMO_TOKEN }).checkToken();
+      expect(away).toMatchObject({ ok: false, status: 302, failure: { kind: "rejected", message: expect.stringMatching(/redirect that was not followed/) } });
+      expect(reachedElsewhere).toEqual([]);
+
+      const followed = await new LoopClient({ baseUrl: redirecting.url, token: DEMO_TOKEN }).unsubscribeWebhook("1");
+      expect(followed).toMatchObject({ ok: true, status: 200 });
+    } finally {
+      await Promise.all([redirecting.close(), elsewhere.close()]);
+    }
+  });
+
   it("never puts the token in a result", async () => {
     const results = [await client().checkToken(), await client("loop_secret_token_123456").checkToken(), await client(DEMO_READONLY_TOKEN).listWebhooks()];
     for (const result of results) {
@@ -84,3 +112,15 @@ describe("Loop client", () => {
     }
   });
 });
+
+async function listen(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -126,24 +126,41 @@ export class LoopClient {
     return { ...result, value: null };
   }
 
-  private async request(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<LoopResult<unknown>> {
-    const sent = await timedFetch(
+  private send(method: string, url: string, body: unknown) {
+    return timedFetch(
       this.fetchImpl,
-      `${this.baseUrl}${path}`,
+      url,
       {
         method,
         // [S] research §1.1: X-Loop-Token, not Authorization: Bearer.
         headers: { Accept: "application/json", "Content-Type": "application/json", [TOKEN_HEADER]: this.options.token },
         body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: "manual",
       },
       this.timeoutMs,
       "Loop",
     );
+  }
+
+  private async request(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<LoopResult<unknown>> {
+    let url = `${this.baseUrl}${path}`;
+    let sent = await this.send(method, url, body);
+    // fetch would follow a redirect anywhere and keep X-Loop-Token on it (it strips only Authorization), handing
+    // the token to whatever host the Location names. Redirects are followed here only within Loop's own origin.
+    for (let hops = 0; sent.ok && isRedirect(sent.response.status) && hops < MAX_REDIRECTS; hops++) {
+      const next = redirectTarget(url, sent.response.headers.get("location"));
+      if (!next || next.origin !== new URL(this.baseUrl).origin) break;
+      url = next.href;
+      sent = await this.send(method, url, body);
+    }
     if (!sent.ok) {
       return { ok: false, status: null, durationMs: sent.durationMs, failure: { kind: sent.kind, status: null, message: sent.message } };
     }
     const { response, text, durationMs } = sent;
     const status = response.status;
+    if (isRedirect(status)) {
+      return { ok: false, status, durationMs, failure: { kind: "rejected", status, message: `Loop answered ${status} with a redirect that was not followed (another address, or too many)` } };
+    }
     const parsed = envelope.safeParse(parseJson(text));
     const message = parsed.success ? parsed.data.message : undefined;
     if (status >= 200 && status < 300) {
@@ -155,6 +172,19 @@ export class LoopClient {
       return { ok: true, value: parsed.data.data, status, durationMs };
     }
     return { ok: false, status, durationMs, failure: classifyLoopFailure(status, message, parsed.success ? parsed.data.data : undefined) };
+  }
+}
+
+const MAX_REDIRECTS = 3;
+
+const isRedirect = (status: number) => status >= 300 && status < 400;
+
+function redirectTarget(from: string, location: string | null): URL | null {
+  if (!location) return null;
+  try {
+    return new URL(location, from);
+  } catch {
+    return null;
   }
 }
 
