@@ -124,6 +124,17 @@ describe.each(databaseKinds)("payment failures counted per order (%s)", (kind) =
       );
     });
 
+    it("is named for the derived account activation reminder too", async () => {
+      shopifyCustomer = { ok: true, value: { id: "1", state: "DISABLED", email: null, phone: null, firstName: "Amelia" } };
+      const created = await prepare(await stored(at(0), { topic: "subscription/created", generate: { ...noEmail, overrides: { customer: { email: "$delete" } } } }));
+      expect(created).toMatchObject({ status: "skipped", reason: "no_identifier" });
+      const activation = await database.db.event.findFirstOrThrow({ where: { dedupeKey: `${created.loopWebhookId}:customer_activation` } });
+      expect(activation).toMatchObject({ status: "skipped", reason: "no_identifier", eventType: "customer_activation" });
+      expect(activation.reasonDetail).toBe(
+        "No usable email or phone for this customer: customer.phone is not a valid phone number for GB; shippingAddress.phone is not a valid phone number for GB, and Shopify has no usable one either",
+      );
+    });
+
     it("falls back to Shopify's customer record", async () => {
       shopifyCustomer = { ok: true, value: { id: "1", state: "ENABLED", email: "Amelia.Hughes@example.com", phone: null, firstName: "Amelia" } };
       const event = await prepare(await stored(at(0), { topic: "order/processed", generate: noEmail }));

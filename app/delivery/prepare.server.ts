@@ -169,7 +169,7 @@ async function deriveCustomerActivation(
   if (settings.disabledTypes.has(activation.type)) {
     await transition(deps.db, row, { ...fields, status: "skipped", reason: "disabled", reasonDetail: "customer_activation is switched off in Settings" });
   } else if (!activation.identifiers.email && !activation.identifiers.phone) {
-    await transition(deps.db, row, { ...fields, status: "skipped", reason: "no_identifier", reasonDetail: "No email or phone for this customer" });
+    await transition(deps.db, row, { ...fields, status: "skipped", reason: "no_identifier", reasonDetail: `${missingIdentifierReason(activation)}, and Shopify has ${activation.unusableIdentifiers.length ? "no usable one" : "none"} either` });
   } else {
     await transition(deps.db, row, {
       ...fields,
