@@ -1,12 +1,14 @@
 // From a stored Loop webhook to a ready-to-send Postscript Custom Event: map it (app/events), apply the shop's
 // choices (disabled types), complete the customer's identifiers when Loop sent neither email nor phone (from
 // Shopify's customer record, else from earlier events of the same subscription), and derive customer_activation for a new subscription whose customer has no active account yet.
+// A payment failure whose payload has no retry counter is classified by the earlier failures of its order.
 // Every outcome is visible: pending (ready), skipped or failed with a reason.
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
 import { isUniqueViolation } from "~/db.server";
-import { customerActivationMapped, mapLoopWebhook, withIdentifiers, type MappedEvent } from "~/events/mapping";
+import { customerActivationMapped, mapLoopWebhook, missingIdentifierReason, withIdentifiers, type MapResult, type MappedEvent } from "~/events/mapping";
 import type { AdminResult, ShopifyCustomer } from "~/shopify/customers.server";
+import { earlierPaymentFailures } from "./payment-failures.server";
 import { transition } from "./transitions.server";
 
 export interface ShopDeliverySettings {
@@ -39,13 +41,20 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
   } catch {
     body = undefined;
   }
-  const result = mapLoopWebhook({
-    topic: event.topic,
-    payload: body,
-    webhookId: event.loopWebhookId,
-    occurredAt: event.occurredAt,
-    settings: { paymentRetryCount: settings.paymentRetryCount },
-  });
+  const map = (paymentFailuresBefore: number | null): MapResult =>
+    mapLoopWebhook({
+      topic: event.topic,
+      payload: body,
+      webhookId: event.loopWebhookId,
+      occurredAt: event.occurredAt,
+      settings: { paymentRetryCount: settings.paymentRetryCount },
+      paymentFailuresBefore,
+    });
+  let result = map(null);
+  // "assumed-first" means the payload had no retry counter: count the order's earlier failures instead.
+  if (result.kind === "event" && result.facts.retriesFrom === "assumed-first" && result.facts.orderId) {
+    result = map(await earlierPaymentFailures(db, event, result.facts.orderId));
+  }
   if (result.kind === "invalid") {
     await transition(db, event, { status: "failed", reason: "invalid_payload", reasonDetail: result.issues.join("; ").slice(0, 2000) });
     return;
@@ -84,6 +93,7 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
     customerEmail: mapped.identifiers.email ?? null,
     customerPhone: mapped.identifiers.phone ?? null,
     request: JSON.stringify(mapped.event),
+    typeDecision: mapped.typeDecision,
   };
   if (settings.disabledTypes.has(mapped.type)) {
     await transition(db, event, { ...fields, status: "skipped", reason: "disabled", reasonDetail: `${mapped.type} is switched off in Settings` });
@@ -99,7 +109,7 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
       ...fields,
       status: "skipped",
       reason: "no_identifier",
-      reasonDetail: "Loop sent no email or phone for this customer, and neither Shopify nor earlier events of the subscription have one",
+      reasonDetail: `${missingIdentifierReason(mapped)}, and neither Shopify nor earlier events of the subscription have ${mapped.unusableIdentifiers.length ? "a usable one" : "one"}`,
     });
   } else {
     await transition(db, event, { ...fields, status: "pending", nextAttemptAt: deps.now() });
@@ -156,7 +166,7 @@ async function deriveCustomerActivation(
   if (settings.disabledTypes.has(activation.type)) {
     await transition(deps.db, row, { ...fields, status: "skipped", reason: "disabled", reasonDetail: "customer_activation is switched off in Settings" });
   } else if (!activation.identifiers.email && !activation.identifiers.phone) {
-    await transition(deps.db, row, { ...fields, status: "skipped", reason: "no_identifier", reasonDetail: "No email or phone for this customer" });
+    await transition(deps.db, row, { ...fields, status: "skipped", reason: "no_identifier", reasonDetail: `${missingIdentifierReason(activation)}, and Shopify has ${activation.unusableIdentifiers.length ? "no usable one" : "none"} either` });
   } else {
     await transition(deps.db, row, {
       ...fields,

@@ -24,6 +24,7 @@ const EVENT_COLUMNS = new Set([
   "firstAttemptAt",
   "eventType",
   "request",
+  "typeDecision",
   "subscriptionKey",
   "loopOrderId",
   "customerEmail",

@@ -55,6 +55,7 @@ interface Change {
   attempt?: AttemptRecord;
   eventType?: string | null;
   request?: string | null;
+  typeDecision?: string | null;
   subscriptionKey?: string | null;
   loopOrderId?: string | null;
   customerEmail?: string | null;

@@ -10,6 +10,7 @@ import {
   formatMoney,
   joinLimited,
   mapLoopWebhook,
+  missingIdentifierReason,
   normalizeEmail,
   normalizePhone,
   STATE_ONLY_TOPICS,
@@ -488,6 +489,26 @@ describe("identifiers", () => {
     expect(none.identifiers).toEqual({ email: "ava.thompson@example.com" });
     expect(none.event).not.toHaveProperty("phone");
     expect(none.warnings).toHaveLength(2);
+  });
+
+  it("names the fields whose values were not usable (without the values), for the no-identifier reason", () => {
+    const drama = mapEvent("order/processed", { persona: "amelia", overrides: { customer: { email: "$delete" } } });
+    expect(drama.identifiers).toEqual({});
+    expect(drama.needsCustomerLookup).toBe(true);
+    expect(drama.unusableIdentifiers).toEqual([
+      { kind: "phone", field: "customer.phone", country: "GB" },
+      { kind: "phone", field: "shippingAddress.phone", country: "GB" },
+    ]);
+    expect(missingIdentifierReason(drama)).toBe(
+      "No usable email or phone for this customer: customer.phone is not a valid phone number for GB; shippingAddress.phone is not a valid phone number for GB",
+    );
+    const nothing = mapEvent("order/processed", { persona: "mason", overrides: { customer: { email: "$delete" } } });
+    expect(nothing.unusableIdentifiers).toEqual([]);
+    expect(missingIdentifierReason(nothing)).toBe("Loop sent no email or phone for this customer");
+    const looked = withIdentifiers(nothing, { email: "not-an-email", phone: "12" });
+    expect(missingIdentifierReason(looked)).toBe(
+      "No usable email or phone for this customer: the looked-up email is not a valid email address; the looked-up phone is not a valid phone number for US",
+    );
   });
 
   it("a national number without any country is dropped unless settings.defaultPhoneCountry says which", () => {

@@ -25,7 +25,7 @@ import { EVENT_TYPES, type EventType } from "./catalogue";
 import { SUBSCRIPTION_STATUS_AFTER, type EventFacts } from "./facts";
 import { isKnownTopic } from "../loop/protocol";
 import { parseLoopWebhook, topicEntity, type NormalizedLine, type NormalizedLoopEvent } from "./loop-payloads";
-import { classifyPaymentFailure, type PaymentFailureClassification } from "./payment-failure";
+import { classifyPaymentFailure, describePaymentFailureDecision, type PaymentFailureClassification } from "./payment-failure";
 
 export { classifyPaymentFailure, paymentFailureType } from "./payment-failure";
 export type { PaymentFailureClassification, PaymentRetryCounters, PaymentFailureType } from "./payment-failure";
@@ -62,6 +62,15 @@ export interface Identifiers {
   phone?: string;
 }
 
+/** An email or phone that was present but could not be used (so it was not sent), and where it came from. */
+export interface UnusableIdentifier {
+  kind: "email" | "phone";
+  /** "customer.phone", "shippingAddress.phone", "customer.email", "the Shopify customer's phone" … */
+  field: string;
+  /** The region a national phone number was read for, when one was known. */
+  country: string | null;
+}
+
 export interface MappedEvent {
   kind: "event";
   type: EventType;
@@ -82,6 +91,10 @@ export interface MappedEvent {
   facts: EventFacts;
   /** Things worth showing support, e.g. a phone number that was dropped as invalid. */
   warnings: string[];
+  /** Emails and phones that were present but invalid, without their values (they are shown in reasons). */
+  unusableIdentifiers: UnusableIdentifier[];
+  /** Why the event has its type when that took a judgement (payment failures: rule and inputs), in plain words. */
+  typeDecision: string | null;
 }
 
 export interface InvalidWebhook {
@@ -148,14 +161,19 @@ export function normalizePhone(raw: string | null | undefined, country?: string 
 interface IdentifierResult {
   identifiers: Identifiers;
   warnings: string[];
+  unusableIdentifiers: UnusableIdentifier[];
 }
 
 function identifiersFrom(n: NormalizedLoopEvent, defaultCountry: string | null | undefined): IdentifierResult {
   const warnings: string[] = [];
+  const unusableIdentifiers: UnusableIdentifier[] = [];
   const identifiers: Identifiers = {};
   const email = normalizeEmail(n.customer.email);
   if (email) identifiers.email = email;
-  else if (n.customer.email) warnings.push(`customer.email "${n.customer.email}" is not a valid email address and was not sent`);
+  else if (n.customer.email) {
+    warnings.push(`customer.email "${n.customer.email}" is not a valid email address and was not sent`);
+    unusableIdentifiers.push({ kind: "email", field: "customer.email", country: null });
+  }
   const country = n.countryCode ?? defaultCountry ?? null;
   const candidates: [string, string | null][] = [
     ["customer.phone", n.customer.phone],
@@ -169,8 +187,22 @@ function identifiersFrom(n: NormalizedLoopEvent, defaultCountry: string | null |
       break;
     }
     warnings.push(`${field} "${raw}" is not a valid phone number${country ? ` for ${country}` : ""} and was not sent`);
+    unusableIdentifiers.push({ kind: "phone", field, country });
   }
-  return { identifiers, warnings };
+  return { identifiers, warnings, unusableIdentifiers };
+}
+
+function unusableText(u: UnusableIdentifier): string {
+  return u.kind === "email" ? `${u.field} is not a valid email address` : `${u.field} is not a valid phone number${u.country ? ` for ${u.country}` : ""}`;
+}
+
+/**
+ * Why an event has neither email nor phone, as far as the mapping knows: Loop sent none, or what it (or a
+ * lookup) sent was not valid, naming the field. The caller adds where else it looked.
+ */
+export function missingIdentifierReason(mapped: Pick<MappedEvent, "unusableIdentifiers">): string {
+  if (mapped.unusableIdentifiers.length === 0) return "Loop sent no email or phone for this customer";
+  return `No usable email or phone for this customer: ${mapped.unusableIdentifiers.map(unusableText).join("; ")}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -446,7 +478,7 @@ export function mapLoopWebhook(input: MapLoopWebhookInput): MapResult {
     else if (n.entity === "paymentMethod") cardProps(properties, n);
     else flowProps(properties, n);
 
-    const { identifiers, warnings } = identifiersFrom(n, input.settings?.defaultPhoneCountry);
+    const { identifiers, warnings, unusableIdentifiers } = identifiersFrom(n, input.settings?.defaultPhoneCountry);
     return {
       kind: "event",
       type,
@@ -461,6 +493,8 @@ export function mapLoopWebhook(input: MapLoopWebhookInput): MapResult {
       occurredAt,
       facts: factsFor(n, type, occurredAt, retry),
       warnings,
+      unusableIdentifiers,
+      typeDecision: retry ? describePaymentFailureDecision(retry, n.order?.id ?? null) : null,
     };
   } catch (error) {
     return { kind: "invalid", issues: [`could not map the webhook (${error instanceof Error ? error.message : String(error)})`] };
@@ -479,22 +513,30 @@ export function withIdentifiers(
 ): MappedEvent {
   const identifiers: Identifiers = { ...mapped.identifiers };
   const warnings = [...mapped.warnings];
+  const unusableIdentifiers = [...mapped.unusableIdentifiers];
   if (!identifiers.email && found.email) {
     const email = normalizeEmail(found.email);
     if (email) identifiers.email = email;
-    else warnings.push(`looked-up email "${found.email}" is not a valid email address and was not sent`);
+    else {
+      warnings.push(`looked-up email "${found.email}" is not a valid email address and was not sent`);
+      unusableIdentifiers.push({ kind: "email", field: "the looked-up email", country: null });
+    }
   }
   if (!identifiers.phone && found.phone) {
-    const phone = normalizePhone(found.phone, mapped.phoneCountry ?? found.countryCode);
+    const country = mapped.phoneCountry ?? found.countryCode ?? null;
+    const phone = normalizePhone(found.phone, country);
     if (phone) identifiers.phone = phone;
-    else warnings.push(`looked-up phone "${found.phone}" is not a valid phone number and was not sent`);
+    else {
+      warnings.push(`looked-up phone "${found.phone}" is not a valid phone number and was not sent`);
+      unusableIdentifiers.push({ kind: "phone", field: "the looked-up phone", country });
+    }
   }
   const { email: _e, phone: _p, ...rest } = mapped.event;
   const event: CustomEventInput = { type: rest.type };
   if (identifiers.email) event.email = identifiers.email;
   if (identifiers.phone) event.phone = identifiers.phone;
   Object.assign(event, rest);
-  return { ...mapped, event, identifiers, needsCustomerLookup: !identifiers.email && !identifiers.phone, warnings };
+  return { ...mapped, event, identifiers, needsCustomerLookup: !identifiers.email && !identifiers.phone, warnings, unusableIdentifiers };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -535,6 +577,7 @@ export function customerActivationMapped(created: MapResult, customer: ShopifyCu
     event: buildEvent(type, created.identifiers, created.occurredAt, externalIdFor(created.webhookId, type), properties),
     identifiers: { ...created.identifiers },
     warnings: [...created.warnings],
+    unusableIdentifiers: [...created.unusableIdentifiers],
     facts: { ...created.facts },
   };
 }

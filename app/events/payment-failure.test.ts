@@ -153,3 +153,34 @@ describe("order/paymentFailed end to end (generator fixtures)", () => {
     expect(a.event.external_id).toBe(b.event.external_id);
   });
 });
+
+describe("the decision in plain words (stored with the prepared event)", () => {
+  const order = { overrides: { id: 21777518 } } as const;
+  it.each([
+    [0, "Retry position counted from 0 earlier failures of order 21777518; maximum 3 retries from Settings: 3 retries left, so payment_attempt_failed_with_retries_left (rule 7)."],
+    [2, "Retry position counted from 2 earlier failures of order 21777518; maximum 3 retries from Settings: 1 retry left, so payment_attempt_failed_last_retry_left (rule 7)."],
+    [3, "Retry position counted from 3 earlier failures of order 21777518; maximum 3 retries from Settings: 0 retries left, so payment_attempt_failed (rule 7)."],
+  ])("counted: %i earlier failures", (paymentFailuresBefore, text) => {
+    expect(mapEvent("order/paymentFailed", { retryInfo: "none", ...order }, { paymentFailuresBefore }).typeDecision).toBe(text);
+  });
+
+  it("read from the payload, with the maximum from the payload or from Settings", () => {
+    expect(mapEvent("order/paymentFailed", { retryInfo: "paymentRetryCount", retryState: { retriesDone: 1, maxRetries: 4 } }).typeDecision).toBe(
+      "Retry position read from Loop's payload (1 retry made before this failure); maximum 4 retries from Loop's payload: 3 retries left, so payment_attempt_failed_with_retries_left (rule 2).",
+    );
+    expect(mapEvent("order/paymentFailed", { retryInfo: "none", overrides: { paymentRetryCount: 2 } }).typeDecision).toBe(
+      "Retry position read from Loop's payload (2 retries made before this failure); maximum 3 retries from Settings: 1 retry left, so payment_attempt_failed_last_retry_left (rule 6).",
+    );
+  });
+
+  it("nothing counted: the first-failure assumption says so", () => {
+    const m = mapEvent("order/paymentFailed", { retryInfo: "none" });
+    expect(m.typeDecision).toBe(
+      "Loop sent no retry counter and earlier failures of the order were not counted, so this is taken as the first failure; maximum 3 retries from Settings: 3 retries left, so payment_attempt_failed_with_retries_left (rule 8).",
+    );
+  });
+
+  it("other events have no decision to show", () => {
+    expect(mapEvent("order/processed").typeDecision).toBeNull();
+  });
+});

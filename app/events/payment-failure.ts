@@ -20,9 +20,10 @@
 //   4. A and M                                             → M − (A − 1)
 //   5. D and MA                                            → (MA − 1) − D
 //   6. D or A without a maximum                            → configured − D   (D = A − 1)
-//   7. no counter at all, the caller counted earlier failures of the same order (priorFailures = D)
+//   7. no counter at all, the caller counted earlier failures of the same order (priorFailures = D: those that
+//      occurred before this one, since the order's last successful charge; app/delivery/payment-failures.server.ts)
 //                                                          → (M ?? MA − 1 ?? configured) − D
-//   8. nothing                                             → assume this is the FIRST failure: (M ?? configured)
+//   8. nothing (no counter, and nothing counted)            → assume this is the FIRST failure: (M ?? configured)
 // L is clamped to ≥ 0; D, A, M are clamped to sensible ranges. Rule 8 errs towards "retries left": telling a
 // customer "we'll try again" when we cannot know is less harmful than "your payment failed for good".
 import type { EventType } from "./catalogue";
@@ -117,3 +118,24 @@ export function classifyPaymentFailure(counters: PaymentRetryCounters, configure
   // 8. nothing: assume the first failure
   return result(8, 0, payloadMax ?? configured, "assumed-first", payloadMax !== null ? "payload" : "settings");
 }
+
+const retries = (n: number): string => (n === 1 ? "1 retry" : `${n} retries`);
+
+/**
+ * The classification in plain words, stored with the prepared event so the merchant and support can read why a
+ * failure got its type: which rule decided, and from what (the payload, the count of earlier failures, Settings).
+ */
+export function describePaymentFailureDecision(c: PaymentFailureClassification, orderId: string | null): string {
+  const failures = (n: number) => (n === 1 ? "1 earlier failure" : `${n} earlier failures`);
+  const position =
+    c.retriesFrom === "counted"
+      ? `Retry position counted from ${failures(c.retriesDone)} of order ${orderId ?? "(no id)"}`
+      : c.retriesFrom === "assumed-first"
+        ? "Loop sent no retry counter and earlier failures of the order were not counted, so this is taken as the first failure"
+        : c.rule === 1
+          ? `Retries left read from Loop's payload (${c.retriesLeft})`
+          : `Retry position read from Loop's payload (${retries(c.retriesDone)} made before this failure)`;
+  const maximum = `maximum ${retries(c.maxRetries)} from ${c.maxFrom === "settings" ? "Settings" : "Loop's payload"}`;
+  return `${position}; ${maximum}: ${retries(c.retriesLeft)} left, so ${c.type} (rule ${c.rule}).`;
+}
+

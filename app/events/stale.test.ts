@@ -47,9 +47,15 @@ describe("order_upcoming", () => {
     expect(staleReason(upcoming, ctx({ laterEventsForSubscription: [laterEvent(type, 0.5, { orderId: "21083416" })] }))).toBe(reason);
   });
 
-  it("same order recognised by the billing day when the ids differ", () => {
-    const skipped = laterEvent("order_skipped", 0.5, { orderId: "999", orderDate: "2025-06-04T00:00:00.000Z" });
+  it("same order recognised by the billing day when the later event has no order id", () => {
+    const skipped = laterEvent("order_skipped", 0.5, { orderId: null, orderDate: "2025-06-04T00:00:00.000Z" });
     expect(staleReason(upcoming, ctx({ laterEventsForSubscription: [skipped] }))).toBe("Order reminder not sent: the order was skipped");
+  });
+
+  it("not stale for another order of the subscription billed the same day (different order id)", () => {
+    const other = laterEvent("order_processed", 0.5, { orderId: "999", orderDate: "2025-06-04T00:00:00.000Z" });
+    expect(upcoming.facts.orderDate?.slice(0, 10)).toBe("2025-06-04");
+    expect(staleReason(upcoming, ctx({ laterEventsForSubscription: [other] }))).toBeNull();
   });
 
   it("not stale for another order (different id and day), nor for an event that happened before it", () => {
@@ -277,7 +283,11 @@ describe("the table", () => {
   it("sameOrder", () => {
     expect(sameOrder({ orderId: "1" }, { orderId: "1" })).toBe(true);
     expect(sameOrder({ orderId: "1" }, { orderId: "2" })).toBe(false);
-    expect(sameOrder({ orderId: "1", orderDate: "2025-06-04T10:00:00Z" }, { orderId: "2", orderDate: "2025-06-04T23:00:00Z" })).toBe(true);
+    // Different ids are different orders, even on the same billing day (another order of the subscription).
+    expect(sameOrder({ orderId: "1", orderDate: "2025-06-04T10:00:00Z" }, { orderId: "2", orderDate: "2025-06-04T23:00:00Z" })).toBe(false);
+    // The billing day decides only when an id is missing on either side.
+    expect(sameOrder({ orderId: "1", orderDate: "2025-06-04T10:00:00Z" }, { orderDate: "2025-06-04T23:00:00Z" })).toBe(true);
+    expect(sameOrder({ orderDate: "2025-06-04T10:00:00Z" }, { orderId: "2", orderDate: "2025-06-05T10:00:00Z" })).toBe(false);
     expect(sameOrder({ orderId: "1" }, { orderDate: "2025-06-04T10:00:00Z" })).toBe(true); // not comparable → same
     expect(sameOrder({}, null)).toBe(true);
   });

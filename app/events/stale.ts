@@ -158,18 +158,17 @@ function later(subject: StaleSubject, ctx: StaleContext): LaterEvent[] {
 }
 
 /**
- * The same order? Same Loop order id, or the same billing day; when neither can be compared (ids or dates missing
- * on one side) the later event of the same subscription is taken to be about the same order.
+ * The same order? Two Loop order ids decide it alone: different ids are different orders, even when they bill
+ * on the same day (another order of the subscription). The billing day is the fallback when either side has no
+ * id; when neither can be compared, the later event of the same subscription is taken to be about the same order.
  */
 export function sameOrder(a: Partial<EventFacts>, b: Partial<EventFacts> | null | undefined): boolean {
   if (!b) return true;
-  const idComparable = !!a.orderId && !!b.orderId;
+  if (a.orderId && b.orderId) return a.orderId === b.orderId;
   const dayA = day(a.orderDate);
   const dayB = day(b.orderDate);
-  const dateComparable = dayA !== null && dayB !== null;
-  if (idComparable && a.orderId === b.orderId) return true;
-  if (dateComparable && dayA === dayB) return true;
-  return !idComparable && !dateComparable;
+  if (dayA !== null && dayB !== null) return dayA === dayB;
+  return true;
 }
 
 function sameCard(a: Partial<EventFacts>, b: Partial<EventFacts> | null | undefined): boolean {
@@ -238,7 +237,7 @@ export const STALE_RULES: readonly StaleRule[] = [
     readsLaterEvents: true,
     appliesTo: ["order_upcoming"],
     description:
-      "An order reminder is not sent when the same order (same Loop order id or billing day) was since processed, skipped, delayed out of stock or billed (payment failure).",
+      "An order reminder is not sent when the same order (same Loop order id; the same billing day when an id is missing) was since processed, skipped, delayed out of stock or billed (payment failure).",
     check: (s, ctx) => {
       const hit = later(s, ctx).find((e) => ORDER_OUTCOMES[e.type] !== undefined && sameOrder(s.facts, e.facts));
       return hit ? because(s, ORDER_OUTCOMES[hit.type]) : null;

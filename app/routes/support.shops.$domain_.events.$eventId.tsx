@@ -46,6 +46,7 @@ export default function SupportEvent() {
     ["Reason", event.reasonTitle ? `${event.reasonTitle} (${event.reason})` : "—"],
     ["Detail", event.reasonDetail ?? "—"],
     ["Loop topic", event.topic],
+    ["Why this event type", event.typeDecision ?? "—"],
     ["Occurred (Loop)", <Time key="o" iso={event.occurredAt} timeZone={tz} seconds />],
     ["Received", <Time key="r" iso={event.receivedAt} timeZone={tz} seconds />],
     ["Delivered", event.deliveredAt ? <Time key="d" iso={event.deliveredAt} timeZone={tz} seconds /> : "—"],

@@ -377,6 +377,8 @@ export interface EventDetail extends LogRow {
   deliveredLabel: string | null;
   reasonDetail: string | null;
   reasonMeaning: string | null;
+  /** Why the event has its type, when that took a judgement (payment failures), as decided when it was prepared. */
+  typeDecision: string | null;
   postscriptEventId: string | null;
   loopWebhookId: string;
   payload: string | null;
@@ -410,6 +412,7 @@ export async function getEventDetail(db: Database, shopDomain: string, id: strin
     deliveredLabel: formatDateTimeSeconds(timeZone, event.deliveredAt),
     reasonDetail: event.reasonDetail,
     reasonMeaning: event.reason ? reasonInfo(event.reason).meaning : null,
+    typeDecision: event.typeDecision,
     postscriptEventId: event.postscriptEventId,
     loopWebhookId: event.loopWebhookId,
     payload: maskedJson(event.payload),

@@ -74,7 +74,7 @@ export const REASONS: Record<KnownReason, ReasonInfo> = {
   no_identifier: {
     title: "Missing phone and email",
     outcome: "skipped",
-    meaning: "Postscript finds subscribers by phone or email, and neither Loop nor Shopify had one for these customers.",
+    meaning: "Postscript finds subscribers by phone or email, and neither Loop nor Shopify had a usable one for these customers (a phone number that is not a valid number is not sent; the event says which field it came from).",
     todo: "Nothing to do unless these customers should have a phone or email; add it in Shopify and later events are sent.",
     action: "view",
   },

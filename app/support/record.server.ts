@@ -189,6 +189,7 @@ export interface EventRow {
 
 export interface EventDetail extends EventRow {
   loopWebhookId: string;
+  typeDecision: string | null;
   postscriptEventId: string | null;
   attempts: AttemptView[];
 }
@@ -283,6 +284,7 @@ export async function eventDetail(db: Database, domain: string, eventId: string)
   return {
     ...eventRow(event),
     loopWebhookId: event.loopWebhookId,
+    typeDecision: event.typeDecision,
     postscriptEventId: event.postscriptEventId,
     attempts: event.attempts.map(attemptView),
   };

@@ -154,6 +154,8 @@ describe("Integration Overview and event log in a browser", () => {
 
   it("lists events with filters and pages, and shows one with its attempts, masked, with a replay", async () => {
     await seedAll(db, [{ shop: DEMO_SHOP, receivedAt: new Date(now - 50 * 60_000), type: "payment_attempt_failed", outcome: "failed", reason: "postscript_unavailable", retries: 4, email: "ava.thompson@example.com", phone: "+12015550101", subscriptionKey: "77001" }]);
+    const decision = "Retry position counted from 3 earlier failures of order 21777518; maximum 3 retries from Settings: 0 retries left, so payment_attempt_failed (rule 7).";
+    await db.event.updateMany({ where: { shopDomain: DEMO_SHOP, subscriptionKey: "77001" }, data: { typeDecision: decision } });
     await open("/app/events");
     await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
     const rows = page.locator(".Polaris-IndexTable__TableRow");
@@ -178,6 +180,8 @@ describe("Integration Overview and event log in a browser", () => {
     const payload = await page.getByLabel("The Loop webhook").innerText();
     expect(payload).not.toContain("ava.thompson@example.com");
     await expect(page.getByText("Retried later").count()).resolves.toBe(4);
+    // Why this failure is the final one: the decision stored when it was prepared.
+    await expect(page.getByText(decision).isVisible()).resolves.toBe(true);
     await shot("event-detail");
 
     await page.getByRole("button", { name: "Replay" }).click();

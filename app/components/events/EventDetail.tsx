@@ -147,6 +147,7 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
                   <Field label="Loop subscription">{event.subscriptionKey}</Field>
                   <Field label="Loop order">{event.loopOrderId}</Field>
                   <Field label="Loop topic">{event.topic}</Field>
+                  {event.typeDecision ? <Field label="Why this event type">{event.typeDecision}</Field> : null}
                   <Field label="Loop webhook id">{event.loopWebhookId}</Field>
                   <Field label="Postscript event id">{event.postscriptEventId}</Field>
                   <Field label="Event id">{event.id}</Field>
