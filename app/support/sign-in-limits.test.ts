@@ -10,6 +10,7 @@ import { loader as auditLoader } from "~/routes/support.audit";
 import { loader as homeLoader } from "~/routes/support.shops._index";
 import { action as signInAction, loader as signInLoader } from "~/routes/support.sign-in";
 import { action as verifyAction, loader as verifyLoader } from "~/routes/support.sign-in_.verify";
+import { REFUSAL_RETENTION_DAYS } from "./audit.server";
 import { SIGN_IN_LOCKED, TOO_MANY_REFUSALS } from "./auth.server";
 import type * as PasswordModule from "./password.server";
 import { ANONYMOUS_REFUSALS_PER_MINUTE } from "./throttle.server";
@@ -187,6 +188,17 @@ describe.each(databaseKinds)("sign-in limits (%s)", (kind) => {
     const { refusals } = (await page.json()) as { refusals: { ip: string; kind: string; count: number; throttled: boolean }[] };
     expect(refusals.filter((r) => r.ip === ip).reduce((sum, r) => sum + r.count, 0)).toBe(refused);
     expect((await call(homeLoader, "/support/shops", { jar: jarOk })).status).toBe(200);
+  });
+
+  it("forgets refusal counts past their retention at the next sign-in", async () => {
+    const db = database.db;
+    const old = new Date(Date.now() - (REFUSAL_RETENTION_DAYS + 1) * 86_400_000);
+    const recent = new Date(Date.now() - (REFUSAL_RETENTION_DAYS - 1) * 86_400_000);
+    await db.supportRefusalCount.create({ data: { ip: "192.0.2.201", kind: "csrf.rejected", minute: old, count: 7 } });
+    await db.supportRefusalCount.create({ data: { ip: "192.0.2.202", kind: "csrf.rejected", minute: recent, count: 3 } });
+    await addStaff(db, "pia.prune@support.example", "viewer");
+    await signedIn("pia.prune@support.example", STAFF_PASSWORD, "192.0.2.203");
+    expect((await db.supportRefusalCount.findMany({ where: { ip: { in: ["192.0.2.201", "192.0.2.202"] } } })).map((r) => r.ip)).toEqual(["192.0.2.202"]);
   });
 
   it("counts sign-ins refused while locked per address, without an audit entry each", async () => {
