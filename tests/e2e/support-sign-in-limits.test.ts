@@ -10,6 +10,7 @@ import { addStaff, STAFF_PASSWORD } from "../support/support-console";
 
 const ACCOUNT_LIMIT = 5;
 const EMAIL = "olga.operator@support.example";
+const AUDITOR = "otto.operator@support.example";
 const WRONG = "not the right password at all";
 
 describe.each(databaseKinds)("support sign-in limits over HTTP (%s)", (kind) => {
@@ -41,6 +42,7 @@ describe.each(databaseKinds)("support sign-in limits over HTTP (%s)", (kind) => 
     database = await createTestDatabase(kind);
     db = createDatabaseClient(database.url);
     await addStaff(db, EMAIL, "operator");
+    await addStaff(db, AUDITOR, "operator");
     app = await startAppServer({ ...baseServerEnv(database.url), TRUST_PROXY_HOPS: "1", SUPPORT_SIGNIN_MAX_FAILURES: String(ACCOUNT_LIMIT) });
   }, 60_000);
 
@@ -94,5 +96,16 @@ describe.each(databaseKinds)("support sign-in limits over HTTP (%s)", (kind) => 
     const rows = await db.supportRefusalCount.findMany({ where: { ip } });
     expect(rows.reduce((sum, row) => sum + row.count, 0)).toBe(refused);
     expect(rows.some((row) => row.throttled)).toBe(true);
+
+    // An operator (from another address) sees the counts below the audit log.
+    const signIn = await (await preparedGuess("198.51.100.90", AUDITOR, STAFF_PASSWORD))();
+    expect(signIn.status).toBe(302);
+    const session = signIn.headers.getSetCookie().find((c) => /lp_support=[^;]/.test(c))!.split(";")[0];
+    const page = await fetch(`${app.url}/support/audit`, { headers: { Cookie: session, "X-Forwarded-For": "198.51.100.90" } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Refused while signed out");
+    expect(html).toContain(ip);
+    expect(html).toContain("throttled");
   }, 120_000);
 });
