@@ -1,5 +1,6 @@
 // The audit log, for operators: every sign-in, every shop record viewed, every action, newest first. Read
-// only: nothing in the app changes or removes an entry.
+// only: nothing in the app changes or removes an entry. Below it, requests refused before anyone signed in,
+// counted per address and minute (they are not entries: anyone can send them).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { Badge, BlockStack, Box, Button, Card, IndexTable, InlineStack, Link, Page, Text, TextField } from "@shopify/polaris";
@@ -7,7 +8,7 @@ import { useState } from "react";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { getDatabase } from "~/db.server";
-import { listAudit, recordAudit } from "~/support/audit.server";
+import { listAudit, listRefusals, recordAudit, type RefusalCountView } from "~/support/audit.server";
 import { clientOf, requireStaff } from "~/support/auth.server";
 
 export const loader = async (args: LoaderFunctionArgs) => {
@@ -29,11 +30,13 @@ export const loader = async (args: LoaderFunctionArgs) => {
   });
   const { entries, more } = await listAudit(db, { email: email || undefined, shopDomain: shop || undefined, action: action || undefined, before, limit: 100 });
   const last = entries[entries.length - 1];
+  const refusals = await listRefusals(db, 50);
   return {
     staff: { email: staff.email, role: staff.role, csrf: staff.csrfToken },
     filter: { email, shop, action },
     entries,
     next: more && last ? `${last.at}_${last.id}` : null,
+    refusals,
   };
 };
 
@@ -47,7 +50,7 @@ const OUTCOME_TONE: Record<string, "success" | "critical" | "warning" | "info" |
 };
 
 export default function SupportAudit() {
-  const { staff, filter, entries, next } = useLoaderData<typeof loader>();
+  const { staff, filter, entries, next, refusals } = useLoaderData<typeof loader>();
   const [email, setEmail] = useState(filter.email);
   const [shop, setShop] = useState(filter.shop);
   const [action, setAction] = useState(filter.action);
@@ -128,8 +131,56 @@ export default function SupportAudit() {
               <Button url={`/support/audit?${nextParams.toString()}`}>Older entries</Button>
             </InlineStack>
           ) : null}
+          <RefusalCounts refusals={refusals} />
         </BlockStack>
       </Page>
     </SupportFrame>
+  );
+}
+
+const REFUSAL_KIND: Record<string, string> = {
+  "csrf.rejected": "Sign-in form with a bad or missing token",
+  "sign_in.locked": "Sign-in while locked",
+};
+
+function RefusalCounts({ refusals }: { refusals: RefusalCountView[] }) {
+  return (
+    <Card padding="0">
+      <Box padding="400">
+        <BlockStack gap="100">
+          <Text as="h2" variant="headingMd">
+            Refused while signed out
+          </Text>
+          <Text as="p" tone="subdued">
+            Requests refused before anyone signed in, counted per address and minute (latest 50). Throttled: more came in that minute and were answered “too many requests” without being counted.
+          </Text>
+        </BlockStack>
+      </Box>
+      <IndexTable
+        resourceName={{ singular: "count", plural: "counts" }}
+        itemCount={refusals.length}
+        selectable={false}
+        emptyState={
+          <Box padding="600">
+            <Text as="p" alignment="center" tone="subdued">
+              Nothing refused.
+            </Text>
+          </Box>
+        }
+        headings={[{ title: "Minute (UTC)" }, { title: "From" }, { title: "Refused" }, { title: "Count" }, { title: "" }]}
+      >
+        {refusals.map((r, index) => (
+          <IndexTable.Row id={`${r.minute}_${r.ip}_${r.kind}`} key={`${r.minute}_${r.ip}_${r.kind}`} position={index}>
+            <IndexTable.Cell>
+              <Time iso={r.minute} />
+            </IndexTable.Cell>
+            <IndexTable.Cell>{r.ip}</IndexTable.Cell>
+            <IndexTable.Cell>{REFUSAL_KIND[r.kind] ?? r.kind}</IndexTable.Cell>
+            <IndexTable.Cell>{r.count}</IndexTable.Cell>
+            <IndexTable.Cell>{r.throttled ? <Badge tone="warning">throttled</Badge> : null}</IndexTable.Cell>
+          </IndexTable.Row>
+        ))}
+      </IndexTable>
+    </Card>
   );
 }

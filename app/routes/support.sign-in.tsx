@@ -7,8 +7,7 @@ import { useState } from "react";
 import { SignInCard } from "~/components/support/SignInCard";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
-import { recordAudit } from "~/support/audit.server";
-import { clientOf, currentStaff, HOME_PATH, safeNext, SECOND_FACTOR_PATH, sameOrigin, signIn } from "~/support/auth.server";
+import { anonymousThrottle, clientOf, currentStaff, HOME_PATH, refuseAnonymously, safeNext, SECOND_FACTOR_PATH, sameOrigin, signIn } from "~/support/auth.server";
 import { clearSignInCookie, newSignInToken, signInTokenMatches } from "~/support/sessions.server";
 
 const NOTICES = new Set(["Your session has ended. Sign in again.", "Your session timed out. Sign in again.", "You are signed out."]);
@@ -29,10 +28,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async (args: ActionFunctionArgs) => {
   const { request } = args;
   const db = getDatabase();
-  const form = await request.formData();
   const client = clientOf(args);
+  const throttled = await anonymousThrottle(db, client);
+  if (throttled) return throttled;
+  const form = await request.formData();
   if (!sameOrigin(request) || !signInTokenMatches(request, form.get("csrf"))) {
-    await recordAudit(db, { user: { id: null, email: String(form.get("email") ?? "").slice(0, 254) || "(blank)" }, action: "csrf.rejected", outcome: "rejected", details: { path: "/support/sign-in" }, client });
+    await refuseAnonymously(db, client, "csrf.rejected");
     return Response.json({ error: "The sign-in form expired. Reload the page and sign in again." }, { status: 403 });
   }
   const result = await signIn(db, { email: form.get("email"), password: form.get("password") }, client);

@@ -2,7 +2,10 @@
 // Append-only by construction: this module is the only one that touches SupportAuditEntry, and it only
 // creates and reads. The database refuses UPDATE and DELETE too (triggers in the support_console migration),
 // and a test checks that no code in the repository updates or deletes an entry.
-import type { Database } from "~/db.server";
+//
+// Requests refused before anyone signed in (a sign-in form with a bad token, a sign-in while locked) are not
+// entries: anyone can send them, so they are counted per address, kind and minute (SupportRefusalCount).
+import { isUniqueViolation, type Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
 
 export type AuditAction =
@@ -76,6 +79,56 @@ export async function recordAudit(db: Pick<Database, "supportAuditEntry">, input
     log.warn("support console refused a request", { action: input.action, outcome: input.outcome, staff: input.user.email, ip: input.client.ip });
   }
   return entry.id;
+}
+
+/** Refusals of signed-out clients, counted instead of audited one by one. */
+export type RefusalKind = "csrf.rejected" | "sign_in.locked";
+
+/** How long the per-minute refusal counts are kept (they hold client addresses). */
+export const REFUSAL_RETENTION_DAYS = 90;
+
+function minuteOf(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+}
+
+/** Counts one refused anonymous request in its address's row for this minute and kind. */
+export async function recordRefusal(db: Database, ip: string | null, kind: RefusalKind, now = new Date()): Promise<void> {
+  const id = { ip: (ip ?? "unknown").slice(0, 64), kind, minute: minuteOf(now) };
+  const upsert = () =>
+    db.supportRefusalCount.upsert({ where: { ip_kind_minute: id }, create: { ...id, count: 1 }, update: { count: { increment: 1 } } });
+  try {
+    await upsert();
+  } catch (error) {
+    // Two first refusals of a minute at once: one creates the row, the other counts in it.
+    if (!isUniqueViolation(error)) throw error;
+    await upsert();
+  }
+  log.warn("support console refused a signed-out request", { kind, ip });
+}
+
+/** Marks this minute's counts of `ip`: more refusals came and were answered 429 without being counted. */
+export async function markRefusalsThrottled(db: Database, ip: string | null, now = new Date()): Promise<void> {
+  await db.supportRefusalCount.updateMany({ where: { ip: (ip ?? "unknown").slice(0, 64), minute: minuteOf(now) }, data: { throttled: true } });
+  log.warn("support console throttles a client's refused requests", { ip });
+}
+
+export interface RefusalCountView {
+  minute: string;
+  ip: string;
+  kind: string;
+  count: number;
+  throttled: boolean;
+}
+
+export async function listRefusals(db: Database, limit = 50): Promise<RefusalCountView[]> {
+  const rows = await db.supportRefusalCount.findMany({ orderBy: [{ minute: "desc" }, { count: "desc" }], take: Math.min(limit, 500) });
+  return rows.map((row) => ({ minute: row.minute.toISOString(), ip: row.ip, kind: row.kind, count: row.count, throttled: row.throttled }));
+}
+
+/** Forgets refusal counts older than the retention period (run with the other support housekeeping). */
+export async function pruneRefusals(db: Database, now = new Date()): Promise<number> {
+  const { count } = await db.supportRefusalCount.deleteMany({ where: { minute: { lt: new Date(now.getTime() - REFUSAL_RETENTION_DAYS * 86_400_000) } } });
+  return count;
 }
 
 /** One entry written by `userId` about `shopDomain` (an action's result, shown back to whoever ran it). */

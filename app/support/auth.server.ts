@@ -5,7 +5,7 @@
 import type { SupportUser } from "@prisma/client";
 import { getDatabase, type Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
-import { recordAudit, type AuditAction, type AuditClient } from "./audit.server";
+import { markRefusalsThrottled, pruneRefusals, recordAudit, recordRefusal, type AuditAction, type AuditClient, type RefusalKind } from "./audit.server";
 import { supportRedirect as redirect } from "./headers.server";
 import { hashPassword, needsRehash, spendVerificationTime, verifyPassword } from "./password.server";
 import {
@@ -17,7 +17,16 @@ import {
   startSession,
   type SessionLookup,
 } from "./sessions.server";
-import { accountKey, addressKey, clearFailures, lockedUntil, pruneThrottle, recordFailure } from "./throttle.server";
+import {
+  accountKey,
+  addressKey,
+  anonymousRefusals,
+  clearFailures,
+  lockIfExhausted,
+  pruneThrottle,
+  releaseAttempt,
+  reserveAttempt,
+} from "./throttle.server";
 import { verifyTotp } from "./totp.server";
 import { isSupportRole, normalizeEmail, openTotpSecret, type SupportRole } from "./users.server";
 
@@ -30,6 +39,8 @@ export const SIGN_IN_FAILED = "The email or password is not right.";
 /** The answer while sign-in is locked (for any email typed, existing or not). */
 export const SIGN_IN_LOCKED = "Too many failed sign-ins. Sign-in is locked for a while; try again later.";
 export const CODE_FAILED = "That code is not right. Enter the current code from your authenticator app.";
+/** The answer to an address that sent too many refused sign-in posts this minute. */
+export const TOO_MANY_REFUSALS = "Too many refused requests from your network. Wait a minute and try again.";
 
 export interface RouteArgs {
   request: Request;
@@ -172,6 +183,30 @@ export async function requirePost(args: RouteArgs, form: FormData, role: Support
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Refusals of signed-out clients
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Records a request refused before anyone signed in: counted per address and minute, not an audit entry each
+ * (anyone can send them). Past the per-minute limit nothing is written, but the minute is marked once.
+ */
+export async function refuseAnonymously(db: Database, client: AuditClient, kind: RefusalKind, now = new Date()): Promise<void> {
+  const verdict = anonymousRefusals.count(client.ip, now);
+  if (verdict === "record") await recordRefusal(db, client.ip, kind, now);
+  else if (verdict === "first_throttled") await markRefusalsThrottled(db, client.ip, now);
+}
+
+/**
+ * A 429 for an address that used up its refused requests this minute, answered before any other work (and,
+ * but for marking the minute once, without touching the database); null when the address may go on.
+ */
+export async function anonymousThrottle(db: Database, client: AuditClient, now = new Date()): Promise<Response | null> {
+  if (!anonymousRefusals.closed(client.ip, now)) return null;
+  if (anonymousRefusals.count(client.ip, now) === "first_throttled") await markRefusalsThrottled(db, client.ip, now);
+  return Response.json({ error: TOO_MANY_REFUSALS }, { status: 429, headers: { "Retry-After": "60" } });
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Sign-in
 // ---------------------------------------------------------------------------------------------------------
 
@@ -185,8 +220,9 @@ export async function signIn(db: Database, input: { email: unknown; password: un
   const keys = [accountKey(email), addressKey(client.ip)];
   const auditUser = { id: null as string | null, email: email || "(blank)" };
 
-  if (await lockedUntil(db, keys, now)) {
-    await recordAudit(db, { user: auditUser, action: "sign_in", outcome: "locked", client });
+  // The guess is counted before the password is checked: see reserveAttempt.
+  if (!(await reserveAttempt(db, keys, now))) {
+    await refuseAnonymously(db, client, "sign_in.locked", now);
     return { ok: false, message: SIGN_IN_LOCKED };
   }
   const user = email ? await db.supportUser.findUnique({ where: { email } }) : null;
@@ -195,7 +231,7 @@ export async function signIn(db: Database, input: { email: unknown; password: un
   else await spendVerificationTime(password);
 
   if (!good) {
-    const locked = await recordFailure(db, keys, now);
+    const locked = await lockIfExhausted(db, keys, now);
     await recordAudit(db, {
       user: { id: user?.id ?? null, email: auditUser.email },
       action: "sign_in",
@@ -209,9 +245,12 @@ export async function signIn(db: Database, input: { email: unknown; password: un
 
   const staffUser = user!;
   await clearFailures(db, accountKey(email));
-  // Housekeeping at each sign-in: sessions that ended unseen (browser closed) and stale failure counters.
+  await releaseAttempt(db, [addressKey(client.ip)]);
+  // Housekeeping at each sign-in: sessions that ended unseen (browser closed), stale failure counters, old
+  // refusal counts.
   await pruneSessions(db, now);
   await pruneThrottle(db, now);
+  await pruneRefusals(db, now);
   if (needsRehash(staffUser.passwordHash)) {
     await db.supportUser.update({ where: { id: staffUser.id }, data: { passwordHash: await hashPassword(password) } });
   }
@@ -235,7 +274,8 @@ export async function verifySecondFactor(db: Database, request: Request, code: u
   const { session, user } = lookup;
   const keys = [accountKey(user.email), addressKey(client.ip)];
   const auditUser = { id: user.id, email: user.email };
-  if (await lockedUntil(db, keys, now)) {
+  // The guess is counted before the code is checked, as for passwords.
+  if (!(await reserveAttempt(db, keys, now))) {
     await endSession(db, session.id);
     await recordAudit(db, { user: auditUser, action: "sign_in.second_factor", outcome: "locked", client });
     return { ok: false, restart: true, message: SIGN_IN_LOCKED };
@@ -249,12 +289,13 @@ export async function verifySecondFactor(db: Database, request: Request, code: u
       data: { totpLastStep: step, lastSignInAt: now },
     })).count === 1;
   if (!claimed) {
-    const locked = await recordFailure(db, keys, now);
-    await recordAudit(db, { user: auditUser, action: "sign_in.second_factor", outcome: locked ? "locked" : "failure", client });
+    const locked = await lockIfExhausted(db, keys, now);
+    await recordAudit(db, { user: auditUser, action: "sign_in.second_factor", outcome: locked ? "locked" : "failure", details: { why: "wrong_code" }, client });
     if (locked) await endSession(db, session.id);
     return { ok: false, restart: locked, message: locked ? SIGN_IN_LOCKED : CODE_FAILED };
   }
   await clearFailures(db, accountKey(user.email));
+  await releaseAttempt(db, [addressKey(client.ip)]);
   // A new token for the signed-in session (the half-signed-in one is dropped).
   await endSession(db, session.id);
   const started = await startSession(db, user.id, "active", client, now);

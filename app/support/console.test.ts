@@ -160,7 +160,9 @@ describe.each(databaseKinds)("support console (%s)", (kind) => {
       expect(locked.status).toBe(429);
       expect(await locked.json()).toEqual({ error: SIGN_IN_LOCKED });
     }
-    expect(await database.db.supportAuditEntry.count({ where: { action: "sign_in", outcome: "locked" } })).toBeGreaterThanOrEqual(4);
+    // The guess that locked each account is an audit entry; the refusals while locked are counted per address.
+    expect(await database.db.supportAuditEntry.count({ where: { action: "sign_in", outcome: "locked" } })).toBe(2);
+    expect(await database.db.supportRefusalCount.aggregate({ where: { ip: "192.0.2.99", kind: "sign_in.locked" }, _sum: { count: true } })).toEqual({ _sum: { count: 2 } });
     // The lock ends after the lockout period.
     await database.db.supportSignInThrottle.updateMany({ data: { lockedUntil: new Date(Date.now() - 1000) } });
     expect((await submitSignIn(new CookieJar(), "victor.viewer@support.example", STAFF_PASSWORD, "192.0.2.99")).status).toBe(302);
@@ -186,6 +188,9 @@ describe.each(databaseKinds)("support console (%s)", (kind) => {
     expect((await call(signInAction, "/support/sign-in", { jar, method: "POST", form: { ...form, csrf: "forged" } })).status).toBe(403);
     expect((await call(signInAction, "/support/sign-in", { jar, method: "POST", form, headers: { "Sec-Fetch-Site": "cross-site" } })).status).toBe(403);
     expect((await call(signInAction, "/support/sign-in", { jar, method: "POST", form, headers: { Origin: "https://evil.example" } })).status).toBe(403);
+    // Signed-out refusals are counted per address and minute, not audited one by one.
+    expect(await database.db.supportAuditEntry.count({ where: { action: "csrf.rejected", userId: null } })).toBe(0);
+    expect(await database.db.supportRefusalCount.aggregate({ where: { ip: "203.0.113.7", kind: "csrf.rejected" }, _sum: { count: true } })).toEqual({ _sum: { count: 4 } });
     expect((await call(signInAction, "/support/sign-in", { jar, method: "POST", form })).status).toBe(302);
   });
 
