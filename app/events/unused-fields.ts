@@ -1,0 +1,90 @@
+// Which field names in a Loop payload no schema of the app reads. Loop documents its payloads only in part, so
+// the schemas accept the spellings known so far; a field under a new name (an out-of-stock list, a next-retry
+// date) would otherwise be ignored without anyone noticing. Names only: values are never looked at or returned.
+//
+// Paths are relative to the envelope's `payload`, dotted, with [] for list items: `lines[].stockStatus`. An
+// unknown object is reported once by its own name, not field by field: its insides are not the app's vocabulary,
+// and descending would let a map keyed by data (ids, emails) turn values into "names".
+import { z } from "zod";
+import { PAYLOAD_SCHEMAS, topicEntity, type LoopEntity } from "./loop-payloads";
+
+/** A schema's known field names; a nested object (or list of objects) has its own tree, a plain value null. */
+type FieldTree = Map<string, FieldTree | null>;
+
+/** A payload with hundreds of novel fields is reported by its first ones; the rest add nothing to notice. */
+export const MAX_UNUSED_PATHS_PER_PAYLOAD = 50;
+const MAX_PATH_LENGTH = 200;
+
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+    else if (s instanceof z.ZodArray) s = s.element;
+    else return s;
+  }
+}
+
+function fieldTree(schema: z.ZodTypeAny): FieldTree | null {
+  const inner = unwrap(schema);
+  if (!(inner instanceof z.ZodObject)) return null;
+  const tree: FieldTree = new Map();
+  for (const [name, field] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) tree.set(name, fieldTree(field));
+  return tree;
+}
+
+const trees = new Map<LoopEntity, FieldTree>();
+
+function treeFor(entity: LoopEntity): FieldTree {
+  let tree = trees.get(entity);
+  if (!tree) {
+    tree = fieldTree(PAYLOAD_SCHEMAS[entity]) ?? new Map();
+    trees.set(entity, tree);
+  }
+  return tree;
+}
+
+/** The dotted paths the schemas know for a topic's payload (for tests and the docs of a finding). */
+export function knownFieldPaths(topic: string): string[] {
+  const entity = topicEntity(topic);
+  if (!entity) return [];
+  const out: string[] = [];
+  const walk = (tree: FieldTree, prefix: string) => {
+    for (const [name, sub] of tree) {
+      const path = prefix ? `${prefix}.${name}` : name;
+      out.push(path);
+      if (sub) walk(sub, path);
+    }
+  };
+  walk(treeFor(entity), "");
+  return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The payload's field paths that no schema of this topic reads, each once, at most MAX_UNUSED_PATHS_PER_PAYLOAD.
+ * `body` is the webhook body as parsed JSON ({payload, metaData}); anything else, or a topic without a schema,
+ * gives no paths.
+ */
+export function unusedFieldPaths(topic: string, body: unknown): string[] {
+  const entity = topicEntity(topic);
+  if (!entity || !isObject(body) || !isObject(body.payload)) return [];
+  const found = new Set<string>();
+  const visit = (value: unknown, tree: FieldTree, prefix: string) => {
+    if (Array.isArray(value)) {
+      const itemPrefix = `${prefix}[]`;
+      for (const item of value) visit(item, tree, itemPrefix);
+      return;
+    }
+    if (!isObject(value)) return;
+    for (const key in value) {
+      if (found.size >= MAX_UNUSED_PATHS_PER_PAYLOAD) return;
+      const path = prefix ? `${prefix}.${key}` : key;
+      const sub = tree.get(key);
+      if (sub === undefined) found.add(path.slice(0, MAX_PATH_LENGTH));
+      else if (sub !== null) visit(value[key], sub, path);
+    }
+  };
+  visit(body.payload, treeFor(entity), "");
+  return [...found];
+}
