@@ -31,6 +31,7 @@ export interface UnusedFieldLog {
 export const WHOLE_TOPIC_PATH = "";
 
 export const UNUSED_FIELD_WRITE_EVERY_MS = 60_000;
+const DONE = Promise.resolve();
 export const MAX_UNUSED_PATHS_PER_SHOP = 500;
 const MAX_TOPIC_LENGTH = 100;
 
@@ -50,18 +51,38 @@ export function createUnusedFieldLog(db: Database, options: UnusedFieldLogOption
   const maxPathsPerShop = options.maxPathsPerShop ?? MAX_UNUSED_PATHS_PER_SHOP;
   const maxTracked = options.maxTracked ?? 10_000;
   const now = options.now ?? Date.now;
-  const tracked = new Map<string, Tracked>();
+  // Per shop and topic, then per path: one key built per webhook, not one per path.
+  const groups = new Map<string, Map<string, Tracked>>();
+  let trackedCount = 0;
   let sweptAt = now();
 
-  function track(shopDomain: string, topic: string, path: string): Tracked {
-    const key = `${shopDomain}\n${topic}\n${path}`;
-    let entry = tracked.get(key);
+  function groupOf(shopDomain: string, topic: string): Map<string, Tracked> {
+    const key = `${shopDomain}\n${topic}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = new Map()));
+    return group;
+  }
+
+  function track(group: Map<string, Tracked>, shopDomain: string, topic: string, path: string): Tracked {
+    let entry = group.get(path);
     if (!entry) {
-      if (tracked.size >= maxTracked) tracked.delete(tracked.keys().next().value!);
+      if (trackedCount >= maxTracked) forgetOldest();
       entry = { shopDomain, topic, path, pending: 0, firstPendingAt: 0, lastSeenAt: 0, writtenAt: null, writing: false };
-      tracked.set(key, entry);
+      group.set(path, entry);
+      trackedCount += 1;
     }
     return entry;
+  }
+
+  function forgetOldest() {
+    const [key, group] = groups.entries().next().value!;
+    group.delete(group.keys().next().value!);
+    trackedCount -= 1;
+    if (group.size === 0) groups.delete(key);
+  }
+
+  function* allTracked(): Iterable<Tracked> {
+    for (const group of groups.values()) yield* group.values();
   }
 
   async function addTo(entry: Tracked, count: number, firstSeenAt: Date, lastSeenAt: Date): Promise<void> {
@@ -96,12 +117,14 @@ export function createUnusedFieldLog(db: Database, options: UnusedFieldLogOption
   }
 
   return {
-    async note(shopDomain, topic, paths) {
-      if (paths.length === 0) return;
+    note(shopDomain, topic, paths) {
+      if (paths.length === 0) return DONE;
       const at = now();
       const writes: Promise<void>[] = [];
+      const shortTopic = topic.length > MAX_TOPIC_LENGTH ? topic.slice(0, MAX_TOPIC_LENGTH) : topic;
+      const group = groupOf(shopDomain, shortTopic);
       for (const path of paths) {
-        const entry = track(shopDomain, topic.slice(0, MAX_TOPIC_LENGTH), path);
+        const entry = track(group, shopDomain, shortTopic, path);
         if (entry.pending === 0) entry.firstPendingAt = at;
         entry.pending += 1;
         entry.lastSeenAt = at;
@@ -111,14 +134,14 @@ export function createUnusedFieldLog(db: Database, options: UnusedFieldLogOption
       // Sightings of paths that stopped arriving would otherwise wait for shutdown.
       if (at - sweptAt >= writeEveryMs) {
         sweptAt = at;
-        for (const entry of tracked.values()) {
+        for (const entry of allTracked()) {
           if (entry.pending > 0 && !entry.writing && entry.writtenAt !== null && at - entry.writtenAt >= writeEveryMs) writes.push(write(entry));
         }
       }
-      if (writes.length) await Promise.all(writes);
+      return writes.length ? Promise.all(writes).then(() => undefined) : DONE;
     },
     async flush() {
-      await Promise.all([...tracked.values()].filter((e) => e.pending > 0 && !e.writing).map(write));
+      await Promise.all([...allTracked()].filter((e) => e.pending > 0 && !e.writing).map(write));
     },
   };
 }

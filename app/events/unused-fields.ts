@@ -8,8 +8,15 @@
 import { z } from "zod";
 import { PAYLOAD_SCHEMAS, topicEntity, type LoopEntity } from "./loop-payloads";
 
-/** A schema's known field names; a nested object (or list of objects) has its own tree, a plain value null. */
-type FieldTree = Map<string, FieldTree | null>;
+/**
+ * A schema's known field names; a nested object (or list of objects) has its own tree, a plain value null. Each
+ * tree sits at one place in the payload, so the prefix of the paths under it is computed once, not per event.
+ */
+interface FieldTree {
+  fields: Map<string, FieldTree | null>;
+  /** "" at the top, else "lines[]." / "customer." … */
+  prefix: string;
+}
 
 /** A payload with hundreds of novel fields is reported by its first ones; the rest add nothing to notice. */
 export const MAX_UNUSED_PATHS_PER_PAYLOAD = 50;
@@ -24,11 +31,19 @@ function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   }
 }
 
-function fieldTree(schema: z.ZodTypeAny): FieldTree | null {
+function isList(schema: z.ZodTypeAny): boolean {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+  return s instanceof z.ZodArray;
+}
+
+function fieldTree(schema: z.ZodTypeAny, prefix: string): FieldTree | null {
   const inner = unwrap(schema);
   if (!(inner instanceof z.ZodObject)) return null;
-  const tree: FieldTree = new Map();
-  for (const [name, field] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) tree.set(name, fieldTree(field));
+  const tree: FieldTree = { fields: new Map(), prefix };
+  for (const [name, field] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) {
+    tree.fields.set(name, fieldTree(field, `${prefix}${name}${isList(field) ? "[]" : ""}.`));
+  }
   return tree;
 }
 
@@ -37,7 +52,7 @@ const trees = new Map<LoopEntity, FieldTree>();
 function treeFor(entity: LoopEntity): FieldTree {
   let tree = trees.get(entity);
   if (!tree) {
-    tree = fieldTree(PAYLOAD_SCHEMAS[entity]) ?? new Map();
+    tree = fieldTree(PAYLOAD_SCHEMAS[entity], "") ?? { fields: new Map(), prefix: "" };
     trees.set(entity, tree);
   }
   return tree;
@@ -48,14 +63,13 @@ export function knownFieldPaths(topic: string): string[] {
   const entity = topicEntity(topic);
   if (!entity) return [];
   const out: string[] = [];
-  const walk = (tree: FieldTree, prefix: string) => {
-    for (const [name, sub] of tree) {
-      const path = prefix ? `${prefix}.${name}` : name;
-      out.push(path);
-      if (sub) walk(sub, path);
+  const walk = (tree: FieldTree) => {
+    for (const [name, sub] of tree.fields) {
+      out.push(`${tree.prefix}${name}`);
+      if (sub) walk(sub);
     }
   };
-  walk(treeFor(entity), "");
+  walk(treeFor(entity));
   return out;
 }
 
@@ -70,21 +84,21 @@ export function unusedFieldPaths(topic: string, body: unknown): string[] {
   const entity = topicEntity(topic);
   if (!entity || !isObject(body) || !isObject(body.payload)) return [];
   const found = new Set<string>();
-  const visit = (value: unknown, tree: FieldTree, prefix: string) => {
+  const visit = (value: unknown, tree: FieldTree) => {
     if (Array.isArray(value)) {
-      const itemPrefix = `${prefix}[]`;
-      for (const item of value) visit(item, tree, itemPrefix);
+      for (const item of value) visit(item, tree);
       return;
     }
     if (!isObject(value)) return;
-    for (const key in value) {
-      if (found.size >= MAX_UNUSED_PATHS_PER_PAYLOAD) return;
-      const path = prefix ? `${prefix}.${key}` : key;
-      const sub = tree.get(key);
-      if (sub === undefined) found.add(path.slice(0, MAX_PATH_LENGTH));
-      else if (sub !== null) visit(value[key], sub, path);
+    for (const key of Object.keys(value)) {
+      const sub = tree.fields.get(key);
+      if (sub === undefined) {
+        if (found.size >= MAX_UNUSED_PATHS_PER_PAYLOAD) return;
+        const path = tree.prefix + key;
+        found.add(path.length > MAX_PATH_LENGTH ? path.slice(0, MAX_PATH_LENGTH) : path);
+      } else if (sub !== null) visit(value[key], sub);
     }
   };
-  visit(body.payload, treeFor(entity), "");
+  visit(body.payload, treeFor(entity));
   return [...found];
 }
