@@ -47,12 +47,52 @@ function fieldTree(schema: z.ZodTypeAny, prefix: string): FieldTree | null {
   return tree;
 }
 
+/**
+ * Fields Loop is known to send that the app has no use for: the Admin API objects' fields that third-party code
+ * shows (webhooks very likely carry those objects). Known, so not news; listing them keeps the support card for
+ * names nobody has seen before.
+ */
+const ADDRESS_FIELDS = ["firstName", "lastName", "address1", "city", "zip", "provinceCode"].map((f) => `shippingAddress.${f}`);
+const LINE_IDS = ["productShopifyId", "variantShopifyId"].flatMap((f) => [`lines[].${f}`, `lineItems[].${f}`]);
+export const KNOWN_UNREAD_FIELDS: Record<LoopEntity, readonly string[]> = {
+  subscription: [
+    ...["updatedAt", "pausedAt", "cancelledAt", "nextDeliveryDate", "deliveryPolicy", "lastPaymentStatus", "discounts", "customAttributes"],
+    "customerPaymentMethodId",
+    ...ADDRESS_FIELDS,
+    ...LINE_IDS,
+    ...["sellingPlanShopifyId", "variantImage"].flatMap((f) => [`lines[].${f}`, `lineItems[].${f}`]),
+  ],
+  order: [
+    ...["fulfillmentStatus", "financialStatus", "totalPriceUsd", "isCheckoutOrder", "orderType", "updatedAt"],
+    ...ADDRESS_FIELDS,
+    ...LINE_IDS,
+    "lines[].isOneTime",
+    "lineItems[].isOneTime",
+  ],
+  paymentMethod: [],
+  flow: [],
+};
+
+/** Adds a known-but-unread path to a tree as a plain value (a parent the schema lacks is added too). */
+function addKnown(tree: FieldTree, path: string) {
+  const [head, ...rest] = path.split(".");
+  const name = head.replace(/\[\]$/, "");
+  if (rest.length === 0) {
+    if (!tree.fields.has(name)) tree.fields.set(name, null);
+    return;
+  }
+  let sub = tree.fields.get(name);
+  if (!sub) tree.fields.set(name, (sub = { fields: new Map(), prefix: `${tree.prefix}${head}.` }));
+  addKnown(sub, rest.join("."));
+}
+
 const trees = new Map<LoopEntity, FieldTree>();
 
 function treeFor(entity: LoopEntity): FieldTree {
   let tree = trees.get(entity);
   if (!tree) {
     tree = fieldTree(PAYLOAD_SCHEMAS[entity], "") ?? { fields: new Map(), prefix: "" };
+    for (const path of KNOWN_UNREAD_FIELDS[entity]) addKnown(tree, path);
     trees.set(entity, tree);
   }
   return tree;
