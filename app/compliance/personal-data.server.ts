@@ -2,6 +2,7 @@
 // data this app holds. Each feature that stores shop or customer data describes it here as a
 // PersonalDataOwner and is added to the `owners` list below, so no feature can be forgotten.
 import { connectionRecords } from "~/connections/personal-data.server";
+import { unusedFieldRecords } from "~/events/unused-field-log.server";
 import { eventRecords } from "~/statistics/personal-data.server";
 import type { Database } from "~/db.server";
 
@@ -38,4 +39,4 @@ const shopRecords: PersonalDataOwner = {
 };
 
 // Order matters for shop/redact: features whose rows reference the shop record come before it.
-export const owners: PersonalDataOwner[] = [eventRecords, connectionRecords, shopRecords];
+export const owners: PersonalDataOwner[] = [eventRecords, unusedFieldRecords, connectionRecords, shopRecords];

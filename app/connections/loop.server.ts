@@ -42,12 +42,13 @@ export function loopClientFor(token: string): LoopClient {
  * The opened signing secrets that may have signed a delivery of `topic` to this shop: the subscription(s) for
  * that topic plus every manual ("*") secret. Empty when the shop has no Loop connection. Throws
  * SecretUnavailableError when a stored secret cannot be opened (an operator problem: answer 5xx, Loop retries).
+ * topic null: every secret of the shop's connection, whatever topic it was given for.
  */
-export async function loopWebhookSecrets(db: Database, shopDomain: string, topic: string): Promise<string[]> {
+export async function loopWebhookSecrets(db: Database, shopDomain: string, topic: string | null): Promise<string[]> {
   const connection = await db.loopConnection.findUnique({ where: { shopDomain }, select: { status: true } });
   if (!connection || connection.status === "disconnected") return [];
   const rows = await db.loopWebhook.findMany({
-    where: { shopDomain, topic: { in: [topic, MANUAL_TOPIC] } },
+    where: { shopDomain, ...(topic === null ? {} : { topic: { in: [topic, MANUAL_TOPIC] } }) },
     orderBy: { createdAt: "desc" },
   });
   return rows.map((row) => openWebhookSecret(shopDomain, row));

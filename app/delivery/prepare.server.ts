@@ -7,6 +7,8 @@ import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
 import { isUniqueViolation } from "~/db.server";
 import { customerActivationMapped, mapLoopWebhook, missingIdentifierReason, withIdentifiers, type MapResult, type MappedEvent } from "~/events/mapping";
+import type { UnusedFieldLog } from "~/events/unused-field-log.server";
+import { unusedFieldPaths } from "~/events/unused-fields";
 import type { AdminResult, ShopifyCustomer } from "~/shopify/customers.server";
 import { earlierPaymentFailures } from "./payment-failures.server";
 import { transition } from "./transitions.server";
@@ -22,6 +24,8 @@ export interface PrepareDependencies {
   settingsFor(shop: string): Promise<ShopDeliverySettings>;
   lookupCustomer(shop: string, shopifyCustomerId: string): Promise<AdminResult<ShopifyCustomer>>;
   activationUrl(shop: string, shopifyCustomerId: string): Promise<AdminResult<string>>;
+  /** Where payload fields no schema reads are noted (support sees them); absent: not noted. */
+  unusedFields?: UnusedFieldLog;
 }
 
 /** How long a new event may wait for Shopify (throttled or down) before it goes out without that help. */
@@ -41,6 +45,9 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
   } catch {
     body = undefined;
   }
+  // Noted whatever the outcome: a renamed required field makes the payload invalid and shows up here too.
+  // (An event prepared again after a busy Shopify is noted again; the counts are sightings, not webhooks.)
+  await deps.unusedFields?.note(event.shopDomain, event.topic, unusedFieldPaths(event.topic, body));
   const map = (paymentFailuresBefore: number | null): MapResult =>
     mapLoopWebhook({
       topic: event.topic,

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { getConfig } from "~/config/env.server";
 import { markPostscriptKeyRejected, postscriptCredentials } from "~/connections/postscript.server";
 import { getDatabase, type Database } from "~/db.server";
+import { createUnusedFieldLog } from "~/events/unused-field-log.server";
 import { keepAliveFetch } from "~/http/keep-alive-fetch.server";
 import { PostscriptClient } from "~/postscript/client.server";
 import { readShopSettings } from "~/settings/shop-settings.server";
@@ -46,7 +47,8 @@ export function createAppDeliveryWorker(db: Database = getDatabase()) {
   const postscriptFetch = keepAliveFetch();
   const settingsFor = cachedSettings(db);
   const admin = { timeoutMs: config.POSTSCRIPT_TIMEOUT_MS };
-  return createDeliveryWorker({
+  const unusedFields = createUnusedFieldLog(db);
+  const worker = createDeliveryWorker({
     db,
     clock: systemClock,
     policy: deliveryPolicyFromConfig(),
@@ -70,9 +72,17 @@ export function createAppDeliveryWorker(db: Database = getDatabase()) {
           settingsFor,
           lookupCustomer: (shop, id) => fetchCustomer(admin, shop, id),
           activationUrl: (shop, id) => generateActivationUrl(admin, shop, id),
+          unusedFields,
         },
         event,
       ),
     staleReason: async (event, now) => staleCheck(db, event, now, (await settingsFor(event.shopDomain)).paymentRetryCount),
   });
+  return {
+    ...worker,
+    async run(signal: AbortSignal) {
+      await worker.run(signal);
+      await unusedFields.flush(); // the sightings of the last minute
+    },
+  };
 }

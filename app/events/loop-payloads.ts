@@ -403,6 +403,15 @@ const flowSchema = z
   })
   .passthrough();
 
+/** The schema of each entity's payload: what the app reads, also the reference for unused-field detection
+ *  (unused-fields.ts), so a spelling added here stops being reported as unused. */
+export const PAYLOAD_SCHEMAS: Record<LoopEntity, z.ZodTypeAny> = {
+  subscription: subscriptionSchema,
+  order: orderSchema,
+  paymentMethod: paymentMethodSchema,
+  flow: flowSchema,
+};
+
 const envelopeSchema = z
   .object({
     payload: z.record(z.unknown()),

@@ -1,10 +1,12 @@
 // Loop webhook ingestion: authentication, checks and durable storage, on every test database.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { withTestEnv } from "../../tests/support/connections";
 import { closedPort } from "../../tests/support/net";
 import { createDatabaseClient } from "~/db.server";
 import { signBody, type SignatureEncoding } from "~/loop/protocol";
 import { setLogSink } from "~/logging/logger.server";
+import { createUnusedFieldLog } from "~/events/unused-field-log.server";
 import { ingestLoopWebhook, parseLoopTimestamp, type IngestDependencies } from "./loop-webhook.server";
 
 const SHOP = "ingest.myshopify.com";
@@ -52,6 +54,7 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
   beforeEach(async () => {
     logs.length = 0;
     await database.db.event.deleteMany();
+    await database.db.unusedLoopField.deleteMany();
   });
 
   const deps = (overrides: Partial<IngestDependencies> = {}): IngestDependencies => ({
@@ -95,7 +98,8 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     ["malformed JSON (correctly signed)", { body: "{not json" }, 400, "malformed_json"],
     ["JSON that is not Loop's envelope", { body: JSON.stringify({ hello: "world" }) }, 400, "malformed_envelope"],
     ["a body naming another shop", { body: JSON.stringify({ payload: {}, metaData: { myshopifyDomain: "other.myshopify.com" } }) }, 400, "shop_mismatch"],
-    ["a topic the app does not handle", { topic: "subscriptionCheckout/success" }, 422, "unknown_topic"],
+    ["a topic the app does not consume, wrongly signed", { topic: "subscriptionCheckout/success", secret: "another secret" }, 401, "bad_signature"],
+    ["a topic the app does not consume, unsigned", { topic: "subscriptionCheckout/success", headers: { "X-Loop-Signature": null } }, 401, "missing_signature"],
     ["a body over the size limit", { body: JSON.stringify({ payload: { pad: "x".repeat(5000) }, metaData: { myshopifyDomain: SHOP } }) }, 413, "body_too_large"],
   ] as const)("rejects %s, stores nothing and logs why (never the secret)", async (_name, options, status, reason) => {
     const response = await ingestLoopWebhook(webhook(options as WebhookOptions), deps());
@@ -104,6 +108,34 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     const line = JSON.parse(logs.at(-1)!);
     expect(line).toMatchObject({ level: "warn", msg: "loop webhook rejected", reason, status });
     expect(logs.join("\n")).not.toContain(SECRET);
+  });
+
+  it("acknowledges a signed webhook of a topic the app does not consume (checked against every secret of the shop): 200, nothing stored, logged and counted", async () => {
+    const HAND_ADDED = "whsec_added_by_hand_in_loop_admin_01";
+    const asked: (string | null)[] = [];
+    const unusedFields = createUnusedFieldLog(database.db);
+    const secretsFor = async (shop: string, topic: string | null) => {
+      asked.push(topic);
+      if (shop !== SHOP) return [];
+      return topic === null ? [SECRET, HAND_ADDED] : [SECRET];
+    };
+    // Logged at info: an ignored topic is the merchant's set-up, not a fault of the app.
+    await withTestEnv({ LOG_LEVEL: "info" }, async () => {
+      for (const id of ["wh-ignored-1", "wh-ignored-2"]) {
+        const response = await ingestLoopWebhook(webhook({ id, topic: "subscription/delayed", secret: HAND_ADDED }), deps({ secretsFor, unusedFields }));
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ accepted: true, ignored: true });
+      }
+    });
+    expect(asked).toEqual([null, null]);
+    expect(await database.db.event.count()).toBe(0);
+    expect(JSON.parse(logs.at(-1)!)).toMatchObject({ level: "info", msg: "loop webhook ignored", reason: "ignored_topic", shop: SHOP, topic: "subscription/delayed" });
+    await unusedFields.flush();
+    expect(await database.db.unusedLoopField.findMany({ select: { shopDomain: true, topic: true, path: true, count: true } })).toEqual([
+      { shopDomain: SHOP, topic: "subscription/delayed", path: "", count: 2 },
+    ]);
+    // A shop without a Loop connection is still unknown, whatever the topic.
+    expect((await ingestLoopWebhook(webhook({ topic: "subscription/delayed", shop: "stranger.myshopify.com" }), deps({ secretsFor }))).status).toBe(404);
   });
 
   it("finds the shop in the envelope when the address has no ?shop=", async () => {

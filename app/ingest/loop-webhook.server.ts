@@ -8,24 +8,30 @@
 // building a Request. Both answer the same statuses and bodies.
 import { isUniqueViolation, type Database } from "~/db.server";
 import { SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
+import { WHOLE_TOPIC_PATH, type UnusedFieldLog } from "~/events/unused-field-log.server";
 import { WEBHOOK_HEADERS, verifySignature, type SignatureEncoding } from "~/loop/protocol";
 import { log } from "~/logging/logger.server";
 import type { EventWriter, NewEventRow } from "./event-writer.server";
 
 export interface IngestDependencies {
   db: Database;
-  /** The signing secrets that may have signed a webhook of `topic` for `shop`; empty for an unknown shop. */
-  secretsFor(shop: string, topic: string): Promise<string[]>;
+  /**
+   * The signing secrets that may have signed a webhook of `topic` for `shop`; empty for an unknown shop.
+   * topic null: every secret the shop's Loop connection holds (a topic the app does not consume has none of its own).
+   */
+  secretsFor(shop: string, topic: string | null): Promise<string[]>;
   /**
    * When none of secretsFor's secrets verifies: the secrets as stored right now (secretsFor may answer from a
    * cache, and a secret added a moment ago must work at once). Absent: secretsFor is always fresh.
    */
-  freshSecretsFor?(shop: string, topic: string): Promise<string[]>;
+  freshSecretsFor?(shop: string, topic: string | null): Promise<string[]>;
   /** Stores accepted events (group commit); absent: one insert per event through `db`. */
   writer?: EventWriter;
   maxBodyBytes: number;
   /** Accepted X-Loop-Signature encodings; which one Loop uses is unverified (research §1.8). */
   signatureEncodings: SignatureEncoding[];
+  /** Where webhooks of topics the app does not consume are counted (support sees them); absent: not counted. */
+  unusedFields?: UnusedFieldLog;
   now?: () => Date;
 }
 
@@ -105,11 +111,15 @@ export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDe
   }
   context.shop = shop;
 
+  // A topic the app does not consume (one the merchant added in Loop's admin, say) has no secret of its own
+  // here: any secret the shop's connection holds may have signed it.
+  const consumed = SUBSCRIBED_LOOP_TOPICS.includes(topic);
+  const secretTopic = consumed ? topic : null;
   let secrets: string[];
   try {
-    secrets = await deps.secretsFor(shop, topic);
+    secrets = await deps.secretsFor(shop, secretTopic);
     if (deps.freshSecretsFor && !signedWithAny(body, secrets, signature, deps.signatureEncodings)) {
-      secrets = await deps.freshSecretsFor(shop, topic);
+      secrets = await deps.freshSecretsFor(shop, secretTopic);
     }
   } catch (error) {
     log.error("loop webhook: could not read signing secrets", { shop, error });
@@ -121,6 +131,7 @@ export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDe
   if (!signedWithAny(body, secrets, signature, deps.signatureEncodings)) {
     return reject({ status: 401, reason: "bad_signature", message: "signature does not match" }, context);
   }
+  if (!consumed) return ignoredTopic(shop, topic, webhookId, deps);
 
   if (parseFailed) return reject({ status: 400, reason: "malformed_json", message: "body is not valid JSON" }, context);
   const shape = envelopeShop(parsed);
@@ -130,9 +141,6 @@ export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDe
   const declared = shape.declared;
   if (declared && declared !== shop) {
     return reject({ status: 400, reason: "shop_mismatch", message: "metaData.myshopifyDomain does not match the shop" }, context);
-  }
-  if (!SUBSCRIBED_LOOP_TOPICS.includes(topic)) {
-    return reject({ status: 422, reason: "unknown_topic", message: `topic ${topic} is not handled by this app` }, context);
   }
 
   const now = deps.now?.() ?? new Date();
@@ -147,6 +155,16 @@ export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDe
     log.error("loop webhook: could not store the event", { shop, topic, webhookId, error });
     return unavailable();
   }
+}
+
+/**
+ * A correctly signed webhook of a topic the app does not use: acknowledged, so Loop does not retry it for 48 hours,
+ * with nothing stored to send; logged and counted per shop and topic for support.
+ */
+async function ignoredTopic(shop: string, topic: string, webhookId: string, deps: IngestDependencies): Promise<WebhookAnswer> {
+  log.info("loop webhook ignored", { reason: "ignored_topic", shop, topic, webhookId });
+  await deps.unusedFields?.note(shop, topic, [WHOLE_TOPIC_PATH]);
+  return { status: 200, body: { accepted: true, ignored: true } };
 }
 
 /** The web-Request door (Remix route, tests): same checks and answers as the node:http fast path. */

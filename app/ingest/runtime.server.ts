@@ -5,6 +5,7 @@ import { getConfig } from "~/config/env.server";
 import { loopWebhookSecrets } from "~/connections/loop.server";
 import { getDatabase, type Database } from "~/db.server";
 import { databaseKind, sqliteFilePath } from "~/db/url";
+import { createUnusedFieldLog, type UnusedFieldLog } from "~/events/unused-field-log.server";
 import { log } from "~/logging/logger.server";
 import { postgresEventInsert, sqliteEventInsert } from "./event-insert.server";
 import { createEventWriter, type EventWriter } from "./event-writer.server";
@@ -22,7 +23,7 @@ export const INGEST_POOL_SIZE = 4;
  */
 export const SQLITE_LOCK_WAIT_MS = 4_000;
 
-let current: { db: Database; deps: IngestDependencies; secrets: SecretCache; writer: EventWriter } | undefined;
+let current: { db: Database; deps: IngestDependencies; secrets: SecretCache; writer: EventWriter; unusedFields: UnusedFieldLog } | undefined;
 
 export function loopIngestion(): IngestDependencies {
   const db = getDatabase();
@@ -38,10 +39,12 @@ export function loopIngestion(): IngestDependencies {
             concurrency: Math.min(INGEST_POOL_SIZE, config.DATABASE_POOL_SIZE),
           })
         : createEventWriter(sqliteEventInsert(sqliteFilePath(url), { lockWaitMs: SQLITE_LOCK_WAIT_MS }), { concurrency: 1, maxWaitMs: SQLITE_LOCK_WAIT_MS });
+    const unusedFields = createUnusedFieldLog(db);
     current = {
       db,
       secrets,
       writer,
+      unusedFields,
       deps: {
         db,
         secretsFor: secrets.get,
@@ -49,6 +52,7 @@ export function loopIngestion(): IngestDependencies {
         writer,
         maxBodyBytes: config.LOOP_WEBHOOK_MAX_BODY_BYTES,
         signatureEncodings: config.LOOP_SIGNATURE_ENCODINGS,
+        unusedFields,
       },
     };
   }
@@ -65,4 +69,5 @@ export async function closeLoopIngestion() {
   const closing = current;
   current = undefined;
   await closing?.writer.close();
+  await closing?.unusedFields.flush();
 }

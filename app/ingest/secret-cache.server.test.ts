@@ -3,7 +3,7 @@ import { createSecretCache } from "./secret-cache.server";
 
 function counting(answers: Record<string, string[]>) {
   const reads: string[] = [];
-  const load = async (shop: string, topic: string) => {
+  const load = async (shop: string, topic: string | null) => {
     reads.push(`${shop} ${topic}`);
     return answers[shop] ?? [];
   };
@@ -24,6 +24,9 @@ describe("signing secret cache", () => {
     expect(reads).toHaveLength(2);
     await cache.get("a.myshopify.com", "order/processed"); // per topic
     expect(reads).toHaveLength(3);
+    await cache.get("a.myshopify.com", null); // every secret of the shop: an entry of its own
+    await cache.get("a.myshopify.com", null);
+    expect(reads).toEqual(["a.myshopify.com order/upcoming", "a.myshopify.com order/upcoming", "a.myshopify.com order/processed", "a.myshopify.com null"]);
   });
 
   it("never caches an empty answer (unknown or disconnected shop), and shares one read between concurrent misses", async () => {

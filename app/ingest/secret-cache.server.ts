@@ -12,24 +12,27 @@ export interface SecretCacheOptions {
 }
 
 export interface SecretCache {
-  get(shop: string, topic: string): Promise<string[]>;
+  /** topic null: every secret of the shop (see IngestDependencies.secretsFor). */
+  get(shop: string, topic: string | null): Promise<string[]>;
   /** Reads the stored secrets now (and caches them). */
-  fresh(shop: string, topic: string): Promise<string[]>;
+  fresh(shop: string, topic: string | null): Promise<string[]>;
   /** Drops a shop's entries (or all). */
   forget(shop?: string): void;
 }
 
 export const SECRET_CACHE_TTL_MS = 5_000;
 
-export function createSecretCache(load: (shop: string, topic: string) => Promise<string[]>, options: SecretCacheOptions = {}): SecretCache {
+export function createSecretCache(load: (shop: string, topic: string | null) => Promise<string[]>, options: SecretCacheOptions = {}): SecretCache {
   const ttlMs = options.ttlMs ?? SECRET_CACHE_TTL_MS;
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, { secrets: string[]; expiresAt: number }>();
   const loading = new Map<string, Promise<string[]>>();
 
-  function fresh(shop: string, topic: string): Promise<string[]> {
-    const key = `${shop}\n${topic}`;
+  const keyOf = (shop: string, topic: string | null) => `${shop}\n${topic ?? ""}`;
+
+  function fresh(shop: string, topic: string | null): Promise<string[]> {
+    const key = keyOf(shop, topic);
     const inFlight = loading.get(key);
     if (inFlight) return inFlight; // concurrent misses share one read
     const read = load(shop, topic)
@@ -50,7 +53,7 @@ export function createSecretCache(load: (shop: string, topic: string) => Promise
 
   return {
     get(shop, topic) {
-      const hit = entries.get(`${shop}\n${topic}`);
+      const hit = entries.get(keyOf(shop, topic));
       if (hit && hit.expiresAt > now()) return Promise.resolve(hit.secrets);
       return fresh(shop, topic);
     },

@@ -254,6 +254,7 @@ export function portalLinkUrl(shopDomain: string, loopCustomerId: number, sessio
 
 export const SANDBOX_PATHS = {
   send: "/__sandbox/send",
+  webhooks: "/__sandbox/webhooks",
   deliveries: "/__sandbox/deliveries",
   options: "/__sandbox/options",
   stream: "/__sandbox/stream",

@@ -28,6 +28,7 @@ import { ConnectionBadge, EventStatusBadge } from "~/components/support/badges";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { TitledCard } from "~/components/support/TitledCard";
+import { UnusedLoopFields } from "~/components/support/UnusedLoopFields";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { EVENT_TYPES } from "~/events/catalogue";
@@ -377,6 +378,9 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
             </BlockStack>
           </Card>
         </BlockStack>
+      </Layout.Section>
+      <Layout.Section>
+        <UnusedLoopFields rows={record.unusedLoopFields} timeZone={tz} />
       </Layout.Section>
     </Layout>
   );

@@ -85,7 +85,10 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     expect(rows).toHaveLength(1);
     expect(rows[0].customerId).toBe("207119551");
     expect(rows[0].completedAt).toBeInstanceOf(Date);
-    expect(JSON.parse(rows[0].result!)).toEqual({ dataRequestId: 9999, data: { "Loop events and their deliveries to Postscript": [], "connections, settings and configuration history": [], "sessions and shop record": [] } });
+    expect(JSON.parse(rows[0].result!)).toEqual({
+      dataRequestId: 9999,
+      data: { "Loop events and their deliveries to Postscript": [], "Loop field names the app does not read": [], "connections, settings and configuration history": [], "sessions and shop record": [] },
+    });
   });
 
   it("customers/redact is recorded as done", async () => {
@@ -94,19 +97,28 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     const response = await runRoute(customersRedact, webhookRequest("/webhooks/customers/redact", "customers/redact", shop, customerPayload(shop)));
     expect(response.status).toBe(200);
     const row = await database.db.complianceRequest.findFirstOrThrow({ where: { shopDomain: shop, topic: "customers/redact" } });
-    expect(JSON.parse(row.result!)).toEqual({ removed: { "Loop events and their deliveries to Postscript": 0, "connections, settings and configuration history": 0, "sessions and shop record": 0 } });
+    expect(JSON.parse(row.result!)).toEqual({
+      removed: { "Loop events and their deliveries to Postscript": 0, "Loop field names the app does not read": 0, "connections, settings and configuration history": 0, "sessions and shop record": 0 },
+    });
   });
 
   it("shop/redact removes the shop's sessions and record and leaves other shops alone", async () => {
     const shop = "redact-shop.myshopify.com";
     await installShop(database.db, shop);
     await installShop(database.db, "neighbour.myshopify.com");
+    for (const shopDomain of [shop, "neighbour.myshopify.com"]) {
+      const at = new Date();
+      await database.db.unusedLoopField.create({ data: { shopDomain, topic: "order/processed", path: "orderTags", firstSeenAt: at, lastSeenAt: at, count: 3 } });
+    }
     const response = await runRoute(shopRedact, webhookRequest("/webhooks/shop/redact", "shop/redact", shop, { shop_id: 1, shop_domain: shop }));
     expect(response.status).toBe(200);
     expect(await database.db.session.count({ where: { shop } })).toBe(0);
     expect(await database.db.shop.count({ where: { domain: shop } })).toBe(0);
     expect(await database.db.shop.count({ where: { domain: "neighbour.myshopify.com" } })).toBe(1);
+    expect((await database.db.unusedLoopField.findMany()).map((f) => f.shopDomain)).toEqual(["neighbour.myshopify.com"]);
     const row = await database.db.complianceRequest.findFirstOrThrow({ where: { shopDomain: shop, topic: "shop/redact" } });
-    expect(JSON.parse(row.result!)).toEqual({ removed: { "Loop events and their deliveries to Postscript": 0, "connections, settings and configuration history": 0, "sessions and shop record": 2 } });
+    expect(JSON.parse(row.result!)).toEqual({
+      removed: { "Loop events and their deliveries to Postscript": 0, "Loop field names the app does not read": 1, "connections, settings and configuration history": 0, "sessions and shop record": 2 },
+    });
   });
 });

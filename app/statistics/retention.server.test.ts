@@ -21,9 +21,14 @@ describe.each(databaseKinds)("retention (%s)", (kind) => {
     const recentFailed = await make(recent, "failed");
     await database.db.eventRollup.create({ data: { shopDomain: "keep.myshopify.com", hourStart: old, eventType: "order_upcoming", received: 1, delivered: 1 } });
     await database.db.eventRollup.create({ data: { shopDomain: "keep.myshopify.com", hourStart: new Date("2023-01-01T00:00:00Z"), eventType: "order_upcoming", received: 1 } });
+    const field = (path: string, lastSeenAt: Date) =>
+      database.db.unusedLoopField.create({ data: { shopDomain: "keep.myshopify.com", topic: "order/upcoming", path, firstSeenAt: old, lastSeenAt, count: 1 } });
+    await field("stockStatus", old);
+    await field("nextChargeAt", recent);
 
     const pruned = await pruneExpired(database.db, { eventRetentionDays: 90, rollupRetentionDays: 730 }, now);
-    expect(pruned).toEqual({ events: 1, rollups: 1 });
+    expect(pruned).toEqual({ events: 1, rollups: 1, unusedFields: 1 });
+    expect((await database.db.unusedLoopField.findMany()).map((f) => f.path)).toEqual(["nextChargeAt"]);
     const left = await database.db.event.findMany({ orderBy: { receivedAt: "asc" } });
     expect(left.map((e) => e.id)).toEqual([oldPending.id, recentFailed.id]);
     expect(await database.db.deliveryAttempt.count({ where: { eventId: oldDelivered.id } })).toBe(0);

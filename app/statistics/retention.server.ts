@@ -34,12 +34,14 @@ export async function pruneExpired(db: Database, policy: RetentionPolicy, now = 
     ]);
     events += ids.length;
   }
-  const [rollups, reasons, latency] = await db.$transaction([
+  const [rollups, reasons, latency, unusedFields] = await db.$transaction([
     db.eventRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
     db.reasonRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
     db.latencyRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
+    // A Loop field not seen for as long as raw events are kept is no longer news.
+    db.unusedLoopField.deleteMany({ where: { lastSeenAt: { lt: eventsBefore } } }),
   ]);
-  return { events, rollups: rollups.count + reasons.count + latency.count };
+  return { events, rollups: rollups.count + reasons.count + latency.count, unusedFields: unusedFields.count };
 }
 
 export function retentionWorker(db: () => Database, policy: RetentionPolicy, everyMs = 3_600_000): BackgroundWorker {
@@ -49,7 +51,7 @@ export function retentionWorker(db: () => Database, policy: RetentionPolicy, eve
       while (!signal.aborted) {
         try {
           const pruned = await pruneExpired(db(), policy);
-          if (pruned.events || pruned.rollups) log.info("retention: pruned expired records", pruned);
+          if (pruned.events || pruned.rollups || pruned.unusedFields) log.info("retention: pruned expired records", pruned);
         } catch (error) {
           log.error("retention: pruning failed", { error });
         }

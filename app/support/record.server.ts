@@ -12,6 +12,7 @@ import { postscriptConnectionView, type PostscriptConnectionView } from "~/conne
 import type { Database } from "~/db.server";
 import { deliveryHoldState, type DeliveryHoldState } from "~/delivery/holds.server";
 import { EVENT_TYPES } from "~/events/catalogue";
+import { unusedLoopFields, type UnusedFieldView } from "~/events/unused-field-log.server";
 import { readShopSettings } from "~/settings/shop-settings.server";
 import { formatDateTime } from "~/statistics/format";
 import { loadOverview } from "~/statistics/overview.server";
@@ -56,6 +57,8 @@ export interface ShopRecord {
   paymentRetryCount: number;
   testRecipient: { email: string | null; phone: string | null };
   statistics: ShopStatistics;
+  /** Loop field names (and topics) the app does not read, most recently seen first. */
+  unusedLoopFields: UnusedFieldView[];
 }
 
 async function shopZone(db: Database, domain: string) {
@@ -126,12 +129,13 @@ export async function shopStatistics(db: Database, domain: string, search: URLSe
 
 export async function loadShopRecord(db: Database, domain: string, search: URLSearchParams, now = new Date()): Promise<ShopRecord> {
   const { shop, zone } = await shopZone(db, domain);
-  const [postscript, loop, hold, settings, statistics] = await Promise.all([
+  const [postscript, loop, hold, settings, statistics, unusedFields] = await Promise.all([
     postscriptConnectionView(db, domain),
     loopConnectionView(db, domain),
     deliveryHoldState(db, domain),
     readShopSettings(db, domain),
     shopStatistics(db, domain, search, now),
+    unusedLoopFields(db, domain),
   ]);
   const disabled = new Set<string>(settings.disabledEventTypes);
   return {
@@ -148,6 +152,7 @@ export async function loadShopRecord(db: Database, domain: string, search: URLSe
     paymentRetryCount: settings.paymentRetryCount,
     testRecipient: { email: maskEmail(settings.testEmail), phone: maskPhone(settings.testPhone) },
     statistics,
+    unusedLoopFields: unusedFields,
   };
 }
 

@@ -14,14 +14,13 @@ import {
   PORTAL_LINK_FIELD,
   RETRY_INFO_STYLES,
   portalLinkUrl,
-  type LoopTopic,
   type LoopWebhookEnvelope,
   type PayloadSpelling,
   type RetryInfoStyle,
 } from "../../app/loop/protocol";
 import { createPrng, hashSeed, type Prng } from "./prng";
 import { PERSONAS, personaByKey, type Currency, type Persona } from "./personas";
-import { topicEntity } from "./topics";
+import { topicEntity, type KnownLoopTopic } from "./topics";
 
 /** Reference "now" when none is given: keeps payloads byte-identical across runs. */
 export const DEFAULT_REFERENCE_TIME = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -257,7 +256,7 @@ interface SubscriptionCore {
   nextBillingMs: number | null;
 }
 
-function subscriptionPayload(topic: LoopTopic, d: Draw): { payload: LoopPayload; core: SubscriptionCore } {
+function subscriptionPayload(topic: KnownLoopTopic, d: Draw): { payload: LoopPayload; core: SubscriptionCore } {
   const { prng, persona, now } = d;
   const currency = persona.currency;
   const id = prng.int(1_000_000, 9_999_999);
@@ -331,7 +330,7 @@ function subscriptionPayload(topic: LoopTopic, d: Draw): { payload: LoopPayload;
   return { payload, core: { id, shopifyId, status, lines, currencyCode: currency, nextBillingMs } };
 }
 
-const ORDER_STATUS: Partial<Record<LoopTopic, string>> = {
+const ORDER_STATUS: Partial<Record<KnownLoopTopic, string>> = {
   // [I] Loop's order status values are not documented; these are plausible upper-case enums.
   "order/upcoming": "SCHEDULED",
   "order/processed": "SUCCESS",
@@ -341,7 +340,7 @@ const ORDER_STATUS: Partial<Record<LoopTopic, string>> = {
   "order/paymentFailed": "FAILED",
 };
 
-function orderPayload(topic: LoopTopic, d: Draw, options: GenerateOptions): LoopPayload {
+function orderPayload(topic: KnownLoopTopic, d: Draw, options: GenerateOptions): LoopPayload {
   const { prng, persona, now } = d;
   const sub = subscriptionPayload("subscription/updated", d).core; // the subscription the order belongs to
   const currency = persona.currency;
@@ -449,7 +448,7 @@ function flowPayload(d: Draw): LoopPayload {
 }
 
 /** The envelope Loop would POST for `topic`. Deterministic in (topic, seed, options). */
-export function generatePayload(topic: LoopTopic, options: GenerateOptions): LoopWebhookEnvelope<LoopPayload> {
+export function generatePayload(topic: KnownLoopTopic, options: GenerateOptions): LoopWebhookEnvelope<LoopPayload> {
   if (!options.shopDomain) throw new Error("generatePayload: shopDomain is required");
   const prng = createPrng(hashSeed("loop-payload", topic, options.seed));
   // Draw every choice first, in a fixed order, whether or not an option forces it.

@@ -166,6 +166,33 @@ describe("Loop sandbox control plane", () => {
     expect((await control("POST", "/__sandbox/send", { shopDomain: DEMO_SHOP, topic: "order/nope" })).status).toBe(400);
   });
 
+  it("/__sandbox/webhooks adds a webhook as the merchant would in Loop's admin, for any Loop topic, with its own secret or the store's", async () => {
+    const r = await receiver();
+    const viaApi = await subscribe("order/processed", r.url);
+    const byHand = await control("POST", "/__sandbox/webhooks", { shopDomain: DEMO_SHOP, topic: "subscription/delayed", address: r.url });
+    expect(byHand.status).toBe(200);
+    expect(byHand.json).toMatchObject({ topic: "subscription/delayed", address: r.url, shopDomain: DEMO_SHOP });
+    expect(byHand.json.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(byHand.json.secret).not.toBe(viaApi.secret); // per webhook (default)
+
+    const { json } = await control("POST", "/__sandbox/send", { shopDomain: DEMO_SHOP, topic: "subscription/delayed", seed: 5 });
+    expect(json.summary).toMatchObject({ delivered: 1 });
+    const [req] = r.requests;
+    expect(req.headers[WEBHOOK_HEADERS.topic]).toBe("subscription/delayed");
+    expect(verifySignature(req.rawBody, byHand.json.secret, req.headers[WEBHOOK_HEADERS.signature] as string, ["base64"])).toBe("base64");
+    expect((req.body as { payload: { id: unknown } }).payload.id).toBeDefined();
+
+    // One secret per store: every webhook of the store, by API or by hand, shares it.
+    await control("POST", "/__sandbox/options", { webhookSecrets: "per-store" });
+    const a = await subscribe("order/upcoming", r.url);
+    const b = await control("POST", "/__sandbox/webhooks", { shopDomain: DEMO_SHOP, topic: "order/unskipped", address: r.url });
+    expect(b.json.secret).toBe(a.secret);
+    await control("POST", "/__sandbox/options", { webhookSecrets: "per-webhook" });
+
+    expect((await control("POST", "/__sandbox/webhooks", { shopDomain: DEMO_SHOP, topic: "order/nope", address: r.url })).status).toBe(400);
+    expect((await control("POST", "/__sandbox/webhooks", { shopDomain: "stranger.myshopify.com", topic: "order/unskipped", address: r.url })).status).toBe(400);
+  });
+
   it("/__sandbox/options switches encoding, duplicates and retry delays at run time", async () => {
     let calls = 0;
     const r = await receiver(() => (calls++ === 0 ? 500 : 200));

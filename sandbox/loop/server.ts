@@ -18,7 +18,6 @@ import {
   isKnownTopic,
   type LoopApiResponse,
   type LoopScope,
-  type LoopTopic,
   type LoopWebhookSubscription,
   type RetryInfoStyle,
   type PayloadSpelling,
@@ -26,7 +25,7 @@ import {
 import { generatePayload, type GenerateOptions } from "./payloads";
 import { createPrng, hashSeed } from "./prng";
 import { createLoopSender, startEventStream, summarize, type DeliveryResult, type EventStream, type LoopSender, type LoopSenderOptions } from "./sender";
-import type { TopicMix } from "./topics";
+import type { KnownLoopTopic, TopicMix } from "./topics";
 
 // ---------------------------------------------------------------------------------------------------------
 // Seeds (fake values for local development and tests — not secrets)
@@ -112,11 +111,19 @@ export interface LoopStandInState {
   deliveries: DeliveryResult[];
   requests: ApiRequestLog[];
   streams: Map<string, StreamInfo>;
-  settings: { duplicateSubscribe: "reject" | "idempotent"; requireHttps: boolean };
+  settings: { duplicateSubscribe: "reject" | "idempotent"; requireHttps: boolean; webhookSecrets: WebhookSecretScope };
   faults: AdminFaults | null;
   /** Admin requests held by a `hold` fault right now. */
   held: number;
 }
+
+/**
+ * Loop's documentation says each delivery is signed with "a secret unique to that webhook", which reads as one
+ * secret per webhook subscription ("per-webhook", the default) or, read the other way, one per store that every
+ * webhook of the store shares ("per-store"). Which one is real decides whether the app can check a webhook the
+ * merchant added by hand, so the stand-in plays either.
+ */
+export type WebhookSecretScope = "per-webhook" | "per-store";
 
 export interface LoopStandInOptions {
   /** 0 = ephemeral. Default 0. */
@@ -136,6 +143,7 @@ export interface LoopStandInOptions {
   duplicateSubscribe?: "reject" | "idempotent";
   /** [C] research §1.7: Loop requires HTTPS addresses. Off by default so a local app (http://localhost) can subscribe. */
   requireHttps?: boolean;
+  webhookSecrets?: WebhookSecretScope;
   maxDeliveries?: number;
   log?: (line: string) => void;
 }
@@ -241,12 +249,17 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     deliveries: [],
     requests: [],
     streams: new Map(),
-    settings: { duplicateSubscribe: opts.duplicateSubscribe ?? "reject", requireHttps: opts.requireHttps ?? false },
+    settings: {
+      duplicateSubscribe: opts.duplicateSubscribe ?? "reject",
+      requireHttps: opts.requireHttps ?? false,
+      webhookSecrets: opts.webhookSecrets ?? "per-webhook",
+    },
     faults: null,
     held: 0,
   };
   /** Releases every held request (when faults are cleared or the stand-in closes). */
   const releases = new Set<() => void>();
+  const storeSecrets = new Map<string, string>();
   for (const s of [...(opts.seedDefaults === false ? [] : DEFAULT_STORES), ...(opts.stores ?? [])]) {
     state.stores.set(s.shopDomain, structuredClone(s));
   }
@@ -284,9 +297,40 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     return null;
   }
 
-  function newSecret(): string {
+  function newSecret(shopDomain: string): string {
     // [I] Loop's secret format is unknown; 64 hex chars, deterministic per server seed and creation order.
-    return createHash("sha256").update(secretPrng.hex(64)).digest("hex");
+    const make = () => createHash("sha256").update(secretPrng.hex(64)).digest("hex");
+    if (state.settings.webhookSecrets === "per-webhook") return make();
+    let secret = storeSecrets.get(shopDomain);
+    if (!secret) storeSecrets.set(shopDomain, (secret = make()));
+    return secret;
+  }
+
+  /** A subscription, made through the Admin API (with a token) or by the merchant in Loop's admin. */
+  function addWebhook(shopDomain: string, topic: string, address: string): StoredWebhook {
+    const wh: StoredWebhook = {
+      id: nextWebhookId++,
+      topic,
+      address,
+      version: LOOP_API_VERSION,
+      secret: newSecret(shopDomain),
+      createdAt: new Date().toISOString(),
+      shopDomain,
+    };
+    state.webhooks.set(wh.id, wh);
+    return wh;
+  }
+
+  /** Admin API rule for an address: absolute; HTTPS, or plain HTTP while the stand-in allows it. */
+  function addressProblem(address: string): string | null {
+    let parsed: URL;
+    try {
+      parsed = new URL(address);
+    } catch {
+      return "address must be an absolute URL";
+    }
+    if (parsed.protocol !== "https:" && (state.settings.requireHttps || parsed.protocol !== "http:")) return "address must use HTTPS";
+    return null;
   }
 
   function subscriptionsFor(shopDomain: string, topic: string): StoredWebhook[] {
@@ -296,7 +340,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
   /** Generate `count` events and deliver each to every subscription of shop+topic. */
   function fanOut(input: {
     shopDomain: string;
-    topic: LoopTopic;
+    topic: KnownLoopTopic;
     count: number;
     seed: string | number;
     generate: Omit<GenerateOptions, "seed" | "shopDomain">;
@@ -371,15 +415,8 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
       if (!topic) return { status: loopResponse(res, 400, "topic is required", null), shop };
       if (!isKnownTopic(topic)) return { status: loopResponse(res, 400, `unknown topic: ${topic}`, null), shop };
       if (!address) return { status: loopResponse(res, 400, "address is required", null), shop };
-      let parsed: URL;
-      try {
-        parsed = new URL(address);
-      } catch {
-        return { status: loopResponse(res, 400, "address must be an absolute URL", null), shop };
-      }
-      if (parsed.protocol !== "https:" && (state.settings.requireHttps || parsed.protocol !== "http:")) {
-        return { status: loopResponse(res, 400, "address must use HTTPS", null), shop };
-      }
+      const problem = addressProblem(address);
+      if (problem) return { status: loopResponse(res, 400, problem, null), shop };
       const existing = [...state.webhooks.values()].find((w) => w.shopDomain === shop && w.topic === topic && w.address === address);
       if (existing) {
         if (state.settings.duplicateSubscribe === "idempotent") {
@@ -388,17 +425,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
         }
         return { status: loopResponse(res, 409, "webhook already exists for this topic and address", { id: existing.id }), shop };
       }
-      const wh: StoredWebhook = {
-        id: nextWebhookId++,
-        topic,
-        address,
-        version: LOOP_API_VERSION,
-        secret: newSecret(),
-        createdAt: new Date().toISOString(),
-        shopDomain: shop,
-      };
-      state.webhooks.set(wh.id, wh);
-      const { shopDomain: _s, ...out } = wh;
+      const { shopDomain: _s, ...out } = addWebhook(shop, topic, address);
       return { status: loopResponse(res, 200, "Webhook subscribed", out), shop };
     }
 
@@ -437,9 +464,9 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     if (path === SANDBOX_PATHS.send && method === "POST") {
       const body = await readJson(req);
       const shopDomain = str(body.shopDomain);
-      const topic = body.topic;
       if (!shopDomain) throw new HttpError(400, "shopDomain is required");
-      if (!isConsumedTopic(topic)) throw new HttpError(400, `topic must be one of the consumed topics, got ${JSON.stringify(topic)}`);
+      if (!isKnownTopic(body.topic)) throw new HttpError(400, `topic must be a Loop webhook topic, got ${JSON.stringify(body.topic)}`);
+      const topic = body.topic as KnownLoopTopic;
       const count = num(body.count) ?? 1;
       if (!(count >= 1 && count <= 10_000)) throw new HttpError(400, "count must be 1..10000");
       const eventSeed = (str(body.seed) ?? num(body.seed) ?? `auto-${seed}-${autoSeed++}`) as string | number;
@@ -460,6 +487,21 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
       }
       const result = await batch;
       return sendJson(res, 200, { shopDomain, topic, seed: eventSeed, subscriptions, events: count, summary: result.summary, deliveries: result.all.map(deliveryView) });
+    }
+
+    // The merchant adds a webhook in Loop's admin (any topic, also one the app never subscribed to); Loop's admin
+    // shows its signing secret, which the merchant may paste into the app.
+    if (path === SANDBOX_PATHS.webhooks && method === "POST") {
+      const body = await readJson(req);
+      const shopDomain = str(body.shopDomain);
+      const topic = str(body.topic);
+      const address = str(body.address);
+      if (!shopDomain || !state.stores.has(shopDomain)) throw new HttpError(400, "shopDomain must be a store of this stand-in");
+      if (!topic || !isKnownTopic(topic)) throw new HttpError(400, `topic must be a Loop webhook topic, got ${JSON.stringify(body.topic)}`);
+      if (!address) throw new HttpError(400, "address is required");
+      const problem = addressProblem(address);
+      if (problem) throw new HttpError(400, problem);
+      return sendJson(res, 200, addWebhook(shopDomain, topic, address));
     }
 
     if (path === SANDBOX_PATHS.deliveries) {
@@ -498,6 +540,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
         }
         if (body.duplicateSubscribe === "reject" || body.duplicateSubscribe === "idempotent") state.settings.duplicateSubscribe = body.duplicateSubscribe;
         if (typeof body.requireHttps === "boolean") state.settings.requireHttps = body.requireHttps;
+        if (body.webhookSecrets === "per-webhook" || body.webhookSecrets === "per-store") state.settings.webhookSecrets = body.webhookSecrets;
         try {
           sender.setOptions(patch);
         } catch (e) {

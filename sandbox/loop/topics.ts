@@ -1,15 +1,19 @@
 // The webhook topics the app consumes, with what each carries and how often the demo stream emits it.
 // Topic strings live in protocol.ts (wire contract); this file adds sandbox metadata.
-import { CONSUMED_TOPICS, type LoopTopic } from "../../app/loop/protocol";
+import { CONSUMED_TOPICS, type ALL_LOOP_TOPICS, type LoopTopic } from "../../app/loop/protocol";
 
 export { CONSUMED_TOPICS, ALL_LOOP_TOPICS, isConsumedTopic, isKnownTopic, type LoopTopic } from "../../app/loop/protocol";
+
+/** Any topic Loop documents, consumed by the app or not (a merchant can add a webhook for any in Loop's admin). */
+export type KnownLoopTopic = (typeof ALL_LOOP_TOPICS)[number];
 
 /** Which entity sits in `payload` for a topic. [I] research §1.6: webhooks very likely embed the Admin API objects. */
 export type TopicEntity = "subscription" | "order" | "paymentMethod" | "flow";
 
-export function topicEntity(topic: LoopTopic): TopicEntity {
+export function topicEntity(topic: KnownLoopTopic): TopicEntity {
   const prefix = topic.split("/")[0];
-  if (prefix === "subscription") return "subscription";
+  // [I] a checkout webhook most likely carries the subscription it created.
+  if (prefix === "subscription" || prefix === "subscriptionCheckout") return "subscription";
   if (prefix === "order") return "order";
   if (prefix === "paymentMethod") return "paymentMethod";
   return "flow";

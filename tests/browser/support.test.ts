@@ -147,6 +147,34 @@ describe("support console in a browser", () => {
     expect(problems).toEqual([]);
   });
 
+  it("shows the Loop fields and topics the app does not read on the shop's record, and says so when there are none", async () => {
+    const seen = (path: string, topic: string, count: number, firstSeenAt: string, lastSeenAt: string) =>
+      db.unusedLoopField.create({ data: { shopDomain: SHOP, topic, path, count, firstSeenAt: new Date(firstSeenAt), lastSeenAt: new Date(lastSeenAt) } });
+    await seen("lines[].stockStatus", "order/outOfStock", 14, "2026-11-24T08:00:00Z", "2026-11-25T09:30:00Z");
+    await seen("nextChargeAttemptAt", "order/paymentFailed", 3, "2026-11-25T07:10:00Z", "2026-11-25T09:10:00Z");
+    await seen("", "subscription/delayed", 2, "2026-11-25T06:00:00Z", "2026-11-25T08:00:00Z");
+    const p = await page();
+    await signIn(p, "victor.viewer@support.example");
+    await p.getByRole("heading", { name: "Shops", level: 1 }).waitFor();
+    await p.goto(`${app.url}/support/shops/${SHOP}`);
+    // The innermost element holding both the card's heading and its table: the card.
+    const card = p
+      .locator("div")
+      .filter({ has: p.getByRole("heading", { name: "Loop fields the app does not read" }) })
+      .filter({ has: p.locator("table") })
+      .last();
+    await card.waitFor();
+    const rows = await card.locator("tbody tr").allTextContents();
+    expect(rows).toHaveLength(3);
+    // Most recently seen first; the time in the shop's zone.
+    expect(rows[0]).toMatch(/^order\/outOfStocklines\[\]\.stockStatusNov 24, 2026, 3:00\sAMNov 25, 2026, 4:30\sAM14$/);
+    expect(rows[2]).toContain("subscription/delayedWhole webhook (topic not used by the app)");
+    await screenshot(p, "support-unused-loop-fields");
+    await p.goto(`${app.url}/support/shops/${OTHER}`);
+    await p.getByText("None seen: every field in this shop's Loop webhooks is one the app reads.").waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it("asks for the TOTP code of an enrolled user", async () => {
     await addStaff(db, "tess.totp@support.example", "operator");
     const enrolment = newTotpEnrolment("tess.totp@support.example");
