@@ -60,3 +60,52 @@ export class SlidingWindowRateLimiter {
     this.buckets.clear();
   }
 }
+
+export interface KeyRateStats {
+  /** The token identity the limit is counted against (`shop:<id>`, `partner:<id>|shop:<id>`, `partner:<id>`). */
+  bucket: string;
+  requests: number;
+  rejected: number;
+  /** The most requests that arrived within any `windowMs` (accepted or not): what the sender's pace was. */
+  maxInAnyWindow: number;
+  /** Requests per second from the first arrival to the last. */
+  perSecond: number;
+}
+
+/**
+ * What each token identity sent, by arrival time, for benchmarks and tests that check a sender's pace against
+ * the limit: the count in the busiest window says more than a 429 count, which depends on the limiter's rules.
+ */
+export class ArrivalRecorder {
+  private readonly arrivals = new Map<string, { stamps: number[]; rejected: number }>();
+
+  constructor(private readonly windowMs = 1000) {}
+
+  record(bucket: string, arrivedAt: number, allowed: boolean): void {
+    let entry = this.arrivals.get(bucket);
+    if (!entry) {
+      entry = { stamps: [], rejected: 0 };
+      this.arrivals.set(bucket, entry);
+    }
+    entry.stamps.push(arrivedAt);
+    if (!allowed) entry.rejected++;
+  }
+
+  stats(): KeyRateStats[] {
+    return [...this.arrivals].map(([bucket, { stamps, rejected }]) => {
+      const sorted = [...stamps].sort((a, b) => a - b);
+      let max = 0;
+      for (let i = 0, j = 0; i < sorted.length; i++) {
+        while (sorted[i] - sorted[j] >= this.windowMs) j++;
+        max = Math.max(max, i - j + 1);
+      }
+      const spanMs = sorted.length > 1 ? sorted[sorted.length - 1] - sorted[0] : 0;
+      const perSecond = spanMs > 0 ? ((sorted.length - 1) * 1000) / spanMs : sorted.length;
+      return { bucket, requests: sorted.length, rejected, maxInAnyWindow: max, perSecond: Math.round(perSecond * 100) / 100 };
+    });
+  }
+
+  reset(): void {
+    this.arrivals.clear();
+  }
+}
