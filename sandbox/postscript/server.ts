@@ -284,7 +284,8 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
       return timeout ? undefined : send({ status: 401, body: unauthorizedBody });
     }
     // rate limit → 429, per token identity ([C-primary] §5.1)
-    const decision = limiter.take(auth.bucket);
+    // Counted at arrival, as a gateway in front of Postscript would, not when this check runs.
+    const decision = limiter.take(auth.bucket, t0);
     arrivals.record(auth.bucket, t0, decision.allowed);
     if (!decision.allowed) {
       const retryAfter = (cfg.retryAfterOn429 ?? options.retryAfterOn429 ?? false)
