@@ -78,6 +78,7 @@ export const configSchema = z
       .pipe(z.array(z.enum(["base64", "hex"])).min(1, "list base64, hex or both")),
     POSTSCRIPT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(14),
     POSTSCRIPT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100).default(1),
+    POSTSCRIPT_RATE_LIMIT_SCOPE: z.enum(["token", "partner"]).default("token"),
     DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(2_000),
     DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).default(600_000),
     DELIVERY_RETRY_WINDOW_MS: z.coerce.number().int().min(1_000).default(86_400_000),

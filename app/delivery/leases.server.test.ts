@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
-import { acquireLease, releaseLease } from "./leases.server";
+import { acquireKeyLease, acquireLease, releaseKeyLease, releaseLease } from "./leases.server";
 
 const T0 = new Date("2026-11-25T12:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -34,6 +34,19 @@ describe.each(databaseKinds)("delivery leases (%s)", (kind) => {
   it("gives a free lease to exactly one of many workers asking at once", async () => {
     const shop = "lease-b.myshopify.com";
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => acquireLease(database.db, shop, `w${i}`, T0, 10_000)));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("leases a Postscript key by its fingerprint the same way, apart from shop leases", async () => {
+    const fingerprint = "f".repeat(32);
+    expect(await acquireKeyLease(database.db, fingerprint, "w1", T0, 10_000)).toBe(true);
+    expect(await acquireLease(database.db, fingerprint, "w2", T0, 10_000)).toBe(true); // another table
+    expect(await acquireKeyLease(database.db, fingerprint, "w2", at(5_000), 10_000)).toBe(false);
+    await releaseKeyLease(database.db, fingerprint, "w1", at(6_000), 100);
+    expect(await acquireKeyLease(database.db, fingerprint, "w2", at(6_050), 10_000)).toBe(false);
+    expect(await acquireKeyLease(database.db, fingerprint, "w2", at(6_101), 10_000)).toBe(true);
+    expect(await database.db.deliveryKeyLease.findUniqueOrThrow({ where: { fingerprint } })).toMatchObject({ owner: "w2", expiresAt: at(16_101) });
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => acquireKeyLease(database.db, "e".repeat(32), `w${i}`, T0, 10_000)));
     expect(answers.filter(Boolean)).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import type { DeliveryPolicy } from "./policy";
 export const TEST_DELIVERY_POLICY: DeliveryPolicy = {
   ratePerSecond: 14,
   burst: 1,
+  rateLimitScope: "token",
   backoffBaseMs: 2_000,
   backoffMaxMs: 600_000,
   retryWindowMs: 3_600_000,

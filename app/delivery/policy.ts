@@ -1,10 +1,13 @@
 // How delivery retries, paces and orders, in one place (values from configuration).
 import { getConfig } from "~/config/env.server";
+import type { RateLimitScope } from "~/postscript/rate-key.server";
 
 export interface DeliveryPolicy {
   /** Token bucket per Postscript key: sustained rate and burst. */
   ratePerSecond: number;
   burst: number;
+  /** What shares one budget with a partner key: each partner+shop pair ("token") or the partner ("partner"). */
+  rateLimitScope: RateLimitScope;
   /** Exponential backoff: base * 2^(attempt-1), capped, with jitter. */
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -25,6 +28,7 @@ export function deliveryPolicyFromConfig(): DeliveryPolicy {
   return {
     ratePerSecond: c.POSTSCRIPT_RATE_LIMIT_PER_SECOND,
     burst: c.POSTSCRIPT_RATE_LIMIT_BURST,
+    rateLimitScope: c.POSTSCRIPT_RATE_LIMIT_SCOPE,
     backoffBaseMs: c.DELIVERY_BACKOFF_BASE_MS,
     backoffMaxMs: c.DELIVERY_BACKOFF_MAX_MS,
     retryWindowMs: c.DELIVERY_RETRY_WINDOW_MS,

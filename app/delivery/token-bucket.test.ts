@@ -81,4 +81,26 @@ describe("token bucket", () => {
     bucket.pauseFor(2_000);
     expect(bucket.msUntilFresh()).toBe(2_000 + Math.ceil(1000 / 14));
   });
+
+  it("serves takers in the order they asked: one that finds a token waits while an earlier one sleeps", async () => {
+    // A clock whose timers fire only when the test says so, as when a busy event loop runs them late.
+    const timers: (() => void)[] = [];
+    const clock = { t: 1_000_000, now: () => clock.t, sleep: () => new Promise<void>((resolve) => timers.push(resolve)) };
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const bucket = new TokenBucket(14, 1, clock);
+    const served: string[] = [];
+    expect(await bucket.take()).toBe(true);
+    void bucket.take().then(() => served.push("first waiter"));
+    await settle();
+    // Its timer is late: by now a token is there for anyone who asks, but the first waiter asked before.
+    clock.t += 200;
+    void bucket.take().then(() => served.push("later taker"));
+    await settle();
+    while (served.length < 2) {
+      for (const fire of timers.splice(0)) fire();
+      await settle();
+      clock.t += 100;
+    }
+    expect(served).toEqual(["first waiter", "later taker"]);
+  });
 });

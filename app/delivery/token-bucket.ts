@@ -1,6 +1,8 @@
-// Postscript allows 15 requests per second per key (research postscript-api.md §5.1). Each shop's sender
-// takes a token before every request. With rate r and capacity c no one-second window ever holds more than
-// floor(r + c) requests, so the defaults (14/s, capacity 1) stay under 15 and leave headroom for the merchant's
+// Postscript allows 15 requests per second per key. The senders of every shop connected with one key share
+// one bucket and take a token before every request. Takers are served in the order they asked (FIFO): each
+// shop has at most maxInFlightPerShop takers waiting, so shops with a backlog get equal shares and a busy shop
+// cannot starve another shop of the same key. With rate r and capacity c no one-second window ever holds more
+// than floor(r + c) requests, so the defaults (14/s, capacity 1) stay under 15 and leave headroom for the merchant's
 // other integrations that use the same key.
 //
 // Timer slack: a sender that sleeps until its next token wakes up late whenever the event loop is busy (50
@@ -33,8 +35,18 @@ export class TokenBucket {
     this.updatedAt = now;
   }
 
-  /** Takes a token, waiting as long as needed; resolves false if `signal` aborted first. */
-  async take(signal?: AbortSignal): Promise<boolean> {
+  /** The taker served last; the next one waits for it. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Takes a token, waiting as long as needed (after every earlier taker); resolves false if `signal` aborted first. */
+  take(signal?: AbortSignal): Promise<boolean> {
+    const inTurn = () => this.takeInTurn(signal);
+    const turn = this.queue.then(inTurn, inTurn);
+    this.queue = turn;
+    return turn;
+  }
+
+  private async takeInTurn(signal?: AbortSignal): Promise<boolean> {
     for (;;) {
       if (signal?.aborted) return false;
       const now = this.clock.now();

@@ -38,6 +38,7 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
     await database.db.deliveryAttempt.deleteMany();
     await database.db.event.deleteMany();
     await database.db.deliveryLease.deleteMany();
+    await database.db.deliveryKeyLease.deleteMany();
     keys.set(SHOP_A, DEMO_SHOP_KEY);
     keys.set(SHOP_B, TEA_SHOP_KEY);
     rejected.length = 0;
@@ -226,6 +227,64 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
     // 30 per shop at 14/s with a burst of 1 take at least 29/14 s; both shops run side by side.
     expect(seconds).toBeGreaterThan(29 / 14 - 0.1);
     expect(seconds).toBeLessThan(2 * (29 / 14));
+  });
+
+  // 13/s (burst 1) for the tests of shops sharing a key: at most 14 requests leave in any second, so one request
+  // of slack is left for arrival jitter (a new connection, a busy event loop on this loaded machine); two shops
+  // with a bucket each would still send 26/s.
+  const sharedKeyPolicy = { ...policy, ratePerSecond: 13 };
+
+  /** Two shops connected with one new Postscript key (a merchant with two stores on one account). */
+  async function twoShopsOnOneKey(perShop: number) {
+    const response = await fetch(`${ps.url}/__sandbox/shops`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "two stores" }) });
+    const { key, id } = await response.json();
+    keys.set(SHOP_A, key);
+    keys.set(SHOP_B, key);
+    for (let i = 0; i < perShop; i++) {
+      await pendingEvent(SHOP_A, { request: { type: "order_upcoming", external_id: `a-${i}` } });
+      await pendingEvent(SHOP_B, { request: { type: "order_upcoming", external_id: `b-${i}` } });
+    }
+    ps.resetRateStats();
+    return { bucket: `shop:${id}` };
+  }
+
+  async function expectPacedOnOneKey(bucket: string, total: number) {
+    const requests = await received();
+    expect(requests.filter((r) => r.status === 429)).toEqual([]);
+    const ids = requests.filter((r) => r.status === 202).map((r) => r.body.external_id);
+    expect(new Set(ids).size).toBe(total);
+    expect(ids).toHaveLength(total);
+    const stats = ps.rateStats().find((s) => s.bucket === bucket);
+    expect(stats).toMatchObject({ requests: total, rejected: 0 });
+    expect(stats!.maxInAnyWindow).toBeLessThanOrEqual(15);
+    return ids;
+  }
+
+  it("paces two shops on one key together under Postscript's 15 requests per second, taking turns", async () => {
+    const { bucket } = await twoShopsOnOneKey(30);
+    await worker({ clock: systemClock as Clock, policy: sharedKeyPolicy }).drainOnce();
+    const ids = await expectPacedOnOneKey(bucket, 60);
+    // Neither shop waits for the other to finish: in the first half, each has about half of the requests.
+    const firstHalfOfA = ids.slice(0, 30).filter((id) => id.startsWith("a-")).length;
+    expect(firstHalfOfA).toBeGreaterThanOrEqual(12);
+    expect(firstHalfOfA).toBeLessThanOrEqual(18);
+  });
+
+  it("paces two shops on one key under the limit when two workers share the database", async () => {
+    const { bucket } = await twoShopsOnOneKey(30);
+    const second = createDatabaseClient(database.url);
+    try {
+      const clock = systemClock as Clock;
+      const w1 = worker({ workerId: "w1", clock, policy: sharedKeyPolicy });
+      const w2 = worker({ workerId: "w2", clock, policy: sharedKeyPolicy }, second);
+      // Both look at once; whichever holds the key sends for both shops, the other leaves them to it.
+      for (let pass = 0; pass < 20 && (await database.db.event.count({ where: { status: "pending" } })) > 0; pass++) {
+        await Promise.all([w1.drainOnce(), w2.drainOnce()]);
+      }
+    } finally {
+      await second.$disconnect();
+    }
+    await expectPacedOnOneKey(bucket, 60);
   });
 
   it("lets only one worker deliver a shop at a time (lease)", async () => {

@@ -1,17 +1,21 @@
 // The delivery worker: finds shops with due events, takes each shop's lease, and runs one sender per shop.
 // A sender maps newly received events, then sends due ones to Postscript in the order they occurred per
 // subscription, paced by a token bucket per key, retrying what can be retried and recording every attempt.
-// One busy shop cannot starve another: every shop has its own sender and its own bucket.
+// Postscript's rate limit is per key, and one key may serve several shops: their senders share the key's
+// bucket (first come, first served, so one busy shop cannot starve another) and send only while this worker
+// holds the key's lease as well (key-budgets.server.ts).
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
 import type { CustomEventInput } from "~/postscript/protocol";
 import type { PostscriptResult } from "~/postscript/client.server";
+import { postscriptRateKey } from "~/postscript/rate-key.server";
 import { log } from "~/logging/logger.server";
 import type { Clock } from "./clock";
 import { dueShopDomains } from "./due-shops.server";
+import { createKeyBudgets, type KeyBudget } from "./key-budgets.server";
 import { acquireLease, releaseLease } from "./leases.server";
 import { retryDelayMs, type DeliveryPolicy } from "./policy";
-import { TokenBucket } from "./token-bucket";
+import type { TokenBucket } from "./token-bucket";
 import { OPEN_STATUSES, transition, type ReasonCode } from "./transitions.server";
 
 export interface PostscriptCredentials {
@@ -59,6 +63,7 @@ const OUT_OF_ORDER_NOTE = "Sent before an earlier event of the same subscription
 export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker {
   const { db, clock, policy, workerId } = deps;
   const running = new Map<string, Promise<void>>();
+  const budgets = createKeyBudgets(db, clock, policy, workerId);
   /** Events that went ahead of an earlier, still-retrying event of their subscription (noted when delivered). */
   const sentOutOfOrder = new Set<string>();
   let lastResumeCheck = -Infinity;
@@ -93,17 +98,24 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   }
 
   async function runShop(shop: string, signal: AbortSignal) {
-    const bucket = new TokenBucket(policy.ratePerSecond, policy.burst, clock);
+    // The key's budget first: while another worker holds the key, this shop is left to it (no shop lease taken).
+    const first = await deps.credentialsFor(shop);
+    let budget: KeyBudget | null = null;
+    if (!("hold" in first)) {
+      budget = await budgets.join(postscriptRateKey(first, policy.rateLimitScope));
+      if (!budget) return;
+    }
     let leaseUntil = 0;
-    const holdLease = async () => {
+    const holdShopLease = async () => {
       const now = clock.now();
       if (leaseUntil - now > policy.leaseMs / 2) return true;
       const held = await acquireLease(db, shop, workerId, new Date(now), policy.leaseMs);
       leaseUntil = held ? now + policy.leaseMs : 0;
       return held;
     };
-    if (!(await holdLease())) return;
+    const holdLease = async () => (await holdShopLease()) && (budget === null || (await budget.renew()));
     try {
+      if (!(await holdShopLease())) return;
       while (!signal.aborted) {
         if (!(await holdLease())) return;
         const received = await db.event.findMany({
@@ -121,6 +133,13 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
           await pauseShop(shop, credentials);
           return;
         }
+        // The merchant may have connected another key since the last batch: send on that key's budget.
+        const rateKey = postscriptRateKey(credentials, policy.rateLimitScope);
+        if (budget?.fingerprint !== rateKey) {
+          await budget?.leave();
+          budget = await budgets.join(rateKey);
+          if (!budget) return;
+        }
         const now = clock.now();
         const due = await db.event.findMany({
           where: { shopDomain: shop, status: "pending", nextAttemptAt: { lte: new Date(now) } },
@@ -134,11 +153,14 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
         const eligible = await inOrder(shop, due, now);
         // Everything due waits for an earlier event that is not due yet: come back on a later poll.
         if (eligible.length === 0) return;
-        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), bucket, signal, holdLease);
+        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), budget.bucket, signal, holdLease);
         if (outcome === "key_rejected") return;
       }
     } finally {
-      await releaseLease(db, shop, workerId, new Date(clock.now()), bucket.msUntilFresh()).catch(() => undefined);
+      // The pace across a handoff is kept by the key's lease (released with its bucket's spacing), so the
+      // shop's lease can go at once.
+      if (leaseUntil > 0) await releaseLease(db, shop, workerId, new Date(clock.now())).catch(() => undefined);
+      await budget?.leave().catch(() => undefined);
     }
   }
 

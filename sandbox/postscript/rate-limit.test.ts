@@ -93,4 +93,23 @@ describe("rate limit: 15 requests per second per token", () => {
       await withHeader.close();
     }
   });
+
+  it("reports, per token identity, requests by arrival and the most in any 1 s window (GET /__sandbox/rate)", async () => {
+    const spaced = async (n: number, gapMs: number) => {
+      for (let i = 0; i < n; i++) {
+        await call(base, "/api/v2/me", { key: TEA_SHOP_KEY });
+        await sleep(gapMs);
+      }
+    };
+    await Promise.all([burst(18, { key: DEMO_SHOP_KEY }), spaced(4, 400)]);
+    const { window_ms, keys } = await control(base, "/rate");
+    expect(window_ms).toBe(1000);
+    const byBucket = Object.fromEntries(keys.map((k: { bucket: string }) => [k.bucket, k]));
+    // Rejected requests count as arrivals: the window maximum is the sender's pace, not what was accepted.
+    expect(byBucket["shop:shop_c0ffee00000001"]).toMatchObject({ requests: 18, rejected: 3, maxInAnyWindow: 18 });
+    expect(byBucket["shop:shop_7ea7ea00000002"]).toMatchObject({ requests: 4, rejected: 0, maxInAnyWindow: 3 });
+    expect(ps.rateStats()).toEqual(keys);
+    await control(base, "/rate", "DELETE");
+    expect((await control(base, "/rate")).keys).toEqual([]);
+  });
 });

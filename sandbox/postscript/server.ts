@@ -36,7 +36,7 @@ import {
   type SubscriberSortField,
   type V2ErrorBody,
 } from "../../app/postscript/protocol";
-import { SlidingWindowRateLimiter } from "./rate-limit";
+import { ArrivalRecorder, SlidingWindowRateLimiter, type KeyRateStats } from "./rate-limit";
 import { defaultSeed } from "./seed";
 import { Store, StoreError, type Partner, type RequestRecord, type SeedData, type Shop, type SubscriberQuery } from "./store";
 
@@ -66,6 +66,10 @@ export interface PostscriptStandIn {
   /** Same as POST /__sandbox/faults (merge) and DELETE /__sandbox/faults. */
   setFaults(patch: FaultPatch): FaultConfig;
   resetFaults(): void;
+  /** Same as GET /__sandbox/rate: per token identity, requests by arrival and the most in any 1 s window. */
+  rateStats(): KeyRateStats[];
+  /** Same as DELETE /__sandbox/rate. */
+  resetRateStats(): void;
 }
 
 interface ApiResult {
@@ -90,6 +94,7 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
   const store = new Store(seed, options.maxLoggedRequests);
   const faults = new FaultController();
   const limiter = new SlidingWindowRateLimiter(defaultRate, RATE_LIMIT_WINDOW_MS);
+  const arrivals = new ArrivalRecorder(RATE_LIMIT_WINDOW_MS);
   const startedAt = Date.now();
   let closed = false;
   const sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -279,7 +284,9 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
       return timeout ? undefined : send({ status: 401, body: unauthorizedBody });
     }
     // rate limit → 429, per token identity ([C-primary] §5.1)
-    const decision = limiter.take(auth.bucket);
+    // Counted at arrival, as a gateway in front of Postscript would, not when this check runs.
+    const decision = limiter.take(auth.bucket, t0);
+    arrivals.record(auth.bucket, t0, decision.allowed);
     if (!decision.allowed) {
       const retryAfter = (cfg.retryAfterOn429 ?? options.retryAfterOn429 ?? false)
         ? { "retry-after": String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) }
@@ -392,10 +399,16 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
         const { shop, subscribers } = store.addShop(parsed.data);
         return { status: 201, body: { ...shopJson(shop), subscribers } };
       }
+      case "GET /rate":
+        return { status: 200, body: { window_ms: RATE_LIMIT_WINDOW_MS, keys: arrivals.stats() } };
+      case "DELETE /rate":
+        arrivals.reset();
+        return { status: 200, body: { ok: true } };
       case "POST /reset":
         store.reset();
         resetFaults();
         limiter.reset();
+        arrivals.reset();
         return { status: 200, body: { ok: true } };
     }
     return { status: 404, body: { error: `unknown control endpoint ${method} ${path}` } };
@@ -452,6 +465,8 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
     state: store,
     setFaults: (patch) => setFaults(faultPatchSchema.parse(patch)),
     resetFaults,
+    rateStats: () => arrivals.stats(),
+    resetRateStats: () => arrivals.reset(),
     close: async () => {
       if (closed) return;
       closed = true;

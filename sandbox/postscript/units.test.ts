@@ -110,6 +110,22 @@ describe("SlidingWindowRateLimiter (fake clock)", () => {
     rl.setLimit(3);
     expect(rl.take("k").allowed).toBe(false);
   });
+
+  it("counts requests by arrival, not by when they reach the check", () => {
+    let now = 0;
+    const rl = new SlidingWindowRateLimiter(2, 1000, () => now);
+    // Three arrivals within 20 ms, checked late and far apart (a busy event loop): the third is one too many.
+    expect(rl.take("bunched", 0).allowed).toBe(true);
+    now = 1_500;
+    expect(rl.take("bunched", 10).allowed).toBe(true);
+    now = 3_000;
+    expect(rl.take("bunched", 20).allowed).toBe(false);
+    // Three arrivals 1.5 s apart, all checked at one moment: none is one too many.
+    expect([0, 1_500, 3_000].map((at) => rl.take("spread", at).allowed)).toEqual([true, true, true]);
+    // A late check of an early arrival also counts against the windows of arrivals already accepted after it.
+    expect(rl.take("spread", 2_200).allowed).toBe(true);
+    expect(rl.take("spread", 2_100).allowed).toBe(false);
+  });
 });
 
 describe("FaultController spread mode", () => {

@@ -6,7 +6,10 @@
 // stand-in enforcing 15 requests/s per key with 20 ms added latency. Prints the time to drain against the
 // ideal (1,000 / 15 s per shop, shops in parallel), events/s, 429s received, per-shop fairness (slowest shop's
 // finish against the fastest's) and whether every event arrived exactly once (external_ids at the stand-in).
-// A second mode lifts the rate limit (stand-in and app) to show the worker's maximum events/s.
+// A second mode lifts the rate limit (stand-in and app) to show the worker's maximum events/s. A third,
+// "shared", connects several shops with one Postscript key (a merchant with two stores on one account), plus
+// some shops with a key each, and shows that the key's requests stay within its 15 per second: requests per
+// second per key, the most in any one-second window (by arrival at the stand-in) and 429s.
 //
 // Flags: see USAGE below (`npm run bench:delivery -- --help`).
 import { mkdirSync, readdirSync } from "node:fs";
@@ -21,11 +24,12 @@ import { MemorySampler, percentile, readCpuSeconds, round } from "./lib/measure"
 import { topFunctions } from "./lib/profile";
 import { printTable, RESULTS_DIR, writeResults, type Cell } from "./lib/report";
 import { insertEvents, pendingEvents } from "./lib/seed";
-import { connectPostscriptShop, pointAppAtDatabase, pointAppAtStandIns } from "./lib/shops";
+import { connectPostscriptShop, pointAppAtDatabase, pointAppAtStandIns, type PostscriptShop } from "./lib/shops";
 
 const USAGE = `usage: npm run bench:delivery -- [flags]
-  --db sqlite,postgres  --shops 50  --events 1000  --latency 20 (ms)  --mode limited,unlimited
+  --db sqlite,postgres  --shops 50  --events 1000  --latency 20 (ms)  --mode limited,unlimited,shared
   --unlimited-events 400 (per shop in the unlimited mode)  --no-build  --cpu-prof
+  --shared-shops 2 (on one key)  --shared-solo 2 (more shops, a key each)  --shared-events 300 (per shop)
   --workers 1 (processes delivering: one PROCESS_ROLE=all, the others PROCESS_ROLE=worker, as when scaling out)
   --rate <app POSTSCRIPT_RATE_LIMIT_PER_SECOND> --burst <app POSTSCRIPT_RATE_LIMIT_BURST> (defaults: the app's)
   --app-env NAME=value,…  --node-args "<flags for the app's node>"  --show-output <text> (print the app's
@@ -37,6 +41,9 @@ const flags = benchFlags(USAGE, {
   latency: "string",
   mode: "string",
   "unlimited-events": "string",
+  "shared-shops": "string",
+  "shared-solo": "string",
+  "shared-events": "string",
   "no-build": "boolean",
   "cpu-prof": "boolean",
   workers: "string",
@@ -47,10 +54,14 @@ const flags = benchFlags(USAGE, {
   "show-output": "string",
 });
 const kinds = databaseKindsFlag(flags.db);
-const shopCount = Number(flags.shops ?? 50);
+const shopsFlag = Number(flags.shops ?? 50);
 const perShop = Number(flags.events ?? 1000);
 const latencyMs = Number(flags.latency ?? 20);
-const modes = (flags.mode ?? "limited,unlimited").split(",") as ("limited" | "unlimited")[];
+type Mode = "limited" | "unlimited" | "shared";
+const modes = (flags.mode ?? "limited,unlimited,shared").split(",") as Mode[];
+const sharedShops = Number(flags["shared-shops"] ?? 2);
+const sharedSolo = Number(flags["shared-solo"] ?? 2);
+const sharedPerShop = Number(flags["shared-events"] ?? 300);
 const unlimitedPerShop = Number(flags["unlimited-events"] ?? 400);
 const profile = flags["cpu-prof"] === "true";
 const workerCount = Number(flags.workers ?? 1);
@@ -61,9 +72,19 @@ ensureBuild({ skip: flags["no-build"] === "true" });
 const machine = machineInfo();
 console.log(`machine: ${describeMachine(machine)}; load average ${os.loadavg().map((l) => round(l, 2)).join(" ")}`);
 
+interface KeyResult {
+  /** The stand-in's name for the token (its shop id), and the app shops connected with it. */
+  bucket: string;
+  shops: number;
+  requests: number;
+  rateLimited: number;
+  perSecond: number;
+  maxInAnyWindow: number;
+}
+
 interface RunResult {
   database: DatabaseKind;
-  mode: "limited" | "unlimited";
+  mode: Mode;
   workers: number;
   shops: number;
   eventsPerShop: number;
@@ -93,6 +114,9 @@ interface RunResult {
   /** How long the stand-in took to answer an event request (20 ms of it is the configured latency). */
   standInP50Ms: number;
   standInP99Ms: number;
+  /** Per Postscript key, by the stand-in's count of arrivals. */
+  keys: KeyResult[];
+  maxInAnyWindow: number;
   loadAverage: number[];
 }
 
@@ -114,11 +138,14 @@ async function waitForDrain(db: Database, total: number, startedAt: number, time
   }
 }
 
-async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<RunResult> {
-  const eventsPerShop = mode === "limited" ? perShop : unlimitedPerShop;
-  const limited = mode === "limited";
+async function run(kind: DatabaseKind, mode: Mode): Promise<RunResult> {
+  const eventsPerShop = mode === "limited" ? perShop : mode === "shared" ? sharedPerShop : unlimitedPerShop;
+  const limited = mode !== "unlimited";
   const standInLimit = limited ? POSTSCRIPT_LIMIT : 100_000;
-  console.log(`\n== ${kind}, ${mode}: ${shopCount} shops × ${eventsPerShop} events`);
+  const shopCount = mode === "shared" ? sharedShops + sharedSolo : shopsFlag;
+  // Shared: the first `sharedShops` shops on one key, the rest a key each; otherwise a key per shop.
+  const keyGroup = (i: number) => (mode === "shared" && i < sharedShops ? 0 : i);
+  console.log(`\n== ${kind}, ${mode}: ${shopCount} shops × ${eventsPerShop} events${mode === "shared" ? ` (${sharedShops} on one key, ${sharedSolo} a key each)` : ""}`);
   const database = await createBenchDatabase(kind, "delivery");
   const ps: PostscriptStandIn = await startPostscriptStandIn({ rateLimitPerSecond: standInLimit, maxLoggedRequests: shopCount * eventsPerShop * 2 + 1000 });
   let apps: RunningApp[] = [];
@@ -126,9 +153,10 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
     pointAppAtStandIns({ postscript: ps.url });
     const db = await pointAppAtDatabase(database.url);
     const shops: string[] = [];
+    const connected: PostscriptShop[] = [];
     for (let i = 0; i < shopCount; i++) {
       const shop = `delivery-${i}.myshopify.com`;
-      await connectPostscriptShop(db, ps.url, shop);
+      connected.push(await connectPostscriptShop(db, ps.url, shop, keyGroup(i) === i ? undefined : connected[keyGroup(i)]));
       shops.push(shop);
     }
     const prefix = `dl${Date.now().toString(36)}`;
@@ -136,6 +164,7 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
     const total = shops.length * eventsPerShop;
     ps.setFaults({ latencyMs, paths: ["/api/v2/events"] });
     ps.state.clearRequests();
+    ps.resetRateStats();
     console.log(`    seeded ${total} pending events`);
 
     const rateEnv: Record<string, string> = {};
@@ -189,7 +218,14 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
     const finishes = await db.event.groupBy({ by: ["shopDomain"], _max: { deliveredAt: true } });
     const seconds = finishes.map((f) => ((f._max.deliveredAt?.getTime() ?? finishedAt) - startedAt) / 1000);
     const drainSeconds = (finishedAt - startedAt) / 1000;
-    const ideal = limited ? eventsPerShop / POSTSCRIPT_LIMIT : null;
+    // The busiest key sets the ideal: all of its shops' events at 15 per second.
+    const ideal = limited ? (eventsPerShop * (mode === "shared" ? sharedShops : 1)) / POSTSCRIPT_LIMIT : null;
+    const shopsPerKey = new Map<string, number>();
+    for (const c of connected) shopsPerKey.set(`shop:${c.postscriptShopId}`, (shopsPerKey.get(`shop:${c.postscriptShopId}`) ?? 0) + 1);
+    const keys: KeyResult[] = ps
+      .rateStats()
+      .map((k) => ({ bucket: k.bucket, shops: shopsPerKey.get(k.bucket) ?? 0, requests: k.requests, rateLimited: k.rejected, perSecond: k.perSecond, maxInAnyWindow: k.maxInAnyWindow }))
+      .sort((a, b) => b.shops - a.shops || b.maxInAnyWindow - a.maxInAnyWindow);
     return {
       database: kind,
       mode,
@@ -220,6 +256,8 @@ async function run(kind: DatabaseKind, mode: "limited" | "unlimited"): Promise<R
       benchCpuMsPerEvent: round((benchCpu.user + benchCpu.system) / 1000 / total, 2),
       standInP50Ms: round(percentile(requests.map((r) => r.duration_ms ?? 0), 50), 1),
       standInP99Ms: round(percentile(requests.map((r) => r.duration_ms ?? 0), 99), 1),
+      keys,
+      maxInAnyWindow: Math.max(0, ...keys.map((k) => k.maxInAnyWindow)),
       loadAverage: os.loadavg().map((l) => round(l, 2)),
     };
   } finally {
@@ -250,6 +288,7 @@ const rows: Cell[][] = results.map((r) => [
   r.drainOverIdeal,
   r.eventsPerSecond,
   `${r.rateLimited} (${r.rateLimitedPercent}%)`,
+  r.maxInAnyWindow,
   r.otherErrors,
   `${r.fastestShopSeconds}–${r.slowestShopSeconds} s (${r.fairness}×)`,
   `${r.distinctExternalIds}/${r.events}, ${r.sentTwice} twice, ${r.missing} missing`,
@@ -258,10 +297,28 @@ const rows: Cell[][] = results.map((r) => [
 ]);
 const table = printTable(
   `bench:delivery — ${describeMachine(machine)}; Postscript stand-in: ${POSTSCRIPT_LIMIT} req/s per key (limited mode), ${latencyMs} ms latency`,
-  ["db", "mode", "workers", "events", "app rate", "drain s", "ideal s", "drain/ideal", "events/s", "429s", "errors", "shop finish (fastest–slowest)", "delivered once", "peak RSS MiB (per process)", "CPU ms/ev (all)"],
+  ["db", "mode", "workers", "events", "app rate", "drain s", "ideal s", "drain/ideal", "events/s", "429s", "max req in 1 s (a key)", "errors", "shop finish (fastest–slowest)", "delivered once", "peak RSS MiB (per process)", "CPU ms/ev (all)"],
   rows,
 );
+const shared = results.filter((r) => r.mode === "shared");
+if (shared.length) {
+  printTable(
+    "bench:delivery, shared mode — per Postscript key, by arrival at the stand-in",
+    ["db", "workers", "key", "shops on it", "requests", "req/s", "max req in 1 s", "429s"],
+    shared.flatMap((r) => r.keys.map((k) => [r.database, r.workers, k.bucket, k.shops, k.requests, k.perSecond, k.maxInAnyWindow, k.rateLimited])),
+  );
+}
 writeResults("delivery", { machine, flags, results, table });
-const failed = results.filter((r) => r.missing > 0 || r.sentTwice > 0 || r.notDelivered > 0 || (r.mode === "limited" && (r.drainOverIdeal! > 1.15 || r.rateLimitedPercent >= 1)));
-for (const r of failed) console.log(`MISSED: ${r.database} ${r.mode}: drain/ideal ${r.drainOverIdeal}, 429 ${r.rateLimitedPercent}%, missing ${r.missing}, twice ${r.sentTwice}, not delivered ${r.notDelivered}`);
+const failed = results.filter(
+  (r) =>
+    r.missing > 0 ||
+    r.sentTwice > 0 ||
+    r.notDelivered > 0 ||
+    (r.mode !== "unlimited" && (r.drainOverIdeal! > 1.15 || r.rateLimitedPercent >= 1 || r.maxInAnyWindow > POSTSCRIPT_LIMIT)),
+);
+for (const r of failed) {
+  console.log(
+    `MISSED: ${r.database} ${r.mode}: drain/ideal ${r.drainOverIdeal}, 429 ${r.rateLimitedPercent}%, max in 1 s ${r.maxInAnyWindow}, missing ${r.missing}, twice ${r.sentTwice}, not delivered ${r.notDelivered}`,
+  );
+}
 if (failed.length) process.exitCode = 1;

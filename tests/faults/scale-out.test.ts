@@ -1,7 +1,7 @@
 // Scale-out on PostgreSQL: two web processes (PROCESS_ROLE=web) receive 5,000 webhooks between them and two
 // worker processes (PROCESS_ROLE=worker) deliver them, all on one database. Every event reaches Postscript
 // exactly once, both workers take part (a shop's lease moves between them), and Postscript's per-key rate
-// limit holds: the per-shop leases keep one sender per key, so 429s stay under 1% of requests.
+// limit holds: the shop and key leases keep one sender per key, so 429s stay under 1% of requests.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { databaseKinds } from "../support/databases";

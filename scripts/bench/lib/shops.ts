@@ -129,8 +129,16 @@ export interface PostscriptShop {
   key: string;
 }
 
-/** Creates a shop at the Postscript stand-in (POST /__sandbox/shops) and connects its key for `shopDomain`. */
-export async function connectPostscriptShop(db: Database, postscriptUrl: string, shopDomain: string): Promise<PostscriptShop> {
+/**
+ * Creates a shop at the Postscript stand-in (POST /__sandbox/shops) and connects its key for `shopDomain`; with
+ * `sameKeyAs`, connects that shop's key instead (a merchant with several stores on one Postscript account).
+ */
+export async function connectPostscriptShop(db: Database, postscriptUrl: string, shopDomain: string, sameKeyAs?: PostscriptShop): Promise<PostscriptShop> {
+  if (sameKeyAs) {
+    const result = await connectPostscript(db, shopDomain, { apiKey: sameKeyAs.key, label: "bench" });
+    if (!result.ok) throw new Error(`could not connect Postscript for ${shopDomain}: ${result.message}`);
+    return { ...sameKeyAs, shopDomain };
+  }
   const response = await retrying(() =>
     fetch(`${postscriptUrl}/__sandbox/shops`, {
       method: "POST",

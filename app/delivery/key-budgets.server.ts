@@ -1,0 +1,96 @@
+// One rate budget per Postscript key, shared by every shop connected with it. In this process, the senders of
+// those shops share one token bucket; across processes, only the worker holding the key's lease sends with it
+// (another worker skips the key's shops until it is free, and the holder picks them up on its next poll).
+// When the last of its shops stops, the lease is released with the bucket's msUntilFresh spacing, so a worker
+// taking the key over with a new bucket never sends faster than this one would have.
+import type { Database } from "~/db.server";
+import type { Clock } from "./clock";
+import { acquireKeyLease, releaseKeyLease } from "./leases.server";
+import type { DeliveryPolicy } from "./policy";
+import { TokenBucket } from "./token-bucket";
+
+export interface KeyBudget {
+  fingerprint: string;
+  bucket: TokenBucket;
+  /** Renews the key's lease when half of it has run out; false when it was lost (stop sending). */
+  renew(): Promise<boolean>;
+  /** This shop stops using the key; the last one lets go of the lease. */
+  leave(): Promise<void>;
+}
+
+interface Entry {
+  fingerprint: string;
+  bucket: TokenBucket;
+  users: number;
+  leaseUntil: number;
+  /** Lease statements for this key, one after the other, so a release never lands after a newer renewal. */
+  pending: Promise<unknown>;
+}
+
+export function createKeyBudgets(db: Database, clock: Clock, policy: DeliveryPolicy, workerId: string) {
+  const entries = new Map<string, Entry>();
+
+  function inTurn<T>(entry: Entry, work: () => Promise<T>): Promise<T> {
+    const result = entry.pending.then(work, work);
+    entry.pending = result.catch(() => undefined);
+    return result;
+  }
+
+  async function holdLease(entry: Entry): Promise<boolean> {
+    const now = clock.now();
+    if (entry.leaseUntil - now > policy.leaseMs / 2) return true;
+    const held = await acquireKeyLease(db, entry.fingerprint, workerId, new Date(now), policy.leaseMs);
+    entry.leaseUntil = held ? now + policy.leaseMs : 0;
+    return held;
+  }
+
+  async function leave(entry: Entry) {
+    entry.users--;
+    await inTurn(entry, async () => {
+      if (entry.users > 0 || entry.leaseUntil === 0) return;
+      entry.leaseUntil = 0;
+      await releaseKeyLease(db, entry.fingerprint, workerId, new Date(clock.now()), entry.bucket.msUntilFresh());
+    });
+  }
+
+  /** Buckets no shop uses whose pace no longer matters (a new bucket would be no faster). */
+  function forgetIdle() {
+    for (const [fingerprint, entry] of entries) {
+      if (entry.users === 0 && entry.leaseUntil === 0 && entry.bucket.msUntilFresh() === 0) entries.delete(fingerprint);
+    }
+  }
+
+  return {
+    /** The key's budget for one more shop, or null while another worker holds the key. */
+    async join(fingerprint: string): Promise<KeyBudget | null> {
+      forgetIdle();
+      let entry = entries.get(fingerprint);
+      if (!entry) {
+        entry = { fingerprint, bucket: new TokenBucket(policy.ratePerSecond, policy.burst, clock), users: 0, leaseUntil: 0, pending: Promise.resolve() };
+        entries.set(fingerprint, entry);
+      }
+      const joined = entry;
+      joined.users++;
+      let held = false;
+      try {
+        held = await inTurn(joined, () => holdLease(joined));
+      } finally {
+        if (!held) joined.users--;
+      }
+      if (!held) return null;
+      let left = false;
+      return {
+        fingerprint,
+        bucket: joined.bucket,
+        renew: () => (joined.leaseUntil - clock.now() > policy.leaseMs / 2 ? Promise.resolve(true) : inTurn(joined, () => holdLease(joined))),
+        leave: async () => {
+          if (left) return;
+          left = true;
+          await leave(joined);
+        },
+      };
+    },
+  };
+}
+
+export type KeyBudgets = ReturnType<typeof createKeyBudgets>;
