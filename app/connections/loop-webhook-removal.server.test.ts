@@ -22,14 +22,8 @@ import {
   type RemovalWorkerDeps,
 } from "./loop-webhook-removal.server";
 import { loopWebhookRemovalTokenContext } from "./secret-contexts";
+import { waitFor } from "../../tests/support/wait";
 
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000) {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe.each(databaseKinds)("Loop webhook removal after an uninstall (%s)", (kind) => {
   const database = withTestDatabase(kind);

@@ -15,6 +15,7 @@ import { baseServerEnv, startAppServer, type AppServer } from "../support/app-se
 import { createTestDatabase, databaseKinds, useDatabase, type TestDatabase } from "../support/databases";
 import { closedPort } from "../support/net";
 import { installShop } from "../support/shopify";
+import { waitFor } from "../support/wait";
 
 const SHOP = "demo-shop.myshopify.com";
 const LOOP_TOKEN = "loop_demo_4f1c2e9a7b3d8e6f";
@@ -24,15 +25,6 @@ async function json(url: string, body?: unknown) {
   return response.json();
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(databaseKinds)("Loop topics and fields the app does not read, end to end (%s)", (kind) => {
   let loop: Awaited<ReturnType<typeof startLoopStandIn>>;

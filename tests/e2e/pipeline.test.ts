@@ -16,6 +16,7 @@ import { baseServerEnv, startAppServer, type AppServer } from "../support/app-se
 import { createTestDatabase, databaseKinds, useDatabase, type TestDatabase } from "../support/databases";
 import { closedPort } from "../support/net";
 import { installShop } from "../support/shopify";
+import { waitFor } from "../support/wait";
 
 const SHOP = "demo-shop.myshopify.com";
 const LOOP_TOKEN = "loop_demo_4f1c2e9a7b3d8e6f";
@@ -25,15 +26,6 @@ async function json(url: string, init?: RequestInit & { body?: string }) {
   return response.json();
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(databaseKinds)("pipeline end to end (%s)", (kind) => {
   let ps: Awaited<ReturnType<typeof startPostscriptStandIn>>;

@@ -2,6 +2,7 @@
 // an API token through the Loop stand-in, Postscript with a key from the Postscript stand-in), the production
 // server's environment for that setup, a webhook sender that behaves like Loop (signed, distinct ids, every
 // non-2xx retried), and what arrived at the Postscript stand-in.
+export { waitFor } from "../support/wait";
 import http from "node:http";
 import { startLoopStandIn, type LoopStandIn } from "../../sandbox/loop/server";
 import { startPostscriptStandIn, type PostscriptStandIn, type PostscriptStandInOptions } from "../../sandbox/postscript/server";
@@ -178,15 +179,6 @@ export function deliveredCounts(ps: PostscriptStandIn): Map<string, number> {
   return counts;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 /** Events not in a final state (still to be mapped, sent, retried, or paused). */
 export function openEvents(db: Database): Promise<number> {
