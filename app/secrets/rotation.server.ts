@@ -4,6 +4,7 @@
 // newest key are left alone, and a second run re-seals nothing.
 import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { getConfig } from "~/config/env.server";
+import { formatSealedToken, parseSealedToken, sealedTokenPrefix, shopifyAccessTokenContext, shopifyRefreshTokenContext } from "~/shopify/session-storage.server";
 import { totpContext } from "~/support/users.server";
 import type { Database } from "~/db.server";
 import { newestKeyId, openSecret, sealSecret, type EncryptionKey } from "./secrets.server";
@@ -14,6 +15,8 @@ interface SealedValue {
   ciphertext: string;
   keyId: string;
   context: string;
+  /** A value stored before its column was sealed (a bare Shopify token): sealed as it is. */
+  plaintext?: string;
 }
 
 interface SealedColumn {
@@ -29,6 +32,25 @@ interface SealedColumn {
 // Keyset pagination by id: rows re-sealed in an earlier batch no longer match, failed ones are not read twice.
 const page = (take: number) => ({ orderBy: { id: "asc" as const }, take });
 const after = (cursor: string | undefined) => (cursor ? { id: { gt: cursor } } : {});
+
+// Shopify's session tokens carry their key id inside the column value (the library owns the Session table's
+// columns), and rows from before sealing hold the bare token; both are due unless sealed under the newest key.
+function sessionTokenValue(id: string, stored: string, context: string): SealedValue {
+  const sealed = parseSealedTokenOrNull(stored);
+  return sealed ? { id, ...sealed, context } : { id, ciphertext: stored, keyId: "", context, plaintext: stored };
+}
+
+// A value that looks sealed but cannot be parsed is left for openSecret to refuse, so it is reported as failed.
+function parseSealedTokenOrNull(stored: string) {
+  try {
+    return parseSealedToken(stored);
+  } catch {
+    return { ciphertext: stored, keyId: "" };
+  }
+}
+
+/** What the Session row holds for `value` now: how a concurrent write is told apart. */
+const storedSessionToken = (value: SealedValue) => value.plaintext ?? formatSealedToken(value);
 
 export const SEALED_COLUMNS: SealedColumn[] = [
   {
@@ -106,12 +128,41 @@ export const SEALED_COLUMNS: SealedColumn[] = [
       return count === 1;
     },
   },
+  {
+    name: "Shopify access tokens",
+    async due(db, newest, cursor, take) {
+      const rows = await db.session.findMany({ where: { ...after(cursor), accessToken: { not: "" }, NOT: { accessToken: { startsWith: sealedTokenPrefix(newest) } } }, ...page(take) });
+      return rows.map((r) => sessionTokenValue(r.id, r.accessToken, shopifyAccessTokenContext(r.shop)));
+    },
+    current: (db, newest) => db.session.count({ where: { accessToken: { startsWith: sealedTokenPrefix(newest) } } }),
+    async replace(db, previous, next) {
+      const { count } = await db.session.updateMany({ where: { id: previous.id, accessToken: storedSessionToken(previous) }, data: { accessToken: formatSealedToken(next) } });
+      return count === 1;
+    },
+  },
+  {
+    name: "Shopify refresh tokens",
+    async due(db, newest, cursor, take) {
+      const rows = await db.session.findMany({
+        where: { ...after(cursor), refreshToken: { not: null }, NOT: [{ refreshToken: "" }, { refreshToken: { startsWith: sealedTokenPrefix(newest) } }] },
+        ...page(take),
+      });
+      return rows.map((r) => sessionTokenValue(r.id, r.refreshToken!, shopifyRefreshTokenContext(r.shop)));
+    },
+    current: (db, newest) => db.session.count({ where: { refreshToken: { startsWith: sealedTokenPrefix(newest) } } }),
+    async replace(db, previous, next) {
+      const { count } = await db.session.updateMany({ where: { id: previous.id, refreshToken: storedSessionToken(previous) }, data: { refreshToken: formatSealedToken(next) } });
+      return count === 1;
+    },
+  },
 ];
 
 export interface ColumnRotation {
   name: string;
   /** Re-sealed under the newest key by this run. */
   rotated: number;
+  /** Stored in plain text before this run (rows from before the column was sealed), sealed by it. */
+  sealedFromPlain: number;
   /** Already under the newest key before this run. */
   alreadyCurrent: number;
   /** Changed by someone else while this run worked on it (the new value is sealed under the newest key anyway). */
@@ -131,7 +182,7 @@ export async function rotateSecrets(db: Database, keyring: EncryptionKey[] = get
   const newest = newestKeyId(keyring);
   const report: RotationReport = { newestKeyId: newest, columns: [], failures: [] };
   for (const column of SEALED_COLUMNS) {
-    const counts: ColumnRotation = { name: column.name, rotated: 0, alreadyCurrent: await column.current(db, newest), changedMeanwhile: 0, failed: 0 };
+    const counts: ColumnRotation = { name: column.name, rotated: 0, sealedFromPlain: 0, alreadyCurrent: await column.current(db, newest), changedMeanwhile: 0, failed: 0 };
     let cursor: string | undefined;
     for (;;) {
       const batch = await column.due(db, newest, cursor, batchSize);
@@ -140,14 +191,15 @@ export async function rotateSecrets(db: Database, keyring: EncryptionKey[] = get
       for (const value of batch) {
         let plaintext: string;
         try {
-          plaintext = openSecret({ ciphertext: value.ciphertext, keyId: value.keyId }, value.context, keyring);
+          plaintext = value.plaintext ?? openSecret({ ciphertext: value.ciphertext, keyId: value.keyId }, value.context, keyring);
         } catch (error) {
           counts.failed++;
           report.failures.push({ column: column.name, id: value.id, reason: (error as Error).message });
           continue;
         }
         const replaced = await column.replace(db, value, sealSecret(plaintext, value.context, keyring));
-        if (replaced) counts.rotated++;
+        if (replaced && value.plaintext !== undefined) counts.sealedFromPlain++;
+        else if (replaced) counts.rotated++;
         else counts.changedMeanwhile++;
       }
     }
@@ -160,12 +212,12 @@ export async function rotateSecrets(db: Database, keyring: EncryptionKey[] = get
 export function formatRotationReport(report: RotationReport): string {
   const lines = [`Re-sealing secrets under the newest key "${report.newestKeyId}":`];
   for (const c of report.columns) {
-    const extra = [c.changedMeanwhile ? `${c.changedMeanwhile} changed meanwhile` : "", c.failed ? `${c.failed} FAILED` : ""].filter(Boolean).join(", ");
+    const extra = [c.sealedFromPlain ? `${c.sealedFromPlain} sealed from plain text` : "", c.changedMeanwhile ? `${c.changedMeanwhile} changed meanwhile` : "", c.failed ? `${c.failed} FAILED` : ""].filter(Boolean).join(", ");
     lines.push(`  ${c.name.padEnd(22)} ${String(c.rotated).padStart(5)} re-sealed, ${String(c.alreadyCurrent).padStart(5)} already current${extra ? `, ${extra}` : ""}`);
   }
   for (const f of report.failures) lines.push(`  ! ${f.column} row ${f.id}: ${f.reason}`);
   const total = (key: keyof Omit<ColumnRotation, "name">) => report.columns.reduce((sum, c) => sum + c[key], 0);
-  lines.push(`Done: ${total("rotated")} re-sealed, ${total("alreadyCurrent")} already current, ${total("failed")} failed.`);
+  lines.push(`Done: ${total("rotated")} re-sealed, ${total("sealedFromPlain")} sealed from plain text, ${total("alreadyCurrent")} already current, ${total("failed")} failed.`);
   if (total("failed") === 0) lines.push(`Every secret is now sealed under "${report.newestKeyId}"; older keys can be removed from SECRETS_ENCRYPTION_KEYS.`);
   return lines.join("\n");
 }
