@@ -217,7 +217,8 @@ export function formatRotationReport(report: RotationReport): string {
   }
   for (const f of report.failures) lines.push(`  ! ${f.column} row ${f.id}: ${f.reason}`);
   const total = (key: keyof Omit<ColumnRotation, "name">) => report.columns.reduce((sum, c) => sum + c[key], 0);
-  lines.push(`Done: ${total("rotated")} re-sealed, ${total("sealedFromPlain")} sealed from plain text, ${total("alreadyCurrent")} already current, ${total("failed")} failed.`);
+  const sealedFromPlain = total("sealedFromPlain") ? `${total("sealedFromPlain")} sealed from plain text, ` : "";
+  lines.push(`Done: ${total("rotated")} re-sealed, ${sealedFromPlain}${total("alreadyCurrent")} already current, ${total("failed")} failed.`);
   if (total("failed") === 0) lines.push(`Every secret is now sealed under "${report.newestKeyId}"; older keys can be removed from SECRETS_ENCRYPTION_KEYS.`);
   return lines.join("\n");
 }
