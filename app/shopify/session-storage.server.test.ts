@@ -12,6 +12,7 @@ import { databaseKinds, withTestDatabase, type DatabaseKind } from "../../tests/
 import { openAppInShopifyAdmin } from "../../tests/support/shopify";
 import { resetConfigForTests } from "~/config/env.server";
 import type { Database } from "~/db.server";
+import { setLogSink } from "~/logging/logger.server";
 import { formatRotationReport, rotateSecrets } from "~/secrets/rotation.server";
 import type { EncryptionKey } from "~/secrets/secrets.server";
 import { sessionStorage, storedOfflineSession, unauthenticatedAdmin } from "~/shopify.server";
@@ -121,7 +122,15 @@ describe.each(databaseKinds)("Shopify tokens and key rotation (%s)", (kind) => {
 
     // Without the key that sealed it the session is as good as missing: the next token exchange replaces it.
     useKeys(k1);
-    expect(await storedOfflineSession(shop)).toBeUndefined();
+    const lines: string[] = [];
+    const previousSink = setLogSink((line) => lines.push(line));
+    try {
+      expect(await storedOfflineSession(shop)).toBeUndefined();
+    } finally {
+      setLogSink(previousSink);
+    }
+    expect(lines.join("\n")).toMatch(/stored Shopify session could not be opened.*encryption key \\"k2\\" is not configured/);
+    expect(lines.join("\n")).not.toContain("shpat_rotating");
     await database.db.session.delete({ where: { id: `offline_${shop}` } });
   });
 
