@@ -36,17 +36,8 @@ const after = (cursor: string | undefined) => (cursor ? { id: { gt: cursor } } :
 // Shopify's session tokens carry their key id inside the column value (the library owns the Session table's
 // columns), and rows from before sealing hold the bare token; both are due unless sealed under the newest key.
 function sessionTokenValue(id: string, stored: string, context: string): SealedValue {
-  const sealed = parseSealedTokenOrNull(stored);
+  const sealed = parseSealedToken(stored);
   return sealed ? { id, ...sealed, context } : { id, ciphertext: stored, keyId: "", context, plaintext: stored };
-}
-
-// A value that looks sealed but cannot be parsed is left for openSecret to refuse, so it is reported as failed.
-function parseSealedTokenOrNull(stored: string) {
-  try {
-    return parseSealedToken(stored);
-  } catch {
-    return { ciphertext: stored, keyId: "" };
-  }
 }
 
 /** What the Session row holds for `value` now: how a concurrent write is told apart. */

@@ -27,13 +27,15 @@ export function formatSealedToken(sealed: SealedSecret): string {
 /** The start of every column value sealed under `keyId`. */
 export const sealedTokenPrefix = (keyId: string) => `${SEALED_PREFIX}${keyId}:`;
 
-/** The sealed parts of a column value, or null for a bare token stored before tokens were sealed. */
+/**
+ * The sealed parts of a column value, or null for a bare token stored before tokens were sealed. A damaged value
+ * (no key id) gets an empty key id, which no configured key has, so opening it is refused.
+ */
 export function parseSealedToken(stored: string): SealedSecret | null {
   if (!stored.startsWith(SEALED_PREFIX)) return null;
   const rest = stored.slice(SEALED_PREFIX.length);
   const colon = rest.indexOf(":");
-  if (colon < 1) throw new SecretUnavailableError("stored token has an unknown format");
-  return { keyId: rest.slice(0, colon), ciphertext: rest.slice(colon + 1) };
+  return colon < 0 ? { keyId: "", ciphertext: rest } : { keyId: rest.slice(0, colon), ciphertext: rest.slice(colon + 1) };
 }
 
 export function sealToken(token: string, context: string, keyring?: EncryptionKey[]): string {
