@@ -22,7 +22,7 @@ interface SealedValue {
 interface SealedColumn {
   /** Shown in the summary. */
   name: string;
-  /** Values not sealed under `newest`, after `cursor` (by id), at most `take`. */
+  /** Values not sealed under `newest` (those that are, if any, are skipped), after `cursor` (by id), at most `take`. */
   due(db: Database, newest: string, cursor: string | undefined, take: number): Promise<SealedValue[]>;
   current(db: Database, newest: string): Promise<number>;
   /** Writes the new value only if the stored one is still `previous` (a concurrent change wins). */
@@ -34,7 +34,9 @@ const page = (take: number) => ({ orderBy: { id: "asc" as const }, take });
 const after = (cursor: string | undefined) => (cursor ? { id: { gt: cursor } } : {});
 
 // Shopify's session tokens carry their key id inside the column value (the library owns the Session table's
-// columns), and rows from before sealing hold the bare token; both are due unless sealed under the newest key.
+// columns), and rows from before sealing hold the bare token. A prefix match in SQL cannot tell which key sealed
+// a value (LIKE reads "_" in a key id as a wildcard, and SQLite's LIKE ignores case), so every row with a token
+// is read (one per shop) and the key id is compared here: values under the newest key are skipped below.
 function sessionTokenValue(id: string, stored: string, context: string): SealedValue {
   const sealed = parseSealedToken(stored);
   return sealed ? { id, ...sealed, context } : { id, ciphertext: stored, keyId: "", context, plaintext: stored };
@@ -121,11 +123,14 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   },
   {
     name: "Shopify access tokens",
-    async due(db, newest, cursor, take) {
-      const rows = await db.session.findMany({ where: { ...after(cursor), accessToken: { not: "" }, NOT: { accessToken: { startsWith: sealedTokenPrefix(newest) } } }, ...page(take) });
+    async due(db, _newest, cursor, take) {
+      const rows = await db.session.findMany({ where: { ...after(cursor), accessToken: { not: "" } }, ...page(take) });
       return rows.map((r) => sessionTokenValue(r.id, r.accessToken, shopifyAccessTokenContext(r.shop)));
     },
-    current: (db, newest) => db.session.count({ where: { accessToken: { startsWith: sealedTokenPrefix(newest) } } }),
+    async current(db, newest) {
+      const rows = await db.session.findMany({ where: { accessToken: { startsWith: sealedTokenPrefix(newest) } }, select: { accessToken: true } });
+      return rows.filter((r) => r.accessToken.startsWith(sealedTokenPrefix(newest))).length;
+    },
     async replace(db, previous, next) {
       const { count } = await db.session.updateMany({ where: { id: previous.id, accessToken: storedSessionToken(previous) }, data: { accessToken: formatSealedToken(next) } });
       return count === 1;
@@ -133,14 +138,14 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   },
   {
     name: "Shopify refresh tokens",
-    async due(db, newest, cursor, take) {
-      const rows = await db.session.findMany({
-        where: { ...after(cursor), refreshToken: { not: null }, NOT: [{ refreshToken: "" }, { refreshToken: { startsWith: sealedTokenPrefix(newest) } }] },
-        ...page(take),
-      });
+    async due(db, _newest, cursor, take) {
+      const rows = await db.session.findMany({ where: { ...after(cursor), refreshToken: { not: null }, NOT: { refreshToken: "" } }, ...page(take) });
       return rows.map((r) => sessionTokenValue(r.id, r.refreshToken!, shopifyRefreshTokenContext(r.shop)));
     },
-    current: (db, newest) => db.session.count({ where: { refreshToken: { startsWith: sealedTokenPrefix(newest) } } }),
+    async current(db, newest) {
+      const rows = await db.session.findMany({ where: { refreshToken: { startsWith: sealedTokenPrefix(newest) } }, select: { refreshToken: true } });
+      return rows.filter((r) => r.refreshToken!.startsWith(sealedTokenPrefix(newest))).length;
+    },
     async replace(db, previous, next) {
       const { count } = await db.session.updateMany({ where: { id: previous.id, refreshToken: storedSessionToken(previous) }, data: { refreshToken: formatSealedToken(next) } });
       return count === 1;
@@ -180,6 +185,7 @@ export async function rotateSecrets(db: Database, keyring: EncryptionKey[] = get
       if (batch.length === 0) break;
       cursor = batch[batch.length - 1].id;
       for (const value of batch) {
+        if (value.plaintext === undefined && value.keyId === newest) continue;
         let plaintext: string;
         try {
           plaintext = value.plaintext ?? openSecret({ ciphertext: value.ciphertext, keyId: value.keyId }, value.context, keyring);

@@ -134,6 +134,23 @@ describe.each(databaseKinds)("Shopify tokens and key rotation (%s)", (kind) => {
     await database.db.session.delete({ where: { id: `offline_${shop}` } });
   });
 
+  it("tells key ids apart exactly: a token under kx2 is re-sealed when k_2 is the newest key", async () => {
+    const kx2: EncryptionKey = { id: "kx2", key: Buffer.alloc(32, 3) };
+    const kUnderscore2: EncryptionKey = { id: "k_2", key: Buffer.alloc(32, 4) };
+    const shop = "lookalike.myshopify.com";
+    useKeys(kx2);
+    await sessionStorage().storeSession(new Session({ id: `offline_${shop}`, shop, state: "s", isOnline: false, accessToken: "shpat_lookalike" }));
+
+    const report = await rotateSecrets(database.db, [kUnderscore2, kx2]);
+    expect(columnOf(report, "Shopify access tokens")).toMatchObject({ rotated: 1, alreadyCurrent: 0, failed: 0 });
+    expect((await storedRow(shop)).accessToken).toMatch(/^sealed:v1:k_2:/);
+    const again = await rotateSecrets(database.db, [kUnderscore2, kx2]);
+    expect(columnOf(again, "Shopify access tokens")).toMatchObject({ rotated: 0, alreadyCurrent: 1 });
+    useKeys(kUnderscore2);
+    expect(await storedOfflineSession(shop)).toMatchObject({ accessToken: "shpat_lookalike" });
+    await database.db.session.delete({ where: { id: `offline_${shop}` } });
+  });
+
   it("reads a session stored in plain text before tokens were sealed, and rotation seals it", async () => {
     const shop = "legacy.myshopify.com";
     useKeys(k1);
