@@ -1,12 +1,13 @@
 // The one Shopify app instance: embedded admin with token exchange, offline sessions stored in this app's
-// database, and webhooks declared in shopify.app.toml (app-specific subscriptions).
+// database with their access and refresh tokens sealed, and webhooks declared in shopify.app.toml
+// (app-specific subscriptions).
 import "@shopify/shopify-app-remix/adapters/node";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
-import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { getConfig } from "~/config/env.server";
 import { getDatabase } from "~/db.server";
 import { log } from "~/logging/logger.server";
+import { SealedSessionStorage } from "~/shopify/session-storage.server";
 import { recordInstall } from "~/shops/shops.server";
 
 export const apiVersion = ApiVersion.October26;
@@ -42,7 +43,7 @@ function createShopifyApp() {
     scopes: config.SCOPES,
     appUrl: config.SHOPIFY_APP_URL,
     authPathPrefix: "/auth",
-    sessionStorage: new PrismaSessionStorage(getDatabase()),
+    sessionStorage: new SealedSessionStorage(getDatabase()),
     distribution: AppDistribution.AppStore,
     future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
     // Never Debug: the library's debug output contains raw session tokens. Its lines go through the app's logger

@@ -13,6 +13,7 @@ import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { openAppInShopifyAdmin } from "../../tests/support/shopify";
 import { resetConfigForTests } from "~/config/env.server";
 import { connectPostscript } from "~/connections/postscript.server";
+import { storedOfflineSession } from "~/shopify.server";
 import { loadOverview } from "~/statistics/overview.server";
 import { SHOPIFY_LOOKUP_PATIENCE_MS } from "./prepare.server";
 import { createAppDeliveryWorker } from "./runtime.server";
@@ -44,7 +45,8 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
     await Promise.all([shopify.close(), ps.close()]);
   });
 
-  const offlineSession = () => database.db.session.findUniqueOrThrow({ where: { id: `offline_${SHOP}` } });
+  // Through the app's session storage: the table holds the tokens sealed.
+  const offlineSession = async () => (await storedOfflineSession(SHOP))!;
 
   /** Polls the stand-in until it refuses `token` (its lifetime has passed). */
   async function untilRefused(token: string) {
@@ -87,7 +89,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
 
     for (const round of [1, 2]) {
       const before = await offlineSession();
-      await untilRefused(before.accessToken);
+      await untilRefused(before.accessToken!);
       const created = await received("subscription/created", round === 1 ? "liam" : "olivia");
       const upcoming = await received("order/upcoming", "ava", { overrides: NO_CONTACT });
       await createAppDeliveryWorker(database.db).drainOnce();
@@ -110,7 +112,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
   });
 
   it("shows a refresh Shopify refuses as a grouped reason, and recovers when the app is opened again", async () => {
-    await untilRefused((await offlineSession()).accessToken);
+    await untilRefused((await offlineSession()).accessToken!);
     await fetch(`${shopify.url}/__sandbox/tokens`, { method: "POST", body: JSON.stringify({ revokeRefreshTokens: true }) });
 
     // Received longer ago than the worker waits for Shopify: the refused refresh is final for these.

@@ -90,11 +90,13 @@ describe.each(databaseKinds)("secret rotation (%s)", (kind) => {
     const report = await rotateSecrets(database.db, [k2, k1], 3); // small batches: pagination is exercised
     expect(report.newestKeyId).toBe("k2");
     expect(report.columns).toEqual([
-      { name: "Postscript keys", rotated: 2, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
-      { name: "Loop tokens", rotated: 2, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
-      { name: "Loop webhook secrets", rotated: 6, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
-      { name: "Loop removal tokens", rotated: 2, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
-      { name: "Support TOTP secrets", rotated: 1, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Postscript keys", rotated: 2, sealedFromPlain: 0, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Loop tokens", rotated: 2, sealedFromPlain: 0, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Loop webhook secrets", rotated: 6, sealedFromPlain: 0, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Loop removal tokens", rotated: 2, sealedFromPlain: 0, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Support TOTP secrets", rotated: 1, sealedFromPlain: 0, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Shopify access tokens", rotated: 0, sealedFromPlain: 0, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
+      { name: "Shopify refresh tokens", rotated: 0, sealedFromPlain: 0, alreadyCurrent: 0, changedMeanwhile: 0, failed: 0 },
     ]);
     expect(formatRotationReport(report)).toMatch(/Done: 13 re-sealed, 0 already current, 0 failed\./);
 
@@ -105,6 +107,8 @@ describe.each(databaseKinds)("secret rotation (%s)", (kind) => {
       [0, 6],
       [0, 2],
       [0, 1],
+      [0, 0],
+      [0, 0],
     ]);
   });
 

@@ -4,6 +4,7 @@
 // newest key are left alone, and a second run re-seals nothing.
 import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { getConfig } from "~/config/env.server";
+import { formatSealedToken, parseSealedToken, sealedTokenPrefix, shopifyAccessTokenContext, shopifyRefreshTokenContext } from "~/shopify/session-storage.server";
 import { totpContext } from "~/support/users.server";
 import type { Database } from "~/db.server";
 import { newestKeyId, openSecret, sealSecret, type EncryptionKey } from "./secrets.server";
@@ -14,12 +15,14 @@ interface SealedValue {
   ciphertext: string;
   keyId: string;
   context: string;
+  /** A value stored before its column was sealed (a bare Shopify token): sealed as it is. */
+  plaintext?: string;
 }
 
 interface SealedColumn {
   /** Shown in the summary. */
   name: string;
-  /** Values not sealed under `newest`, after `cursor` (by id), at most `take`. */
+  /** Values not sealed under `newest` (those that are, if any, are skipped), after `cursor` (by id), at most `take`. */
   due(db: Database, newest: string, cursor: string | undefined, take: number): Promise<SealedValue[]>;
   current(db: Database, newest: string): Promise<number>;
   /** Writes the new value only if the stored one is still `previous` (a concurrent change wins). */
@@ -29,6 +32,18 @@ interface SealedColumn {
 // Keyset pagination by id: rows re-sealed in an earlier batch no longer match, failed ones are not read twice.
 const page = (take: number) => ({ orderBy: { id: "asc" as const }, take });
 const after = (cursor: string | undefined) => (cursor ? { id: { gt: cursor } } : {});
+
+// Shopify's session tokens carry their key id inside the column value (the library owns the Session table's
+// columns), and rows from before sealing hold the bare token. A prefix match in SQL cannot tell which key sealed
+// a value (LIKE reads "_" in a key id as a wildcard, and SQLite's LIKE ignores case), so every row with a token
+// is read (one per shop) and the key id is compared here: values under the newest key are skipped below.
+function sessionTokenValue(id: string, stored: string, context: string): SealedValue {
+  const sealed = parseSealedToken(stored);
+  return sealed ? { id, ...sealed, context } : { id, ciphertext: stored, keyId: "", context, plaintext: stored };
+}
+
+/** What the Session row holds for `value` now: how a concurrent write is told apart. */
+const storedSessionToken = (value: SealedValue) => value.plaintext ?? formatSealedToken(value);
 
 export const SEALED_COLUMNS: SealedColumn[] = [
   {
@@ -106,12 +121,44 @@ export const SEALED_COLUMNS: SealedColumn[] = [
       return count === 1;
     },
   },
+  {
+    name: "Shopify access tokens",
+    async due(db, _newest, cursor, take) {
+      const rows = await db.session.findMany({ where: { ...after(cursor), accessToken: { not: "" } }, ...page(take) });
+      return rows.map((r) => sessionTokenValue(r.id, r.accessToken, shopifyAccessTokenContext(r.shop)));
+    },
+    async current(db, newest) {
+      const rows = await db.session.findMany({ where: { accessToken: { startsWith: sealedTokenPrefix(newest) } }, select: { accessToken: true } });
+      return rows.filter((r) => r.accessToken.startsWith(sealedTokenPrefix(newest))).length;
+    },
+    async replace(db, previous, next) {
+      const { count } = await db.session.updateMany({ where: { id: previous.id, accessToken: storedSessionToken(previous) }, data: { accessToken: formatSealedToken(next) } });
+      return count === 1;
+    },
+  },
+  {
+    name: "Shopify refresh tokens",
+    async due(db, _newest, cursor, take) {
+      const rows = await db.session.findMany({ where: { ...after(cursor), refreshToken: { not: null }, NOT: { refreshToken: "" } }, ...page(take) });
+      return rows.map((r) => sessionTokenValue(r.id, r.refreshToken!, shopifyRefreshTokenContext(r.shop)));
+    },
+    async current(db, newest) {
+      const rows = await db.session.findMany({ where: { refreshToken: { startsWith: sealedTokenPrefix(newest) } }, select: { refreshToken: true } });
+      return rows.filter((r) => r.refreshToken!.startsWith(sealedTokenPrefix(newest))).length;
+    },
+    async replace(db, previous, next) {
+      const { count } = await db.session.updateMany({ where: { id: previous.id, refreshToken: storedSessionToken(previous) }, data: { refreshToken: formatSealedToken(next) } });
+      return count === 1;
+    },
+  },
 ];
 
 export interface ColumnRotation {
   name: string;
   /** Re-sealed under the newest key by this run. */
   rotated: number;
+  /** Stored in plain text before this run (rows from before the column was sealed), sealed by it. */
+  sealedFromPlain: number;
   /** Already under the newest key before this run. */
   alreadyCurrent: number;
   /** Changed by someone else while this run worked on it (the new value is sealed under the newest key anyway). */
@@ -131,23 +178,25 @@ export async function rotateSecrets(db: Database, keyring: EncryptionKey[] = get
   const newest = newestKeyId(keyring);
   const report: RotationReport = { newestKeyId: newest, columns: [], failures: [] };
   for (const column of SEALED_COLUMNS) {
-    const counts: ColumnRotation = { name: column.name, rotated: 0, alreadyCurrent: await column.current(db, newest), changedMeanwhile: 0, failed: 0 };
+    const counts: ColumnRotation = { name: column.name, rotated: 0, sealedFromPlain: 0, alreadyCurrent: await column.current(db, newest), changedMeanwhile: 0, failed: 0 };
     let cursor: string | undefined;
     for (;;) {
       const batch = await column.due(db, newest, cursor, batchSize);
       if (batch.length === 0) break;
       cursor = batch[batch.length - 1].id;
       for (const value of batch) {
+        if (value.plaintext === undefined && value.keyId === newest) continue;
         let plaintext: string;
         try {
-          plaintext = openSecret({ ciphertext: value.ciphertext, keyId: value.keyId }, value.context, keyring);
+          plaintext = value.plaintext ?? openSecret({ ciphertext: value.ciphertext, keyId: value.keyId }, value.context, keyring);
         } catch (error) {
           counts.failed++;
           report.failures.push({ column: column.name, id: value.id, reason: (error as Error).message });
           continue;
         }
         const replaced = await column.replace(db, value, sealSecret(plaintext, value.context, keyring));
-        if (replaced) counts.rotated++;
+        if (replaced && value.plaintext !== undefined) counts.sealedFromPlain++;
+        else if (replaced) counts.rotated++;
         else counts.changedMeanwhile++;
       }
     }
@@ -160,12 +209,13 @@ export async function rotateSecrets(db: Database, keyring: EncryptionKey[] = get
 export function formatRotationReport(report: RotationReport): string {
   const lines = [`Re-sealing secrets under the newest key "${report.newestKeyId}":`];
   for (const c of report.columns) {
-    const extra = [c.changedMeanwhile ? `${c.changedMeanwhile} changed meanwhile` : "", c.failed ? `${c.failed} FAILED` : ""].filter(Boolean).join(", ");
+    const extra = [c.sealedFromPlain ? `${c.sealedFromPlain} sealed from plain text` : "", c.changedMeanwhile ? `${c.changedMeanwhile} changed meanwhile` : "", c.failed ? `${c.failed} FAILED` : ""].filter(Boolean).join(", ");
     lines.push(`  ${c.name.padEnd(22)} ${String(c.rotated).padStart(5)} re-sealed, ${String(c.alreadyCurrent).padStart(5)} already current${extra ? `, ${extra}` : ""}`);
   }
   for (const f of report.failures) lines.push(`  ! ${f.column} row ${f.id}: ${f.reason}`);
   const total = (key: keyof Omit<ColumnRotation, "name">) => report.columns.reduce((sum, c) => sum + c[key], 0);
-  lines.push(`Done: ${total("rotated")} re-sealed, ${total("alreadyCurrent")} already current, ${total("failed")} failed.`);
+  const sealedFromPlain = total("sealedFromPlain") ? `${total("sealedFromPlain")} sealed from plain text, ` : "";
+  lines.push(`Done: ${total("rotated")} re-sealed, ${sealedFromPlain}${total("alreadyCurrent")} already current, ${total("failed")} failed.`);
   if (total("failed") === 0) lines.push(`Every secret is now sealed under "${report.newestKeyId}"; older keys can be removed from SECRETS_ENCRYPTION_KEYS.`);
   return lines.join("\n");
 }

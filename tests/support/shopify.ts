@@ -11,22 +11,23 @@ import {
   setUpValidRequest,
   setUpValidSession,
 } from "@shopify/shopify-api/test-helpers";
+import { Session } from "@shopify/shopify-api";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { Database } from "~/db.server";
 import { authenticate } from "~/shopify.server";
+import { SealedSessionStorage } from "~/shopify/session-storage.server";
 import { recordInstall } from "~/shops/shops.server";
 
 export const BROWSER_UA =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
-/** What an install leaves behind: the shop's offline session (so no token exchange is needed) and its record. */
+/**
+ * What an install leaves behind: the shop's offline session (so no token exchange is needed), stored through the
+ * app's session storage (token sealed), and its record.
+ */
 export async function installShop(db: Database, shop: string, scope = "read_customers,write_customers") {
   const session = setUpValidSession({ shop, scope });
-  await db.session.upsert({
-    where: { id: session.id },
-    create: { id: session.id, shop, state: session.state, isOnline: false, scope, accessToken: session.accessToken! },
-    update: { scope },
-  });
+  await new SealedSessionStorage(db).storeSession(new Session({ ...session.toObject(), isOnline: false, scope }));
   await recordInstall(db, shop, scope);
 }
 
