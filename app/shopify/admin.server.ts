@@ -3,6 +3,7 @@
 // an hour, refreshes it first with its refresh token (storing the new pair) when it has expired or is about to.
 // Like the other clients, results say what happened instead of throwing, so callers can retry what is worth
 // retrying and say why Shopify's data is missing.
+import { createHash } from "node:crypto";
 import { GraphqlQueryError, HttpRequestError, HttpResponseError } from "@shopify/shopify-api";
 import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
@@ -39,9 +40,9 @@ const REFRESH_RETRY_MS = 60_000;
 const REFRESH_FAILED: AdminFailure = { ok: false, kind: "refresh_failed", message: "Shopify did not renew the app's expired access token", retryAfterMs: REFRESH_RETRY_MS };
 
 declare global {
-  var __failedRefreshes: Map<string, { refreshToken: string | undefined; at: number }> | undefined;
+  var __failedRefreshes: Map<string, { refreshTokenHash: string | null; at: number }> | undefined;
 }
-/** Per shop, the refresh token Shopify last refused and when. */
+/** Per shop, which refresh token Shopify last refused (a hash: the token itself stays only in the sealed row) and when. */
 function failedRefreshes() {
   globalThis.__failedRefreshes ??= new Map();
   return globalThis.__failedRefreshes;
@@ -52,10 +53,15 @@ function failedRefreshes() {
  * lookups fail at once instead of each asking Shopify's token endpoint again. A new token (the merchant opened
  * the app) is tried at once.
  */
+async function storedRefreshTokenHash(shop: string): Promise<string | null> {
+  const token = (await storedOfflineSession(shop))?.refreshToken;
+  return token ? createHash("sha256").update(token).digest("base64url") : null;
+}
+
 async function refusedRecently(shop: string, now: number): Promise<boolean> {
   const failed = failedRefreshes().get(shop);
   if (!failed) return false;
-  if (now - failed.at < REFRESH_RETRY_MS && (await storedOfflineSession(shop))?.refreshToken === failed.refreshToken) return true;
+  if (now - failed.at < REFRESH_RETRY_MS && (await storedRefreshTokenHash(shop)) === failed.refreshTokenHash) return true;
   failedRefreshes().delete(shop);
   return false;
 }
@@ -77,7 +83,7 @@ async function adminFor(shop: string, timeoutMs: number): Promise<{ ok: true; co
     // HttpResponseError for a refused token exchange.
     if (error instanceof Response || error instanceof HttpResponseError) {
       log.warn("shopify: the shop's expired offline token could not be renewed", { shop });
-      failedRefreshes().set(shop, { refreshToken: (await storedOfflineSession(shop))?.refreshToken, at: Date.now() });
+      failedRefreshes().set(shop, { refreshTokenHash: await storedRefreshTokenHash(shop), at: Date.now() });
       return REFRESH_FAILED;
     }
     throw error;
