@@ -12,6 +12,8 @@ import { action as replayAction } from "./app.events.replay";
 
 const SHOP = "events-route.myshopify.com";
 const OTHER = "events-route-other.myshopify.com";
+const PORTAL_TOKEN = "be82dc59d3494bce41cb30b15cb97ef6154a017c";
+const PORTAL_LINK = `https://${SHOP}/a/loop_subscriptions/customer/61000001?sessionToken=${PORTAL_TOKEN}`;
 
 // The network edge: the shop's time zone check must not reach Shopify from tests; every call is refused.
 const network = vi.hoisted(() => {
@@ -42,13 +44,22 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     ids.failed = (await seedEvent(db, { shop: SHOP, receivedAt: new Date(day + 60_000), type: "order_processed", outcome: "failed", reason: "postscript_unavailable", email: "liam@example.com" })).id;
     ids.failed2 = (await seedEvent(db, { shop: SHOP, receivedAt: new Date(day + 120_000), type: "order_processed", outcome: "failed", reason: "postscript_unavailable" })).id;
     ids.other = (await seedEvent(db, { shop: OTHER, receivedAt: new Date(day), outcome: "failed", email: "other@example.com" })).id;
+    ids.portal = (
+      await seedEvent(db, {
+        shop: SHOP,
+        receivedAt: new Date(day - 60_000),
+        outcome: "delivered",
+        payload: { payload: { id: 556, customerPortalLink: PORTAL_LINK }, metaData: { myshopifyDomain: SHOP } },
+        request: { type: "order_upcoming", external_id: "loop:portal", properties: { customer_portal_link: PORTAL_LINK } },
+      })
+    ).id;
   });
 
   it("lists the shop's events, newest first, with filters from the URL", async () => {
     const response = await runRoute(logLoader, await adminFetchRequest(SHOP, "/app/events?period=7d"));
     expect(response.status).toBe(200);
     const data = await response.json();
-    expect(data.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.failed2, ids.failed, ids.delivered]);
+    expect(data.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.failed2, ids.failed, ids.delivered, ids.portal]);
     expect(data.timeZone).toEqual({ name: "America/New_York", known: true });
     const failed = await (await runRoute(logLoader, await adminFetchRequest(SHOP, "/app/events?outcome=failed&q=liam@example.com"))).json();
     expect(failed.page.rows.map((r: { id: string }) => r.id)).toEqual([ids.failed]);
@@ -76,6 +87,14 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     expect(stranger.event).toBeNull();
   });
 
+  it("shows the customer portal link with its session token masked, in the Loop webhook and the Postscript request", async () => {
+    const { event } = await (await runRoute(detailLoader, await adminFetchRequest(SHOP, `/app/events/${ids.portal}`), { id: ids.portal })).json();
+    const masked = `https://${SHOP}/a/loop_subscriptions/customer/61000001?sessionToken=••••017c`;
+    expect(JSON.parse(event.payload).payload.customerPortalLink).toBe(masked);
+    expect(JSON.parse(event.request).properties.customer_portal_link).toBe(masked);
+    expect(JSON.stringify(event)).not.toContain(PORTAL_TOKEN.slice(0, 12));
+  });
+
   async function exportLink(shop: string, search: string): Promise<string> {
     const response = await runRoute(exportAction, await adminFetchRequest(shop, "/app/events/export", form({ search })));
     expect(response.status).toBe(200);
@@ -99,6 +118,12 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     expect(lines[2]).toContain("liam@example.com");
     expect(text).not.toContain(ids.other);
     expect(text).not.toContain(ids.delivered);
+  });
+
+  it("exports no portal link: the CSV carries no payload or request fields, so no session token", async () => {
+    const text = await (await download(await exportLink(SHOP, "period=7d"))).text();
+    expect(text).toContain(ids.portal);
+    expect(text).not.toContain("sessionToken");
   });
 
   it("refuses a download link that is missing, altered, expired, or a session token in its place", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskEmail, maskedJson, maskPersonalData, maskPhone } from "./masking";
+import { maskEmail, maskedJson, maskPersonalData, maskPhone, maskPortalTokens } from "./masking";
 
 describe("masking phone numbers and emails", () => {
   it("keeps the first letter and the domain of an email", () => {
@@ -41,5 +41,16 @@ describe("masking phone numbers and emails", () => {
     expect(maskedJson('{"email":"ava@example.com"}')).toBe('{\n  "email": "a•••@example.com"\n}');
     expect(maskedJson("not json ava@example.com")).toBe("not json a•••@example.com");
     expect(maskedJson(null)).toBeNull();
+  });
+
+  it("masks a portal link's session token to its last four characters, anywhere in text, and all of a short one", () => {
+    const link = "https://demo-shop.myshopify.com/a/loop_subscriptions/customer/61000001?sessionToken=be82dc59d3494bce41cb30b15cb97ef6154a017c";
+    expect(maskPortalTokens(link)).toBe("https://demo-shop.myshopify.com/a/loop_subscriptions/customer/61000001?sessionToken=••••017c");
+    expect(maskPortalTokens("see https://x.example/p?a=1&sessionToken=abcdefghijkl&b=2 now")).toBe("see https://x.example/p?a=1&sessionToken=••••ijkl&b=2 now");
+    expect(maskPortalTokens("https://x.example/p?SESSIONTOKEN=short")).toBe("https://x.example/p?SESSIONTOKEN=••••");
+    expect(maskPersonalData({ properties: { customer_portal_link: link } })).toEqual({
+      properties: { customer_portal_link: "https://demo-shop.myshopify.com/a/loop_subscriptions/customer/61000001?sessionToken=••••017c" },
+    });
+    expect(maskedJson(`not json ${link}`)).toBe("not json https://demo-shop.myshopify.com/a/loop_subscriptions/customer/61000001?sessionToken=••••017c");
   });
 });

@@ -1,6 +1,7 @@
 // Customers' phone numbers and emails, partly hidden on screen: enough to recognise a customer, not enough to
 // read their details over a merchant's shoulder or in a screen share. a•••@example.com, +1••••••0101.
 import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { lastFour, maskSecret } from "~/secrets/secrets.server";
 
 const BULLET = "•";
 const EMAIL_IN_TEXT = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
@@ -28,15 +29,24 @@ export function maskPhone(phone: string): string {
   });
 }
 
+// The customer portal link carries a session token that signs the customer into their subscriptions: whoever
+// reads it can act as the customer. The link stays recognisable; the token is masked like other secrets.
+const PORTAL_TOKEN = /([?&]sessionToken=)([A-Za-z0-9._~%+=/-]*)/gi;
+
+/** Text with every sessionToken=… query value masked to its last four characters (none when it is short). */
+export function maskPortalTokens(text: string): string {
+  return text.replace(PORTAL_TOKEN, (_, name: string, token: string) => `${name}${maskSecret(token.length > 8 ? lastFour(token) : null)}`);
+}
+
 const EMAIL_KEY = /e-?mail/i;
 const PHONE_KEY = /phone|mobile|sms/i;
 
-/** A copy of a JSON value with every phone and email masked (by key name, and emails anywhere in text). */
+/** A copy of a JSON value with every phone and email masked (by key name, and emails anywhere in text), and portal link tokens. */
 export function maskPersonalData(value: unknown, key = ""): unknown {
   if (typeof value === "string") {
     if (PHONE_KEY.test(key) && /\d{4,}/.test(value.replace(/\D/g, ""))) return maskPhone(value);
     if (EMAIL_KEY.test(key) && value.includes("@")) return maskEmail(value);
-    return value.replace(EMAIL_IN_TEXT, (email) => maskEmail(email));
+    return maskPortalTokens(value.replace(EMAIL_IN_TEXT, (email) => maskEmail(email)));
   }
   if (typeof value === "number" && PHONE_KEY.test(key) && String(value).length >= 6) return maskPhone(String(value));
   if (Array.isArray(value)) return value.map((item) => maskPersonalData(item, key));

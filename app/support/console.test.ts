@@ -29,6 +29,7 @@ import { action as shopAction, loader as shopLoader } from "~/routes/support.sho
 import { action as signInAction, loader as signInLoader } from "~/routes/support.sign-in";
 import { action as verifyAction, loader as verifyLoader } from "~/routes/support.sign-in_.verify";
 import { action as signOutAction } from "~/routes/support.sign-out";
+import { seedEvent } from "~/statistics/seed.testutil";
 import { CODE_FAILED, SIGN_IN_FAILED, SIGN_IN_LOCKED } from "./auth.server";
 import { totpCode } from "./totp.server";
 import { disableSupportUser, enableTotp, newTotpEnrolment, resetSupportPassword } from "./users.server";
@@ -475,6 +476,27 @@ describe.each(databaseKinds)("support console (%s)", (kind) => {
     expect(foreign.status).toBe(404);
     const unknown = await call(shopLoader, shopPath("nope.myshopify.com"), { jar, params: params("nope.myshopify.com") });
     expect(unknown.status).toBe(404);
+  });
+
+  it("masks a customer portal link's session token quoted in an event's reason or attempt message, however short", async () => {
+    const jar = await signedIn("victor.viewer@support.example");
+    const link = `https://${SHOP}/a/loop_subscriptions/customer/61000001?sessionToken=tok-4f2a9c7e1b`;
+    const event = await seedEvent(database.db, {
+      shop: SHOP,
+      receivedAt: new Date(Date.now() - 400 * 86_400_000),
+      outcome: "failed",
+      reason: "postscript_rejected",
+      reasonDetail: `Postscript answered 422: property customer_portal_link (${link}) is too long`,
+    });
+    try {
+      const detail = (await (await call(eventLoader, `${shopPath()}/events/${event.id}`, { jar, params: { domain: SHOP, eventId: event.id } })).json()) as any;
+      // (The long path is cut out as credential-shaped text too; the token is what must not show.)
+      expect(detail.event.reasonDetail).toMatch(/^Postscript answered 422: property customer_portal_link \(https:\/\/.+\?sessionToken=••••7e1b\) is too long$/);
+      expect(detail.event.attempts[0].message).toContain("?sessionToken=••••7e1b)");
+      expect(JSON.stringify(detail)).not.toContain("tok-4f2a");
+    } finally {
+      await database.db.event.delete({ where: { id: event.id } });
+    }
   });
 
   // -------------------------------------------------------------------------------------------------------

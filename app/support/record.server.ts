@@ -17,6 +17,7 @@ import { readShopSettings } from "~/settings/shop-settings.server";
 import { formatDateTime } from "~/statistics/format";
 import { loadOverview } from "~/statistics/overview.server";
 import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
+import { maskPortalTokens } from "~/statistics/masking";
 import { maskEmail, maskPhone, redactCredentials } from "./masking";
 import { EVENT_STATUSES, supportReason } from "./reasons";
 
@@ -206,6 +207,11 @@ export interface EventLogFilter {
   after?: string | null;
 }
 
+/** Free text that may quote a request: credentials cut out, a portal link's token masked (even a short one). */
+function redactFreeText(text: string | null): string | null {
+  return text === null ? null : redactCredentials(maskPortalTokens(text));
+}
+
 function attemptView(a: { startedAt: Date; durationMs: number; httpStatus: number | null; outcome: string; errorClass: string | null; message: string | null }): AttemptView {
   return {
     startedAt: a.startedAt.toISOString(),
@@ -213,7 +219,7 @@ function attemptView(a: { startedAt: Date; durationMs: number; httpStatus: numbe
     httpStatus: a.httpStatus,
     outcome: a.outcome,
     errorClass: a.errorClass,
-    message: redactCredentials(a.message),
+    message: redactFreeText(a.message),
   };
 }
 
@@ -230,7 +236,7 @@ function eventRow(e: EventWithAttempts): EventRow {
     status: e.status,
     reason: e.reason,
     reasonTitle: e.reason ? supportReason(e.reason).title : null,
-    reasonDetail: redactCredentials(e.reasonDetail),
+    reasonDetail: redactFreeText(e.reasonDetail),
     isTest: e.isTest,
     subscriptionKey: e.subscriptionKey,
     loopOrderId: e.loopOrderId,

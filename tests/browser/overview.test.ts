@@ -153,7 +153,23 @@ describe("Integration Overview and event log in a browser", () => {
   });
 
   it("lists events with filters and pages, and shows one with its attempts, masked, with a replay", async () => {
-    await seedAll(db, [{ shop: DEMO_SHOP, receivedAt: new Date(now - 50 * 60_000), type: "payment_attempt_failed", outcome: "failed", reason: "postscript_unavailable", retries: 4, email: "ava.thompson@example.com", phone: "+12015550101", subscriptionKey: "77001" }]);
+    const portalToken = "be82dc59d3494bce41cb30b15cb97ef6154a017c";
+    const portalLink = `https://${DEMO_SHOP}/a/loop_subscriptions/customer/61000001?sessionToken=${portalToken}`;
+    await seedAll(db, [
+      {
+        shop: DEMO_SHOP,
+        receivedAt: new Date(now - 50 * 60_000),
+        type: "payment_attempt_failed",
+        outcome: "failed",
+        reason: "postscript_unavailable",
+        retries: 4,
+        email: "ava.thompson@example.com",
+        phone: "+12015550101",
+        subscriptionKey: "77001",
+        payload: { payload: { id: 77001, customer: { email: "ava.thompson@example.com", phone: "+12015550101", firstName: "Ava" }, customerPortalLink: portalLink }, metaData: { myshopifyDomain: DEMO_SHOP } },
+        request: { type: "payment_attempt_failed", email: "ava.thompson@example.com", phone: "+12015550101", external_id: "loop:portal", properties: { customer_portal_link: portalLink } },
+      },
+    ]);
     const decision = "Retry position counted from 3 earlier failures of order 21777518; maximum 3 retries from Settings: 0 retries left, so payment_attempt_failed (rule 7).";
     await db.event.updateMany({ where: { shopDomain: DEMO_SHOP, subscriptionKey: "77001" }, data: { typeDecision: decision } });
     await open("/app/events");
@@ -179,6 +195,12 @@ describe("Integration Overview and event log in a browser", () => {
     await page.getByRole("heading", { name: "payment_attempt_failed", level: 1 }).waitFor();
     const payload = await page.getByLabel("The Loop webhook").innerText();
     expect(payload).not.toContain("ava.thompson@example.com");
+    // The portal link's session token signs the customer in: shown by its last four characters only.
+    const request = await page.getByLabel("The Postscript request").innerText();
+    for (const text of [payload, request]) {
+      expect(text).toContain("sessionToken=••••017c");
+      expect(text).not.toContain(portalToken.slice(0, 12));
+    }
     await expect(page.getByText("Retried later").count()).resolves.toBe(4);
     // Why this failure is the final one: the decision stored when it was prepared.
     await expect(page.getByText(decision).isVisible()).resolves.toBe(true);

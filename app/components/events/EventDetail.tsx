@@ -1,4 +1,4 @@
-// One event: what Loop sent (phones and emails partly hidden), what was sent to Postscript, every attempt,
+// One event: what Loop sent (phones, emails and the portal link's session token partly hidden), what was sent to Postscript, every attempt,
 // and a replay for a failed event.
 import { useFetcher } from "@remix-run/react";
 import { Badge, BlockStack, Box, Card, DataTable, EmptyState, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
@@ -24,7 +24,8 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
 function Json({ text, label }: { text: string; label: string }) {
   return (
     <Box background="bg-surface-secondary" borderRadius="200" padding="300" overflowX="scroll">
-      <pre aria-label={label} style={{ margin: 0, fontFamily: "var(--p-font-family-mono)", fontSize: "12px", lineHeight: "18px", whiteSpace: "pre" }}>
+      {/* Long values (a portal link) wrap, so their ends (the masked token) are on screen without scrolling. */}
+      <pre aria-label={label} style={{ margin: 0, fontFamily: "var(--p-font-family-mono)", fontSize: "12px", lineHeight: "18px", whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
         {text}
       </pre>
     </Box>
@@ -125,7 +126,7 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
                   Received from Loop
                 </Text>
                 <Text as="p" variant="bodySm" tone="subdued">
-                  Phone numbers and emails are partly hidden.
+                  Phone numbers, emails and the customer portal link&apos;s session token are partly hidden.
                 </Text>
                 {event.payload ? <Json text={event.payload} label="The Loop webhook" /> : null}
               </BlockStack>
