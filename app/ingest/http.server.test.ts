@@ -95,7 +95,7 @@ describe.each(databaseKinds)("Loop webhooks on the fast path (%s)", (kind) => {
 
   it.each([
     ["a wrong signature", { secret: "not the secret at all 0123456789" }, 401],
-    ["an unknown shop", { shop: "stranger.myshopify.com" }, 404],
+    ["an unknown shop (answered as a bad signature)", { shop: "stranger.myshopify.com" }, 401],
     ["no signature", { headers: { "X-Loop-Signature": "" } }, 401],
   ] as const)("rejects %s and stores nothing", async (_name, options, status) => {
     const response = await send(`fp-reject-${status}-${_name}`, body(), options as never);

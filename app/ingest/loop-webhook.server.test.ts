@@ -93,7 +93,7 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     ["no signature", { headers: { "X-Loop-Signature": null } }, 401, "missing_signature"],
     ["no webhook id", { headers: { "X-Loop-Webhook-Id": null } }, 400, "missing_webhook_id"],
     ["no topic", { headers: { "X-Loop-Webhook-Topic": null } }, 400, "missing_topic"],
-    ["an unknown shop", { shop: "stranger.myshopify.com" }, 404, "unknown_shop"],
+    ["an unknown shop", { shop: "stranger.myshopify.com" }, 401, "unknown_shop"],
     ["a shop that is not a myshopify domain", { shop: "evil.example.com" }, 400, "unknown_shop_domain"],
     ["malformed JSON (correctly signed)", { body: "{not json" }, 400, "malformed_json"],
     ["JSON that is not Loop's envelope", { body: JSON.stringify({ hello: "world" }) }, 400, "malformed_envelope"],
@@ -135,7 +135,15 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
       { shopDomain: SHOP, topic: "subscription/delayed", path: "", count: 2 },
     ]);
     // A shop without a Loop connection is still unknown, whatever the topic.
-    expect((await ingestLoopWebhook(webhook({ topic: "subscription/delayed", shop: "stranger.myshopify.com" }), deps({ secretsFor }))).status).toBe(404);
+    expect((await ingestLoopWebhook(webhook({ topic: "subscription/delayed", shop: "stranger.myshopify.com" }), deps({ secretsFor }))).status).toBe(401);
+  });
+
+  it("answers an unknown shop exactly as a bad signature (status and body), so no one learns which shops use the app", async () => {
+    const unknown = await ingestLoopWebhook(webhook({ shop: "stranger.myshopify.com" }), deps());
+    const badSignature = await ingestLoopWebhook(webhook({ secret: "another secret" }), deps());
+    expect(unknown.status).toBe(401);
+    expect([unknown.status, await unknown.text()]).toEqual([badSignature.status, await badSignature.text()]);
+    expect(logs.map((line) => JSON.parse(line).reason)).toEqual(["unknown_shop", "bad_signature"]);
   });
 
   it("finds the shop in the envelope when the address has no ?shop=", async () => {

@@ -77,6 +77,8 @@ function reject({ status, reason, message }: Rejection, context: Record<string, 
   return { status, body: { error: message } };
 }
 
+const BAD_SIGNATURE: Rejection = { status: 401, reason: "bad_signature", message: "signature does not match" };
+
 const METHOD_NOT_ALLOWED: WebhookAnswer = { status: 405, body: null, headers: { Allow: "POST" } };
 
 export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDependencies): Promise<WebhookAnswer> {
@@ -125,12 +127,10 @@ export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDe
     log.error("loop webhook: could not read signing secrets", { shop, error });
     return unavailable();
   }
-  if (secrets.length === 0) {
-    return reject({ status: 404, reason: "unknown_shop", message: "this shop has no Loop connection in this app" }, context);
-  }
-  if (!signedWithAny(body, secrets, signature, deps.signatureEncodings)) {
-    return reject({ status: 401, reason: "bad_signature", message: "signature does not match" }, context);
-  }
+  // An unknown shop gets the very answer a bad signature gets, so a stranger cannot learn which shops use the
+  // app; only the log tells the two apart.
+  if (secrets.length === 0) return reject({ ...BAD_SIGNATURE, reason: "unknown_shop" }, context);
+  if (!signedWithAny(body, secrets, signature, deps.signatureEncodings)) return reject(BAD_SIGNATURE, context);
   if (!consumed) return ignoredTopic(shop, topic, webhookId, deps);
 
   if (parseFailed) return reject({ status: 400, reason: "malformed_json", message: "body is not valid JSON" }, context);
