@@ -34,7 +34,7 @@ describe.each(databaseKinds)("Loop webhooks on the fast path (%s)", (kind) => {
 
   beforeAll(async () => {
     restoreEnv = setTestEnv({ LOOP_WEBHOOK_MAX_BODY_BYTES: "4096" });
-    expect(await addManualLoopSecret(database.db, SHOP, SECRET)).toMatchObject({ ok: true });
+    expect(await addManualLoopSecret(database.db, SHOP, SECRET, ["subscription/created"])).toMatchObject({ ok: true });
     server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
       if (isLoopWebhookRequest(req)) handleLoopWebhookHttp(req, res);
       else res.writeHead(404).end();
@@ -107,7 +107,7 @@ describe.each(databaseKinds)("Loop webhooks on the fast path (%s)", (kind) => {
   it("accepts a signing secret saved a moment ago although the old ones are cached", async () => {
     expect((await send("fp-warm")).status).toBe(202); // fills the cache
     const added = "whsec_added_later_secret_0123456789";
-    expect(await addManualLoopSecret(database.db, SHOP, added)).toMatchObject({ ok: true });
+    expect(await addManualLoopSecret(database.db, SHOP, added, ["subscription/created"])).toMatchObject({ ok: true });
     expect((await send("fp-new-secret", body(), { secret: added })).status).toBe(202);
   });
 
