@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { getConfig } from "~/config/env.server";
 import type { Database } from "~/db.server";
-import { EVENT_TYPES, SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
+import { EVENT_TYPES, OTHER_LOOP_TOPICS, SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { log } from "~/logging/logger.server";
 import { LoopClient, type LoopFailure, type LoopSubscription } from "~/loop/client.server";
 import { SCOPES } from "~/loop/protocol";
@@ -400,12 +400,9 @@ export function checkSigningSecretInput(raw: unknown): { ok: true; secret: strin
   return { ok: true, secret };
 }
 
-/**
- * What a pasted secret can be bound to: the topics the app consumes, or OTHER_LOOP_TOPICS for a webhook the
- * merchant added for a topic the app does not use (such deliveries are only acknowledged, and any of the shop's
- * secrets may sign them).
- */
-export const OTHER_LOOP_TOPICS = "other";
+// What a pasted secret can be bound to: the topics the app consumes, or OTHER_LOOP_TOPICS for a webhook the
+// merchant added for a topic the app does not use (any of the shop's secrets may sign those; they are only
+// acknowledged).
 const manualTopicsInput = z
   .array(z.string())
   .transform((topics) => [...new Set(topics)])
