@@ -61,7 +61,14 @@ export async function loopWebhookSecrets(db: Database, shopDomain: string, topic
 /** The topics a pasted secret was bound to; null for one pasted before topics were asked (it covers every topic). */
 function boundTopicsOf(row: { boundTopics: string | null }): string[] | null {
   if (row.boundTopics === null) return null;
-  const parsed = z.array(z.string()).safeParse(JSON.parse(row.boundTopics));
+  // Unreadable: bound to nothing (refuse rather than accept every topic).
+  let stored: unknown;
+  try {
+    stored = JSON.parse(row.boundTopics);
+  } catch {
+    return [];
+  }
+  const parsed = z.array(z.string()).safeParse(stored);
   return parsed.success ? parsed.data : [];
 }
 
