@@ -60,6 +60,10 @@ export const configSchema = z
     LOOP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     LOOP_WEBHOOK_REMOVAL_WINDOW_MS: z.coerce.number().int().min(1_000).default(86_400_000),
     LOOP_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
+    // X-Loop-Webhook-Created-At further in the past than Loop's 48 h of retries (plus a margin for clocks and the
+    // last retry), or ahead of our clock, is not a delivery Loop would make: refused as a replay.
+    LOOP_WEBHOOK_MAX_AGE_MS: z.coerce.number().int().min(60_000).default(49 * 3_600_000),
+    LOOP_WEBHOOK_MAX_AHEAD_MS: z.coerce.number().int().min(0).default(300_000),
     // Every other request body: Shopify's webhooks (app/uninstalled and the compliance topics are small) and the
     // app's own forms. Bigger bodies get 413 before they are read, so a large POST cannot fill the memory.
     SHOPIFY_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),

@@ -16,6 +16,7 @@ export type ConnectionAction =
   | "loop.connect_incomplete"
   | "loop.manual_secret_added"
   | "loop.manual_secret_removed"
+  | "loop.manual_secret_topics"
   | "loop.disconnected"
   | "loop.webhooks_removed_after_uninstall"
   | "settings.events_saved"

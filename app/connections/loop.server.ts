@@ -3,13 +3,17 @@
 // - "api": the merchant pastes a Loop Admin API token with the webhook scope; the app subscribes its endpoint
 //   to every topic it consumes and keeps each subscription's id and secret (sealed).
 // - "manual": the merchant adds the webhooks in Loop admin themselves and pastes the signing secret(s); those
-//   are kept with topic "*" and apply to every topic.
+//   are kept with topic "*" and the topic(s) the merchant says each one's webhook is for (boundTopics); a
+//   delivery of another topic signed with it is refused, so a captured body cannot be re-sent under a topic
+//   its webhook never had. Secrets pasted before topics were asked apply to every topic until the merchant
+//   pastes them again with their topics (the page says Action needed meanwhile).
 // The database mirrors what exists at Loop as far as the app knows: a subscription is recorded when Loop
 // created it and removed when Loop removed it, so a failure half way never leaves a secret the app has lost.
 // Every query is scoped by the shop domain the caller got from the Shopify session.
+import { z } from "zod";
 import { getConfig } from "~/config/env.server";
 import type { Database } from "~/db.server";
-import { EVENT_TYPES, SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
+import { EVENT_TYPES, OTHER_LOOP_TOPICS, SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { log } from "~/logging/logger.server";
 import { LoopClient, type LoopFailure, type LoopSubscription } from "~/loop/client.server";
 import { SCOPES } from "~/loop/protocol";
@@ -51,7 +55,26 @@ export async function loopWebhookSecrets(db: Database, shopDomain: string, topic
     where: { shopDomain, ...(topic === null ? {} : { topic: { in: [topic, MANUAL_TOPIC] } }) },
     orderBy: { createdAt: "desc" },
   });
-  return rows.map((row) => openWebhookSecret(shopDomain, row));
+  return rows.filter((row) => topic === null || row.topic !== MANUAL_TOPIC || manualSecretCovers(row, topic)).map((row) => openWebhookSecret(shopDomain, row));
+}
+
+/** The topics a pasted secret was bound to; null for one pasted before topics were asked (it covers every topic). */
+function boundTopicsOf(row: { boundTopics: string | null }): string[] | null {
+  if (row.boundTopics === null) return null;
+  // Unreadable: bound to nothing (refuse rather than accept every topic).
+  let stored: unknown;
+  try {
+    stored = JSON.parse(row.boundTopics);
+  } catch {
+    return [];
+  }
+  const parsed = z.array(z.string()).safeParse(stored);
+  return parsed.success ? parsed.data : [];
+}
+
+function manualSecretCovers(row: { boundTopics: string | null }, topic: string): boolean {
+  const topics = boundTopicsOf(row);
+  return topics === null || topics.includes(topic);
 }
 
 /** For comparisons only: a secret that cannot be opened any more cannot be a duplicate either. */
@@ -88,7 +111,8 @@ export interface LoopConnectionView {
   /** Where Loop must deliver (shown for the manual set-up). */
   address: string;
   topics: LoopTopicView[];
-  manualSecrets: { id: string; masked: string; addedAt: string }[];
+  /** topics null: pasted before topics were asked, accepted for every topic until the merchant says which. */
+  manualSecrets: { id: string; masked: string; addedAt: string; topics: string[] | null }[];
 }
 
 export async function loopConnectionView(db: Database, shopDomain: string): Promise<LoopConnectionView> {
@@ -109,10 +133,10 @@ export async function loopConnectionView(db: Database, shopDomain: string): Prom
     address: loopWebhookAddress(shopDomain),
     topics: SUBSCRIBED_LOOP_TOPICS.map((topic) => ({
       topic,
-      subscribed: Boolean(active) && (subscribedTopics.has(topic) || manual.length > 0),
+      subscribed: Boolean(active) && (subscribedTopics.has(topic) || manual.some((w) => manualSecretCovers(w, topic))),
       eventTypes: EVENT_TYPES.filter((e) => e.loopTopic === topic).map((e) => e.type),
     })),
-    manualSecrets: manual.map((w) => ({ id: w.id, masked: maskSecret(w.secretLastFour), addedAt: w.createdAt.toISOString() })),
+    manualSecrets: manual.map((w) => ({ id: w.id, masked: maskSecret(w.secretLastFour), addedAt: w.createdAt.toISOString(), topics: boundTopicsOf(w) })),
   };
 }
 
@@ -124,7 +148,7 @@ export async function loopConnectionStatus(db: Database, shopDomain: string): Pr
 export interface LoopActionResult {
   ok: boolean;
   message: string;
-  field?: "token" | "secret";
+  field?: "token" | "secret" | "topics";
   /** Old subscriptions Loop did not let the app remove: the merchant removes them in Loop admin. */
   notRemoved?: { topic: string; loopWebhookId: string; reason: string }[];
   /** Topics that could not be subscribed (a partial connection). */
@@ -383,9 +407,24 @@ export function checkSigningSecretInput(raw: unknown): { ok: true; secret: strin
   return { ok: true, secret };
 }
 
-export async function addManualLoopSecret(db: Database, shopDomain: string, rawSecret: unknown): Promise<LoopActionResult> {
+// What a pasted secret can be bound to: the topics the app consumes, or OTHER_LOOP_TOPICS for a webhook the
+// merchant added for a topic the app does not use (any of the shop's secrets may sign those; they are only
+// acknowledged).
+const manualTopicsInput = z
+  .array(z.string())
+  .transform((topics) => [...new Set(topics)])
+  .pipe(z.array(z.enum([OTHER_LOOP_TOPICS, ...SUBSCRIBED_LOOP_TOPICS])).min(1));
+
+/**
+ * Saves a signing secret the merchant pasted, for the topic(s) of the webhook it belongs to. The same secret
+ * pasted again (one saved before topics were asked, say) gets the topics chosen now.
+ */
+export async function addManualLoopSecret(db: Database, shopDomain: string, rawSecret: unknown, rawTopics: unknown): Promise<LoopActionResult> {
   const input = checkSigningSecretInput(rawSecret);
   if (!input.ok) return { ok: false, field: "secret", message: input.message };
+  const topicsInput = manualTopicsInput.safeParse(rawTopics);
+  if (!topicsInput.success) return { ok: false, field: "topics", message: "Choose the Loop topic(s) of the webhook this signing secret belongs to." };
+  const topics = topicsInput.data;
   const existing = await db.loopConnection.findUnique({ where: { shopDomain } });
   if (existing?.mode === "api" && existing.status !== "disconnected") {
     return {
@@ -395,9 +434,8 @@ export async function addManualLoopSecret(db: Database, shopDomain: string, rawS
     };
   }
   const manual = await db.loopWebhook.findMany({ where: { shopDomain, topic: MANUAL_TOPIC } });
-  if (manual.some((row) => openedOrNull(shopDomain, row) === input.secret)) {
-    return { ok: false, field: "secret", message: "This signing secret is already saved." };
-  }
+  const same = manual.find((row) => openedOrNull(shopDomain, row) === input.secret);
+  if (same) return bindManualSecret(db, shopDomain, same, topics);
   const sealed = sealSecret(input.secret, loopWebhookSecretContext(shopDomain, null));
   const now = new Date();
   await db.$transaction(async (tx) => {
@@ -410,6 +448,7 @@ export async function addManualLoopSecret(db: Database, shopDomain: string, rawS
         secretCiphertext: sealed.ciphertext,
         secretKeyId: sealed.keyId,
         secretLastFour: lastFour(input.secret),
+        boundTopics: JSON.stringify(topics),
       },
     });
     const wasConnected = existing?.status === "connected" && existing.mode === "manual";
@@ -424,9 +463,21 @@ export async function addManualLoopSecret(db: Database, shopDomain: string, rawS
       actionNeededReason: null,
     };
     await tx.loopConnection.upsert({ where: { shopDomain }, create: { shopDomain, ...fields }, update: fields });
-    await recordChange(tx, shopDomain, "merchant", "loop.manual_secret_added", { mode: "manual", secretLastFour: lastFour(input.secret), secrets: manual.length + 1 });
+    await recordChange(tx, shopDomain, "merchant", "loop.manual_secret_added", { mode: "manual", secretLastFour: lastFour(input.secret), secrets: manual.length + 1, topics });
   });
-  return { ok: true, message: "Signing secret saved. Loop's deliveries signed with it are accepted." };
+  return { ok: true, message: `Signing secret saved. Loop's deliveries of ${topics.join(", ")} signed with it are accepted.` };
+}
+
+async function bindManualSecret(db: Database, shopDomain: string, row: { id: string; secretLastFour: string; boundTopics: string | null }, topics: string[]): Promise<LoopActionResult> {
+  const before = boundTopicsOf(row);
+  if (before && before.length === topics.length && topics.every((t) => before.includes(t))) {
+    return { ok: false, field: "secret", message: "This signing secret is already saved." };
+  }
+  await db.$transaction(async (tx) => {
+    await tx.loopWebhook.update({ where: { id: row.id }, data: { boundTopics: JSON.stringify(topics) } });
+    await recordChange(tx, shopDomain, "merchant", "loop.manual_secret_topics", { secretLastFour: row.secretLastFour, before, topics });
+  });
+  return { ok: true, message: `Signing secret now accepted for ${topics.join(", ")} only.` };
 }
 
 export async function removeManualLoopSecret(db: Database, shopDomain: string, webhookRowId: unknown): Promise<LoopActionResult> {

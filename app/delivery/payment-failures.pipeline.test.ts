@@ -37,7 +37,7 @@ describe.each(databaseKinds)("payment failures without retry counters, end to en
 
   beforeAll(async () => {
     ps = await startPostscriptStandIn();
-    expect(await addManualLoopSecret(database.db, SHOP, SECRET)).toMatchObject({ ok: true });
+    expect(await addManualLoopSecret(database.db, SHOP, SECRET, ["order/paymentFailed"])).toMatchObject({ ok: true });
     ingest = http.createServer((req, res) => (isLoopWebhookRequest(req) ? handleLoopWebhookHttp(req, res) : res.writeHead(404).end()));
     await new Promise<void>((resolve) => ingest.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(ingest.address() as AddressInfo).port}/webhooks/loop?shop=${SHOP}`;

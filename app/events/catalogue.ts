@@ -53,6 +53,12 @@ export const SUBSCRIBED_LOOP_TOPICS: readonly string[] = [
 ];
 
 /**
+ * Stands for "a topic the app does not use" where the merchant says which topics a webhook they added in Loop
+ * is for (such deliveries are only acknowledged).
+ */
+export const OTHER_LOOP_TOPICS = "other";
+
+/**
  * Loop topics read for subscription STATE only: they map to no event type (mapLoopWebhook answers "ignored" with
  * their facts), but their subscription status feeds the stale rules (stale.ts). Not part of SUBSCRIBED_LOOP_TOPICS;
  * subscribe to them as well if the app should know about status changes that have no event of their own.

@@ -659,6 +659,26 @@ describe("invalid webhooks", () => {
     });
   });
 
+  it.each([
+    ["subscription/expired", "PAUSED"],
+    ["subscription/expired", "ACTIVE"],
+    ["subscription/cancelled", "ACTIVE"],
+    ["subscription/paused", "ACTIVE"],
+    ["subscription/resumed", "CANCELLED"],
+  ] as const)("a %s payload whose subscription is %s (its state contradicts the topic)", (topic, status) => {
+    const payload = envelope(topic, { overrides: { status } });
+    expect(mapLoopWebhook({ ...base, topic, payload })).toEqual({
+      kind: "invalid",
+      issues: [`payload.status: ${status} contradicts topic ${topic} (a subscription that has just had that change is not ${status})`],
+    });
+  });
+
+  it("a captured subscription/paused body re-sent as subscription/expired", () => {
+    const paused = envelope("subscription/paused");
+    expect(mapLoopWebhook({ ...base, topic: "subscription/paused", payload: paused }).kind).toBe("event");
+    expect(mapLoopWebhook({ ...base, topic: "subscription/expired", payload: paused })).toMatchObject({ kind: "invalid" });
+  });
+
   it("unknown topic", () => {
     expect(mapLoopWebhook({ ...base, topic: "order/teleported", payload: envelope("order/processed") })).toEqual({
       kind: "invalid",

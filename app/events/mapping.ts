@@ -122,6 +122,27 @@ const TYPE_BY_TOPIC: ReadonlyMap<string, EventType> = new Map(
 );
 const PAYMENT_FAILED_TOPIC = "order/paymentFailed";
 
+/**
+ * Subscription statuses a payload cannot have after its topic's change: Loop sends the subscription as it is
+ * once the change is made, so a paused subscription delivered as subscription/expired (a captured body re-sent
+ * under another topic) is refused rather than texted. Statuses not listed (a subscription created paused, an
+ * undocumented value such as FAILED) are let through.
+ */
+const STATUSES_CONTRADICTING: Partial<Record<EventType, readonly string[]>> = {
+  subscription_created: ["CANCELLED", "EXPIRED"],
+  subscription_paused: ["ACTIVE", "CANCELLED", "EXPIRED"],
+  subscription_resumed: ["PAUSED", "CANCELLED", "EXPIRED"],
+  subscription_reactivated: ["PAUSED", "CANCELLED", "EXPIRED"],
+  subscription_cancelled: ["ACTIVE", "PAUSED", "EXPIRED"],
+  subscription_expired: ["ACTIVE", "PAUSED", "CANCELLED"],
+};
+
+/** Why the payload's subscription status contradicts the topic it came with; null when it does not. */
+export function statusContradiction(topic: string, type: EventType, status: string | null): string | null {
+  if (!status || !STATUSES_CONTRADICTING[type]?.includes(status)) return null;
+  return `payload.status: ${status} contradicts topic ${topic} (a subscription that has just had that change is not ${status})`;
+}
+
 /** Topics read for state only (catalogue.ts STATE_LOOP_TOPICS), with the reason shown for them. */
 export const STATE_ONLY_TOPICS: Readonly<Record<string, string>> = {
   "subscription/updated": "subscription/updated has no Postscript event; it only updates the subscription's state",
@@ -471,6 +492,9 @@ export function mapLoopWebhook(input: MapLoopWebhookInput): MapResult {
         facts: factsFor(n, null, occurredAt, null),
       };
     }
+
+    const contradiction = n.entity === "subscription" ? statusContradiction(n.topic, type, n.subscriptionStatus) : null;
+    if (contradiction) return { kind: "invalid", issues: [contradiction] };
 
     const properties: Props = {};
     if (n.entity === "subscription") subscriptionProps(properties, n, type);

@@ -1,7 +1,7 @@
 // The INSERT behind the group-commit writer, straight on the database driver the app already uses
 // (better-sqlite3, pg) with prepared statements: the hot path pays neither Prisma's query compilation nor its
 // parameter serialisation, which cost more than the insert itself at a few thousand events per second.
-// Each batch is ONE statement (so one transaction, one commit); ON CONFLICT DO NOTHING skips redeliveries and
+// Each batch is ONE statement (so one transaction, one commit); ON CONFLICT DO NOTHING skips redeliveries (same webhook id, or same body for the shop and topic) and
 // RETURNING "id" says which rows went in. Values are written exactly as Prisma writes them (checked by test):
 // SQLite DateTime as ISO 8601 text with "+00:00", PostgreSQL timestamp(3) in UTC.
 import { createRequire } from "node:module";
@@ -16,6 +16,7 @@ export interface InsertRow {
   occurredAt: Date;
   receivedAt: Date;
   payload: string;
+  bodyHash: string;
 }
 
 export { isRowError } from "~/db/driver.server";
@@ -31,7 +32,7 @@ export interface EventInsert {
 
 
 const require = createRequire(import.meta.url);
-const COLUMNS = `"id","shopDomain","dedupeKey","loopWebhookId","topic","status","isTest","occurredAt","receivedAt","nextAttemptAt","attemptCount","payload","updatedAt"`;
+const COLUMNS = `"id","shopDomain","dedupeKey","loopWebhookId","topic","status","isTest","occurredAt","receivedAt","nextAttemptAt","attemptCount","payload","bodyHash","updatedAt"`;
 
 export class DatabaseBusyError extends Error {}
 
@@ -48,7 +49,7 @@ export function sqliteEventInsert(file: string, { lockWaitMs = 10_000 } = {}): E
   const text = (rows: number) => {
     let sql = texts.get(rows);
     if (!sql) {
-      const tuple = `(?,?,?,?,?,'received',0,?,?,?,0,?,?)`;
+      const tuple = `(?,?,?,?,?,'received',0,?,?,?,0,?,?,?)`;
       sql = `INSERT INTO "Event" (${COLUMNS}) VALUES ${Array(rows).fill(tuple).join(",")} ON CONFLICT DO NOTHING RETURNING "id"`;
       texts.set(rows, sql);
     }
@@ -59,7 +60,7 @@ export function sqliteEventInsert(file: string, { lockWaitMs = 10_000 } = {}): E
       const params: unknown[] = [];
       for (const r of rows) {
         const received = sqliteDateTime(r.receivedAt);
-        params.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, sqliteDateTime(r.occurredAt), received, received, r.payload, received);
+        params.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, sqliteDateTime(r.occurredAt), received, received, r.payload, r.bodyHash, received);
       }
       const inserted = await waitWhileLocked(
         () => prepared(text(rows.length)).all(params) as { id: string }[],
@@ -92,7 +93,7 @@ export function postgresEventInsert(url: string, { poolSize = 4 } = {}): EventIn
       const tuples: string[] = [];
       for (let r = 0, n = 0; r < rows; r++) {
         const p = () => `$${++n}`;
-        tuples.push(`(${p()},${p()},${p()},${p()},${p()},'received',false,${p()},${p()},${p()},0,${p()},${p()})`);
+        tuples.push(`(${p()},${p()},${p()},${p()},${p()},'received',false,${p()},${p()},${p()},0,${p()},${p()},${p()})`);
       }
       sql = `INSERT INTO "Event" (${COLUMNS}) VALUES ${tuples.join(",")} ON CONFLICT DO NOTHING RETURNING "id"`;
       texts.set(rows, sql);
@@ -104,7 +105,7 @@ export function postgresEventInsert(url: string, { poolSize = 4 } = {}): EventIn
       const values: unknown[] = [];
       for (const r of rows) {
         const received = postgresTimestamp(r.receivedAt);
-        values.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, postgresTimestamp(r.occurredAt), received, received, r.payload, received);
+        values.push(r.id, r.shopDomain, r.webhookId, r.webhookId, r.topic, postgresTimestamp(r.occurredAt), received, received, r.payload, r.bodyHash, received);
       }
       const result = await pool.query<{ id: string }>({ name: `lp-ingest-events-${rows.length}`, text: text(rows.length), values });
       return new Set(result.rows.map((row) => row.id));

@@ -17,6 +17,7 @@ function row(webhookId: string, overrides: Partial<NewEventRow> = {}): NewEventR
     occurredAt: new Date("2026-11-20T10:00:00.123Z"),
     receivedAt: new Date("2026-11-25T08:00:00.456Z"),
     payload: JSON.stringify({ payload: { id: 1, note: "ünïcode ✓ 'quotes' \"double\" \\ backslash" }, metaData: { myshopifyDomain: SHOP } }),
+    bodyHash: `hash-of-${webhookId}`,
     ...overrides,
   };
 }

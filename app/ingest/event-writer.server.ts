@@ -14,6 +14,8 @@ export interface NewEventRow {
   occurredAt: Date;
   receivedAt: Date;
   payload: string;
+  /** SHA-256 of the raw body (see bodyHash in the schema). */
+  bodyHash: string;
 }
 
 export interface StoredEvent {

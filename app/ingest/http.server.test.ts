@@ -34,7 +34,7 @@ describe.each(databaseKinds)("Loop webhooks on the fast path (%s)", (kind) => {
 
   beforeAll(async () => {
     restoreEnv = setTestEnv({ LOOP_WEBHOOK_MAX_BODY_BYTES: "4096" });
-    expect(await addManualLoopSecret(database.db, SHOP, SECRET)).toMatchObject({ ok: true });
+    expect(await addManualLoopSecret(database.db, SHOP, SECRET, ["subscription/created"])).toMatchObject({ ok: true });
     server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
       if (isLoopWebhookRequest(req)) handleLoopWebhookHttp(req, res);
       else res.writeHead(404).end();
@@ -49,15 +49,17 @@ describe.each(databaseKinds)("Loop webhooks on the fast path (%s)", (kind) => {
     restoreEnv();
   });
 
+  const CREATED_AT = new Date(Date.now() - 60_000).toISOString();
   const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ payload: { id: 7, status: "ACTIVE", ...extra }, metaData: { myshopifyDomain: SHOP } });
-  function send(id: string, text = body(), { secret = SECRET, shop = SHOP as string | null, headers = {} as Record<string, string> } = {}) {
+  // Each webhook's body names its id: the same body under another id would be refused as a replay.
+  function send(id: string, text = body({ webhook: id }), { secret = SECRET, shop = SHOP as string | null, headers = {} as Record<string, string> } = {}) {
     return fetch(`${base}/webhooks/loop${shop ? `?shop=${shop}` : ""}`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
         "X-Loop-Webhook-Id": id,
         "X-Loop-Webhook-Topic": "subscription/created",
-        "X-Loop-Webhook-Created-At": "2026-11-20T10:00:00.000Z",
+        "X-Loop-Webhook-Created-At": CREATED_AT,
         "X-Loop-Signature": signBody(text, secret, "base64"),
         ...headers,
       },
@@ -71,7 +73,7 @@ describe.each(databaseKinds)("Loop webhooks on the fast path (%s)", (kind) => {
     const { id } = await first.json();
     const row = await database.db.event.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({ shopDomain: SHOP, dedupeKey: "fp-1", status: "received" });
-    expect(row.occurredAt.toISOString()).toBe("2026-11-20T10:00:00.000Z");
+    expect(row.occurredAt.toISOString()).toBe(CREATED_AT);
     const again = await send("fp-1");
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ accepted: true, duplicate: true });
@@ -86,16 +88,32 @@ describe.each(databaseKinds)("Loop webhooks on the fast path (%s)", (kind) => {
     expect(await database.db.event.count({ where: { dedupeKey: { startsWith: "fp-many-" } } })).toBe(150);
   });
 
+  it("refuses a captured body replayed under a new webhook id and Created-At as a duplicate (200), storing it once", async () => {
+    const captured = body({ webhook: "fp-original" });
+    expect((await send("fp-original", captured)).status).toBe(202);
+    const replay = await send("fp-replayed", captured, { headers: { "X-Loop-Webhook-Created-At": new Date().toISOString() } });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ accepted: true, duplicate: true });
+    expect(await database.db.event.count({ where: { dedupeKey: { in: ["fp-original", "fp-replayed"] } } })).toBe(1);
+  });
+
+  it("refuses a delivery whose Created-At is far outside Loop's retry window (422)", async () => {
+    const old = await send("fp-old", undefined, { headers: { "X-Loop-Webhook-Created-At": new Date(Date.now() - 72 * 3_600_000).toISOString() } });
+    const ahead = await send("fp-ahead", undefined, { headers: { "X-Loop-Webhook-Created-At": new Date(Date.now() + 3_600_000).toISOString() } });
+    expect([old.status, ahead.status]).toEqual([422, 422]);
+    expect(await database.db.event.count({ where: { dedupeKey: { in: ["fp-old", "fp-ahead"] } } })).toBe(0);
+  });
+
   it("accepts a signing secret saved a moment ago although the old ones are cached", async () => {
     expect((await send("fp-warm")).status).toBe(202); // fills the cache
     const added = "whsec_added_later_secret_0123456789";
-    expect(await addManualLoopSecret(database.db, SHOP, added)).toMatchObject({ ok: true });
+    expect(await addManualLoopSecret(database.db, SHOP, added, ["subscription/created"])).toMatchObject({ ok: true });
     expect((await send("fp-new-secret", body(), { secret: added })).status).toBe(202);
   });
 
   it.each([
     ["a wrong signature", { secret: "not the secret at all 0123456789" }, 401],
-    ["an unknown shop", { shop: "stranger.myshopify.com" }, 404],
+    ["an unknown shop (answered as a bad signature)", { shop: "stranger.myshopify.com" }, 401],
     ["no signature", { headers: { "X-Loop-Signature": "" } }, 401],
   ] as const)("rejects %s and stores nothing", async (_name, options, status) => {
     const response = await send(`fp-reject-${status}-${_name}`, body(), options as never);

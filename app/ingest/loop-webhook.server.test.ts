@@ -7,10 +7,15 @@ import { createDatabaseClient } from "~/db.server";
 import { signBody, type SignatureEncoding } from "~/loop/protocol";
 import { setLogSink } from "~/logging/logger.server";
 import { createUnusedFieldLog } from "~/events/unused-field-log.server";
+import { sqliteFilePath } from "~/db/url";
+import { postgresEventInsert, sqliteEventInsert } from "./event-insert.server";
+import { createEventWriter } from "./event-writer.server";
 import { ingestLoopWebhook, parseLoopTimestamp, type IngestDependencies } from "./loop-webhook.server";
 
 const SHOP = "ingest.myshopify.com";
 const SECRET = "whsec_loop_test_secret_0123456789";
+const CREATED_AT = new Date(Date.now() - 60_000).toISOString();
+const HOUR = 3_600_000;
 
 interface WebhookOptions {
   topic?: string;
@@ -23,14 +28,17 @@ interface WebhookOptions {
 }
 
 function webhook(options: WebhookOptions = {}) {
+  const id = options.id ?? crypto.randomUUID();
+  // The body names the webhook id: the same body under another id would be refused as a replay.
   const body =
-    options.body ?? JSON.stringify({ payload: { id: 123, status: "ACTIVE", customer: { email: "ada@example.com" } }, metaData: { myshopifyDomain: SHOP } });
+    options.body ??
+    JSON.stringify({ payload: { id: 123, status: "ACTIVE", customer: { email: "ada@example.com" }, webhook: id }, metaData: { myshopifyDomain: SHOP } });
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
-    "X-Loop-Webhook-Id": options.id ?? crypto.randomUUID(),
+    "X-Loop-Webhook-Id": id,
     "X-Loop-Webhook-Topic": options.topic ?? "subscription/created",
     "X-Loop-Webhook-Api-Version": "2023-10",
-    "X-Loop-Webhook-Created-At": "2026-11-20T10:00:00.000Z",
+    "X-Loop-Webhook-Created-At": CREATED_AT,
     "X-Loop-Webhook-Delivery-At": new Date().toISOString(),
     "X-Loop-Webhook-Retry-Count": "0",
     "X-Loop-Signature": signBody(body, options.secret ?? SECRET, options.encoding ?? "base64"),
@@ -71,7 +79,7 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     const rows = await database.db.event.findMany();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ shopDomain: SHOP, loopWebhookId: "wh-1", dedupeKey: "wh-1", topic: "subscription/created", status: "received" });
-    expect(rows[0].occurredAt.toISOString()).toBe("2026-11-20T10:00:00.000Z");
+    expect(rows[0].occurredAt.toISOString()).toBe(CREATED_AT);
     expect(JSON.parse(rows[0].payload).payload.id).toBe(123);
   });
 
@@ -81,6 +89,61 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     expect([first.status, again.status]).toEqual([202, 200]);
     expect(await again.json()).toEqual({ accepted: true, duplicate: true });
     expect(await database.db.event.count()).toBe(1);
+  });
+
+  describe("a captured body sent again under a new webhook id", () => {
+    const captured = JSON.stringify({ payload: { id: 9, status: "PAUSED" }, metaData: { myshopifyDomain: SHOP } });
+    const at = (time: number) => ({ "X-Loop-Webhook-Created-At": new Date(time).toISOString() });
+
+    it("is acknowledged as a duplicate and stored once (no second SMS), with a log line saying so", async () => {
+      const first = await ingestLoopWebhook(webhook({ id: "wh-original", body: captured }), deps());
+      const replay = await ingestLoopWebhook(webhook({ id: "wh-replayed", body: captured, headers: at(Date.now()) }), deps());
+      expect([first.status, replay.status]).toEqual([202, 200]);
+      expect(await replay.json()).toEqual({ accepted: true, duplicate: true });
+      expect(await database.db.event.findMany({ select: { loopWebhookId: true } })).toEqual([{ loopWebhookId: "wh-original" }]);
+      expect(JSON.parse(logs.at(-1)!)).toMatchObject({ level: "warn", reason: "duplicate_body", webhookId: "wh-replayed" });
+    });
+
+    it("is a duplicate through the group-commit writer too, even within one batch", async () => {
+      const insert = kind === "sqlite" ? sqliteEventInsert(sqliteFilePath(database.url)) : postgresEventInsert(database.url);
+      const writer = createEventWriter(insert);
+      const answers = await Promise.all(["wh-a", "wh-b", "wh-c"].map((id) => ingestLoopWebhook(webhook({ id, body: captured }), deps({ writer }))));
+      await writer.close();
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 202]);
+      expect(await database.db.event.count()).toBe(1);
+    });
+
+    it("is a new event once the first was received longer ago than Loop's 48 h of retries", async () => {
+      const start = Date.now();
+      expect((await ingestLoopWebhook(webhook({ id: "wh-day-1", body: captured, headers: at(start) }), deps({ now: () => new Date(start) }))).status).toBe(202);
+      const later = start + 47 * HOUR;
+      const within = await ingestLoopWebhook(webhook({ id: "wh-day-2", body: captured, headers: at(later) }), deps({ now: () => new Date(later) }));
+      expect(within.status).toBe(200);
+      const after = start + 49 * HOUR;
+      const outside = await ingestLoopWebhook(webhook({ id: "wh-day-3", body: captured, headers: at(after) }), deps({ now: () => new Date(after) }));
+      expect(outside.status).toBe(202);
+      expect((await database.db.event.findMany({ select: { loopWebhookId: true }, orderBy: { receivedAt: "asc" } })).map((e) => e.loopWebhookId)).toEqual(["wh-day-1", "wh-day-3"]);
+    });
+
+    it("is still a new event when it comes for another topic", async () => {
+      expect((await ingestLoopWebhook(webhook({ body: captured, topic: "subscription/paused" }), deps())).status).toBe(202);
+      expect((await ingestLoopWebhook(webhook({ body: captured, topic: "subscription/created" }), deps())).status).toBe(202);
+    });
+  });
+
+  it.each([
+    ["more than 49 h in the past", -50 * HOUR, "created_at_too_old"],
+    ["more than 5 minutes ahead", 10 * 60_000, "created_at_in_future"],
+  ])("refuses a delivery whose Created-At is %s (422), stores nothing and logs why", async (_name, offset, reason) => {
+    const response = await ingestLoopWebhook(webhook({ headers: { "X-Loop-Webhook-Created-At": new Date(Date.now() + offset).toISOString() } }), deps());
+    expect(response.status).toBe(422);
+    expect(await database.db.event.count()).toBe(0);
+    expect(JSON.parse(logs.at(-1)!)).toMatchObject({ level: "warn", msg: "loop webhook rejected", reason, status: 422 });
+  });
+
+  it("accepts a Created-At within the window, and none at all (its format is unverified)", async () => {
+    expect((await ingestLoopWebhook(webhook({ headers: { "X-Loop-Webhook-Created-At": new Date(Date.now() - 48 * HOUR).toISOString() } }), deps())).status).toBe(202);
+    expect((await ingestLoopWebhook(webhook({ headers: { "X-Loop-Webhook-Created-At": null } }), deps())).status).toBe(202);
   });
 
   it("accepts a hex signature unless configured for base64 only", async () => {
@@ -93,7 +156,7 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     ["no signature", { headers: { "X-Loop-Signature": null } }, 401, "missing_signature"],
     ["no webhook id", { headers: { "X-Loop-Webhook-Id": null } }, 400, "missing_webhook_id"],
     ["no topic", { headers: { "X-Loop-Webhook-Topic": null } }, 400, "missing_topic"],
-    ["an unknown shop", { shop: "stranger.myshopify.com" }, 404, "unknown_shop"],
+    ["an unknown shop", { shop: "stranger.myshopify.com" }, 401, "unknown_shop"],
     ["a shop that is not a myshopify domain", { shop: "evil.example.com" }, 400, "unknown_shop_domain"],
     ["malformed JSON (correctly signed)", { body: "{not json" }, 400, "malformed_json"],
     ["JSON that is not Loop's envelope", { body: JSON.stringify({ hello: "world" }) }, 400, "malformed_envelope"],
@@ -135,7 +198,15 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
       { shopDomain: SHOP, topic: "subscription/delayed", path: "", count: 2 },
     ]);
     // A shop without a Loop connection is still unknown, whatever the topic.
-    expect((await ingestLoopWebhook(webhook({ topic: "subscription/delayed", shop: "stranger.myshopify.com" }), deps({ secretsFor }))).status).toBe(404);
+    expect((await ingestLoopWebhook(webhook({ topic: "subscription/delayed", shop: "stranger.myshopify.com" }), deps({ secretsFor }))).status).toBe(401);
+  });
+
+  it("answers an unknown shop exactly as a bad signature (status and body), so no one learns which shops use the app", async () => {
+    const unknown = await ingestLoopWebhook(webhook({ shop: "stranger.myshopify.com" }), deps());
+    const badSignature = await ingestLoopWebhook(webhook({ secret: "another secret" }), deps());
+    expect(unknown.status).toBe(401);
+    expect([unknown.status, await unknown.text()]).toEqual([badSignature.status, await badSignature.text()]);
+    expect(logs.map((line) => JSON.parse(line).reason)).toEqual(["unknown_shop", "bad_signature"]);
   });
 
   it("finds the shop in the envelope when the address has no ?shop=", async () => {

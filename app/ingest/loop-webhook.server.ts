@@ -6,12 +6,13 @@
 // One implementation, two doors: ingestLoopWebhook takes a web Request (the Remix route, tests), and the
 // production server's node:http fast path (./http.server.ts) feeds the same handleLoopWebhook without
 // building a Request. Both answer the same statuses and bodies.
+import { createHash } from "node:crypto";
 import { isUniqueViolation, type Database } from "~/db.server";
 import { SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { WHOLE_TOPIC_PATH, type UnusedFieldLog } from "~/events/unused-field-log.server";
 import { WEBHOOK_HEADERS, verifySignature, type SignatureEncoding } from "~/loop/protocol";
 import { log } from "~/logging/logger.server";
-import type { EventWriter, NewEventRow } from "./event-writer.server";
+import type { EventWriter, NewEventRow, StoredEvent } from "./event-writer.server";
 
 export interface IngestDependencies {
   db: Database;
@@ -28,12 +29,23 @@ export interface IngestDependencies {
   /** Stores accepted events (group commit); absent: one insert per event through `db`. */
   writer?: EventWriter;
   maxBodyBytes: number;
+  /** How far X-Loop-Webhook-Created-At may lie before or after now; absent: Loop's retry window plus an hour, 5 minutes. */
+  createdAtWindow?: CreatedAtWindow;
   /** Accepted X-Loop-Signature encodings; which one Loop uses is unverified (research §1.8). */
   signatureEncodings: SignatureEncoding[];
   /** Where webhooks of topics the app does not consume are counted (support sees them); absent: not counted. */
   unusedFields?: UnusedFieldLog;
   now?: () => Date;
 }
+
+export interface CreatedAtWindow {
+  maxAgeMs: number;
+  maxAheadMs: number;
+}
+
+/** Loop retries a webhook for 48 h: the same body within that time is the same event (or a replay of it). */
+export const LOOP_RETRY_WINDOW_MS = 48 * 3_600_000;
+const DEFAULT_CREATED_AT_WINDOW: CreatedAtWindow = { maxAgeMs: LOOP_RETRY_WINDOW_MS + 3_600_000, maxAheadMs: 300_000 };
 
 /** What the ingestion needs from a request, whichever server received it. */
 export interface IncomingWebhook {
@@ -76,6 +88,8 @@ function reject({ status, reason, message }: Rejection, context: Record<string, 
   log.warn("loop webhook rejected", { reason, status, ...context });
   return { status, body: { error: message } };
 }
+
+const BAD_SIGNATURE: Rejection = { status: 401, reason: "bad_signature", message: "signature does not match" };
 
 const METHOD_NOT_ALLOWED: WebhookAnswer = { status: 405, body: null, headers: { Allow: "POST" } };
 
@@ -125,12 +139,10 @@ export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDe
     log.error("loop webhook: could not read signing secrets", { shop, error });
     return unavailable();
   }
-  if (secrets.length === 0) {
-    return reject({ status: 404, reason: "unknown_shop", message: "this shop has no Loop connection in this app" }, context);
-  }
-  if (!signedWithAny(body, secrets, signature, deps.signatureEncodings)) {
-    return reject({ status: 401, reason: "bad_signature", message: "signature does not match" }, context);
-  }
+  // An unknown shop gets the very answer a bad signature gets, so a stranger cannot learn which shops use the
+  // app; only the log tells the two apart.
+  if (secrets.length === 0) return reject({ ...BAD_SIGNATURE, reason: "unknown_shop" }, context);
+  if (!signedWithAny(body, secrets, signature, deps.signatureEncodings)) return reject(BAD_SIGNATURE, context);
   if (!consumed) return ignoredTopic(shop, topic, webhookId, deps);
 
   if (parseFailed) return reject({ status: 400, reason: "malformed_json", message: "body is not valid JSON" }, context);
@@ -144,17 +156,58 @@ export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDe
   }
 
   const now = deps.now?.() ?? new Date();
-  const occurredAt = parseLoopTimestamp(request.header(WEBHOOK_HEADERS.createdAt)) ?? now;
-  const row: NewEventRow = { shopDomain: shop, webhookId, topic, occurredAt, receivedAt: now, payload: body };
+  // The signature covers only the body: Created-At (like the webhook id) is whatever the sender says, so a
+  // time outside what Loop would send marks a replay. A missing or unreadable one is tolerated (its format is
+  // unverified); the body hash below still catches a replay within the retry window.
+  const createdAt = parseLoopTimestamp(request.header(WEBHOOK_HEADERS.createdAt));
+  const outside = createdAt && createdAtOutside(createdAt, now, deps.createdAtWindow ?? DEFAULT_CREATED_AT_WINDOW);
+  if (outside) {
+    return reject({ status: 422, reason: outside, message: "X-Loop-Webhook-Created-At is outside the accepted window" }, { ...context, createdAt });
+  }
+  const occurredAt = createdAt ?? now;
+  const row: NewEventRow = { shopDomain: shop, webhookId, topic, occurredAt, receivedAt: now, payload: body, bodyHash: bodyHash(body) };
   try {
-    const stored = deps.writer ? await deps.writer.write(row) : await createOne(deps.db, row);
-    // A redelivery of a webhook already stored: acknowledge it, store nothing.
+    const stored = await store(row, deps);
+    // A redelivery of a webhook already stored, or its body again under another id: acknowledge, store nothing.
     if (stored.duplicate) return { status: 200, body: { accepted: true, duplicate: true } };
     return { status: 202, body: { accepted: true, id: stored.id } };
   } catch (error) {
     log.error("loop webhook: could not store the event", { shop, topic, webhookId, error });
     return unavailable();
   }
+}
+
+function createdAtOutside(createdAt: Date, now: Date, window: CreatedAtWindow): "created_at_too_old" | "created_at_in_future" | null {
+  const age = now.getTime() - createdAt.getTime();
+  if (age > window.maxAgeMs) return "created_at_too_old";
+  if (-age > window.maxAheadMs) return "created_at_in_future";
+  return null;
+}
+
+export function bodyHash(body: string): string {
+  return createHash("sha256").update(body).digest("hex");
+}
+
+/**
+ * Stores the event unless its webhook id, or its body for the shop and topic, is stored already. The hot path is
+ * the one INSERT; only a duplicate costs more: when the same body was last received before Loop's retry window,
+ * that old row lets go of its hash and the event is stored as new (Loop does not resend after 48 h, so it is a
+ * genuinely new event that happens to look the same).
+ */
+async function store(row: NewEventRow, deps: IngestDependencies): Promise<StoredEvent> {
+  const write = () => (deps.writer ? deps.writer.write(row) : createOne(deps.db, row));
+  const stored = await write();
+  if (!stored.duplicate) return stored;
+  const released = await deps.db.event.updateMany({
+    where: { shopDomain: row.shopDomain, topic: row.topic, bodyHash: row.bodyHash, receivedAt: { lt: new Date(row.receivedAt.getTime() - LOOP_RETRY_WINDOW_MS) } },
+    data: { bodyHash: null },
+  });
+  if (released.count > 0) return write();
+  const sameId = await deps.db.event.count({ where: { shopDomain: row.shopDomain, dedupeKey: row.webhookId } });
+  if (sameId === 0) {
+    log.warn("loop webhook refused as a duplicate", { reason: "duplicate_body", shop: row.shopDomain, topic: row.topic, webhookId: row.webhookId });
+  }
+  return stored;
 }
 
 /**
@@ -186,7 +239,7 @@ function signedWithAny(body: string, secrets: string[], signature: string, encod
   return secrets.some((secret) => verifySignature(body, secret, signature, encodings) !== null);
 }
 
-async function createOne(db: Database, row: NewEventRow): Promise<{ id: string | null; duplicate: boolean }> {
+async function createOne(db: Database, row: NewEventRow): Promise<StoredEvent> {
   try {
     const event = await db.event.create({
       data: {
@@ -199,6 +252,7 @@ async function createOne(db: Database, row: NewEventRow): Promise<{ id: string |
         receivedAt: row.receivedAt,
         nextAttemptAt: row.receivedAt,
         payload: row.payload,
+        bodyHash: row.bodyHash,
       },
       select: { id: true },
     });

@@ -51,6 +51,7 @@ export function loopIngestion(): IngestDependencies {
         freshSecretsFor: secrets.fresh,
         writer,
         maxBodyBytes: config.LOOP_WEBHOOK_MAX_BODY_BYTES,
+        createdAtWindow: { maxAgeMs: config.LOOP_WEBHOOK_MAX_AGE_MS, maxAheadMs: config.LOOP_WEBHOOK_MAX_AHEAD_MS },
         signatureEncodings: config.LOOP_SIGNATURE_ENCODINGS,
         unusedFields,
       },

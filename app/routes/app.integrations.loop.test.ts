@@ -77,7 +77,7 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
     await fetch(`${standIns.loop.url}/__sandbox/options`, { method: "POST", body: JSON.stringify({ duplicateSubscribe: "reject" }) });
   });
 
-  const submit = async (fields: Record<string, string>, shop = DEMO_SHOP) => {
+  const submit = async (fields: Record<string, string | string[]>, shop = DEMO_SHOP) => {
     const result = await submitForm(action, shop, PATH, fields);
     responses.push(JSON.stringify(result));
     return result;
@@ -255,7 +255,7 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
   });
 
   it("refuses manual secrets while the app manages the webhooks with a token", async () => {
-    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET })).toMatchObject({ ok: false, message: expect.stringMatching(/Disconnect it first/) });
+    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET, topics: "order/upcoming" })).toMatchObject({ ok: false, message: expect.stringMatching(/Disconnect it first/) });
   });
 
   it("disconnects even when Loop fails, and names the webhooks to remove in Loop admin", async () => {
@@ -288,18 +288,33 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
     expect(connection).toMatchObject({ status: "disconnected", tokenMasked: null });
   });
 
-  it("accepts webhooks added in Loop admin: the pasted signing secrets apply to every topic", async () => {
-    expect(await submit({ intent: "add-secret", secret: "short" })).toMatchObject({ ok: false, field: "secret", message: expect.stringMatching(/too short/) });
-    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET })).toMatchObject({ ok: true });
-    expect(await submit({ intent: "add-secret", secret: ` ${MANUAL_SECRET} ` })).toMatchObject({ ok: false, message: "This signing secret is already saved." });
-    expect(await submit({ intent: "add-secret", secret: "whsec_second_abcdef0123456789" })).toMatchObject({ ok: true });
+  it("accepts webhooks added in Loop admin: each pasted signing secret applies to the topic(s) the merchant chose", async () => {
+    expect(await submit({ intent: "add-secret", secret: "short", topics: "subscription/paused" })).toMatchObject({ ok: false, field: "secret", message: expect.stringMatching(/too short/) });
+    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET })).toMatchObject({ ok: false, field: "topics" });
+    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET, topics: "subscription/teleported" })).toMatchObject({ ok: false, field: "topics" });
+    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET, topics: ["subscription/paused", "subscription/resumed"] })).toMatchObject({ ok: true });
+    expect(await submit({ intent: "add-secret", secret: ` ${MANUAL_SECRET} `, topics: ["subscription/resumed", "subscription/paused"] })).toMatchObject({
+      ok: false,
+      message: "This signing secret is already saved.",
+    });
+    expect(await submit({ intent: "add-secret", secret: "whsec_second_abcdef0123456789", topics: "flow/completed" })).toMatchObject({ ok: true });
 
     expect(await connectionRow()).toMatchObject({ status: "connected", mode: "manual", tokenCiphertext: null });
-    expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "flow/completed")).toEqual(expect.arrayContaining([MANUAL_SECRET, "whsec_second_abcdef0123456789"]));
+    expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "flow/completed")).toEqual(["whsec_second_abcdef0123456789"]);
+    expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "subscription/paused")).toEqual([MANUAL_SECRET]);
+    // A captured subscription/paused delivery re-sent as subscription/expired: no secret of that topic verifies it.
+    expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "subscription/expired")).toEqual([]);
     const connection = await load();
     expect(connection).toMatchObject({ status: "connected", mode: "manual" });
-    expect(connection.manualSecrets.map((s: { masked: string }) => s.masked).sort()).toEqual(["••••0123", "••••6789"]);
-    expect(connection.topics.every((t: { subscribed: boolean }) => t.subscribed)).toBe(true);
+    expect(connection.manualSecrets.map((s: { masked: string; topics: string[] }) => [s.masked, s.topics])).toEqual([
+      ["••••0123", ["subscription/paused", "subscription/resumed"]],
+      ["••••6789", ["flow/completed"]],
+    ]);
+    expect(connection.topics.filter((t: { subscribed: boolean }) => t.subscribed).map((t: { topic: string }) => t.topic).sort()).toEqual([
+      "flow/completed",
+      "subscription/paused",
+      "subscription/resumed",
+    ]);
     const stored = await rows();
     expect(stored.every((r) => r.topic === "*" && r.loopWebhookId === null)).toBe(true);
 
@@ -310,8 +325,21 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
     expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "flow/completed")).toEqual([]);
   });
 
+  it("keeps a secret pasted before topics were asked working for every topic, marked as needing its topics, until it is pasted again with them", async () => {
+    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET, topics: "order/upcoming" })).toMatchObject({ ok: true });
+    await database.db.loopWebhook.updateMany({ where: { shopDomain: DEMO_SHOP }, data: { boundTopics: null } }); // as the migration leaves it
+    expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "subscription/expired")).toContain(MANUAL_SECRET);
+    expect((await load()).manualSecrets).toMatchObject([{ masked: "••••0123", topics: null }]);
+
+    expect(await submit({ intent: "add-secret", secret: MANUAL_SECRET, topics: "subscription/expired" })).toMatchObject({ ok: true, message: expect.stringMatching(/only/) });
+    expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "subscription/paused")).not.toContain(MANUAL_SECRET);
+    expect(await loopWebhookSecrets(database.db, DEMO_SHOP, "subscription/expired")).toContain(MANUAL_SECRET);
+    expect((await rows()).filter((r) => r.topic === "*")).toHaveLength(1);
+    expect((await submit({ intent: "disconnect" })).ok).toBe(true);
+  });
+
   it("moves from the manual set-up to a token: the manual secrets go once every topic is subscribed", async () => {
-    expect((await submit({ intent: "add-secret", secret: MANUAL_SECRET })).ok).toBe(true);
+    expect((await submit({ intent: "add-secret", secret: MANUAL_SECRET, topics: "order/upcoming" })).ok).toBe(true);
     expect((await submit({ intent: "connect-token", token: DEMO_TOKEN })).ok).toBe(true);
     const stored = await rows();
     expect(stored).toHaveLength(TOPIC_COUNT);

@@ -33,7 +33,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<LoopActio
     case "connect-token":
       return { intent, ...(await connectLoopWithToken(db, session.shop, form.get("token"))) };
     case "add-secret":
-      return { intent, ...(await addManualLoopSecret(db, session.shop, form.get("secret"))) };
+      return { intent, ...(await addManualLoopSecret(db, session.shop, form.get("secret"), form.getAll("topics"))) };
     case "remove-secret":
       return { intent, ...(await removeManualLoopSecret(db, session.shop, form.get("secretId"))) };
     case "disconnect":

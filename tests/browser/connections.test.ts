@@ -262,15 +262,21 @@ describe("connections in a browser", () => {
     await screenshot(page, "connections-22-loop-disconnected");
   });
 
-  it("accepts the manual set-up: webhook URL to copy, topics, a pasted signing secret", async () => {
+  it("accepts the manual set-up: webhook URL to copy, topics, a pasted signing secret for the webhook's topic(s)", async () => {
     await page.getByRole("button", { name: "Show how" }).click();
     await expect(page.getByLabel("Webhook URL").inputValue()).resolves.toMatch(/\/webhooks\/loop\?shop=demo-shop\.myshopify\.com$/);
     await page.getByLabel("Signing secret").fill(MANUAL_SECRET);
     await page.getByRole("button", { name: "Save signing secret" }).click();
+    await page.getByText("Choose the Loop topic(s) of the webhook this signing secret belongs to.").waitFor();
+    await screenshot(page, "connections-23-loop-manual-no-topic");
+    await page.getByRole("checkbox", { name: "subscription/paused" }).check();
+    await page.getByRole("checkbox", { name: "subscription/resumed" }).check();
+    await page.getByRole("button", { name: "Save signing secret" }).click();
     await toast(/Signing secret saved/).waitFor();
     await page.getByText("Webhooks added in Loop admin").waitFor();
     await expect(page.getByText("••••cdef").isVisible()).resolves.toBe(true);
-    await screenshot(page, "connections-23-loop-manual");
+    await page.getByText("For subscription/paused, subscription/resumed").waitFor();
+    await screenshot(page, "connections-24-loop-manual");
   });
 
   it("never sent a key, token or signing secret to the browser, and never logged one", async () => {

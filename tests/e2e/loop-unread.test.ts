@@ -8,6 +8,7 @@ import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
 import { startShopifyAdminStandIn } from "../../sandbox/shopify/server";
 import { resetConfigForTests } from "~/config/env.server";
 import { addManualLoopSecret, connectLoopWithToken, loopWebhookAddress } from "~/connections/loop.server";
+import { OTHER_LOOP_TOPICS } from "~/events/catalogue";
 import { connectPostscript } from "~/connections/postscript.server";
 import { disconnectDatabase, type Database } from "~/db.server";
 import { signBody } from "~/loop/protocol";
@@ -112,13 +113,13 @@ describe.each(databaseKinds)("Loop topics and fields the app does not read, end 
     await json(`${loop.url}/__sandbox/options`, { webhookSecrets: "per-webhook" });
     const consumed = await addByHand(SECOND_SHOP, "order/processed");
     const extra = await addByHand(SECOND_SHOP, "order/unskipped");
-    expect(await addManualLoopSecret(db, SECOND_SHOP, consumed.secret)).toMatchObject({ ok: true });
+    expect(await addManualLoopSecret(db, SECOND_SHOP, consumed.secret, ["order/processed"])).toMatchObject({ ok: true });
 
     // Signed with a secret the app was never given: it cannot tell this from a forgery.
     const refused = await sendThroughLoop(SECOND_SHOP, "order/unskipped");
     expect(refused.map((d) => [d.state, d.finalStatus])).toEqual([["failed", 401]]);
 
-    expect(await addManualLoopSecret(db, SECOND_SHOP, extra.secret)).toMatchObject({ ok: true });
+    expect(await addManualLoopSecret(db, SECOND_SHOP, extra.secret, [OTHER_LOOP_TOPICS])).toMatchObject({ ok: true });
     const accepted = await sendThroughLoop(SECOND_SHOP, "order/unskipped");
     expect(accepted.map((d) => d.finalStatus)).toEqual([200]);
     expect(await storedTopics(SECOND_SHOP)).toEqual([]);

@@ -10,7 +10,8 @@ export interface LoopConnectionData {
   actionNeededReason: string | null;
   address: string;
   topics: { topic: string; subscribed: boolean; eventTypes: string[] }[];
-  manualSecrets: { id: string; masked: string; addedAt: string }[];
+  /** topics null: pasted before topics were asked (accepted for every topic until the merchant says which). */
+  manualSecrets: { id: string; masked: string; addedAt: string; topics: string[] | null }[];
 }
 
 export interface LoopActionData {

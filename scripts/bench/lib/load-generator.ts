@@ -1,8 +1,11 @@
 // HTTP load generator for signed Loop webhooks, run in a child process of its own (so its CPU is not the
 // app's, and the app's is not its): `connections` keep-alive connections, each sending its next request as
 // soon as the previous one is answered (closed loop), for `durationMs` after `warmupMs`. Every request gets a
-// distinct X-Loop-Webhook-Id; bodies and their signatures are prepared by the parent. Node built-ins only.
+// distinct X-Loop-Webhook-Id; bodies and their signatures are prepared by the parent. A template with its
+// secret is made distinct per request (the app refuses the same body under another id as a replay) and signed
+// here. Node built-ins only.
 // Reads its LoadConfig as JSON on stdin, writes one LoadResult as JSON on stdout.
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 
@@ -12,6 +15,8 @@ export interface WebhookTemplate {
   body: string;
   /** X-Loop-Signature of `body`. */
   signature: string;
+  /** When given: every request sends `body` with its webhook id added to the envelope, signed with this. */
+  secret?: string;
 }
 
 export interface LoadConfig {
@@ -64,9 +69,15 @@ function run(config: LoadConfig): Promise<LoadResult> {
     length: String(Buffer.byteLength(t.body)),
   }));
 
+  function distinct(envelope: string, secret: string, id: string) {
+    const body = `{"benchId":${JSON.stringify(id)},${envelope.slice(1)}`;
+    return { body, length: String(Buffer.byteLength(body)), signature: createHmac("sha256", secret).update(body).digest("base64") };
+  }
+
   function one(): Promise<void> {
     const template = prepared[next % prepared.length];
     const id = `${config.idPrefix}-${next++}`;
+    const { body, length, signature } = template.secret ? distinct(template.body, template.secret, id) : template;
     sent++;
     const t0 = performance.now();
     return new Promise((resolve) => {
@@ -80,13 +91,13 @@ function run(config: LoadConfig): Promise<LoadResult> {
           timeout: config.timeoutMs ?? 30_000,
           headers: {
             "Content-Type": "application/json",
-            "Content-Length": template.length,
+            "Content-Length": length,
             "X-Loop-Webhook-Id": id,
             "X-Loop-Webhook-Topic": template.topic,
             "X-Loop-Webhook-Api-Version": "2023-10",
             "X-Loop-Webhook-Created-At": new Date().toISOString(),
             "X-Loop-Webhook-Retry-Count": "0",
-            "X-Loop-Signature": template.signature,
+            "X-Loop-Signature": signature,
           },
         },
         (res) => {
@@ -113,7 +124,7 @@ function run(config: LoadConfig): Promise<LoadResult> {
         if (t0 >= measureFrom) networkErrors++;
         resolve();
       });
-      req.end(template.body);
+      req.end(body);
     });
   }
 

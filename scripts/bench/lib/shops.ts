@@ -85,7 +85,7 @@ export function webhookTemplates(secrets: LoopSecrets, options: TemplateOptions 
         const envelope = generatePayload(topic as LoopTopic, { seed: `${shop}:${topic}:${tries}`, shopDomain: shop, ...(now ? { now } : {}) });
         if (deliverableOnly && !deliverableNow(topic, envelope, now ?? Date.now())) continue;
         const body = serializeEnvelope(envelope);
-        templates.push({ shop, topic, body, signature: signBody(body, secret, "base64") });
+        templates.push({ shop, topic, body, signature: signBody(body, secret, "base64"), secret });
         i++;
       }
     }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "LoopWebhook" ADD COLUMN     "boundTopics" TEXT;
+
