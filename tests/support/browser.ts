@@ -24,8 +24,9 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** BROWSER_TEST_WIDTH=390 runs the browser tests at a phone's width, to look at their screenshots there. */
 export async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: { width: Number(process.env.BROWSER_TEST_WIDTH ?? 1280), height: 900 } });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("[browser] page error:", error.message));
   return page;
