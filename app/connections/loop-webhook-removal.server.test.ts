@@ -24,7 +24,6 @@ import {
 import { loopWebhookRemovalTokenContext } from "./secret-contexts";
 import { waitFor } from "../../tests/support/wait";
 
-
 describe.each(databaseKinds)("Loop webhook removal after an uninstall (%s)", (kind) => {
   const database = withTestDatabase(kind);
   const standIns = useStandIns();

@@ -16,20 +16,11 @@ import { baseServerEnv, startAppServer, type AppServer } from "../support/app-se
 import { createTestDatabase, databaseKinds, useDatabase, type TestDatabase } from "../support/databases";
 import { closedPort } from "../support/net";
 import { installShop } from "../support/shopify";
+import { waitFor } from "../support/wait";
 
 const SHOP = "demo-shop.myshopify.com";
 const PAUSE_SECRET = "whsec_pasted_for_pause_0123456789";
 const EXPIRY_SECRET = "whsec_pasted_for_expiry_0123456789";
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(databaseKinds)("replayed Loop webhooks, end to end (%s)", (kind) => {
   let ps: Awaited<ReturnType<typeof startPostscriptStandIn>>;

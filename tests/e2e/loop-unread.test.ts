@@ -26,7 +26,6 @@ async function json(url: string, body?: unknown) {
   return response.json();
 }
 
-
 describe.each(databaseKinds)("Loop topics and fields the app does not read, end to end (%s)", (kind) => {
   let loop: Awaited<ReturnType<typeof startLoopStandIn>>;
   let ps: Awaited<ReturnType<typeof startPostscriptStandIn>>;

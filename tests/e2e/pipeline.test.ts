@@ -26,7 +26,6 @@ async function json(url: string, init?: RequestInit & { body?: string }) {
   return response.json();
 }
 
-
 describe.each(databaseKinds)("pipeline end to end (%s)", (kind) => {
   let ps: Awaited<ReturnType<typeof startPostscriptStandIn>>;
   let loop: Awaited<ReturnType<typeof startLoopStandIn>>;
