@@ -10,7 +10,7 @@ import { startPostscriptStandIn } from "../../sandbox/postscript/server";
 import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
 import { startShopifyAdminStandIn } from "../../sandbox/shopify/server";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
-import { openAppInShopifyAdmin } from "../../tests/support/shopify";
+import { openAppInShopifyAdmin, untilTokenRefused } from "../../tests/support/shopify";
 import { resetConfigForTests } from "~/config/env.server";
 import { connectPostscript } from "~/connections/postscript.server";
 import { storedOfflineSession } from "~/shopify.server";
@@ -48,19 +48,6 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
   // Through the app's session storage: the table holds the tokens sealed.
   const offlineSession = async () => (await storedOfflineSession(SHOP))!;
 
-  /** Polls the stand-in until it refuses `token` (its lifetime has passed). */
-  async function untilRefused(token: string) {
-    for (;;) {
-      const response = await fetch(shopify.graphqlUrl(), {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token },
-        body: JSON.stringify({ query: "{ shop { name } }" }),
-      });
-      if (response.status === 401) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   /** A stored Loop webhook, as ingestion leaves it. */
   async function received(topic: "subscription/created" | "order/upcoming", persona: string, fields: { overrides?: Record<string, unknown>; receivedAt?: Date } = {}) {
     const n = ++seq;
@@ -89,7 +76,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
 
     for (const round of [1, 2]) {
       const before = await offlineSession();
-      await untilRefused(before.accessToken!);
+      await untilTokenRefused(shopify.graphqlUrl(), before.accessToken!);
       const created = await received("subscription/created", round === 1 ? "liam" : "olivia");
       const upcoming = await received("order/upcoming", "ava", { overrides: NO_CONTACT });
       await createAppDeliveryWorker(database.db).drainOnce();
@@ -112,7 +99,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
   });
 
   it("shows a refresh Shopify refuses as a grouped reason, and recovers when the app is opened again", async () => {
-    await untilRefused((await offlineSession()).accessToken!);
+    await untilTokenRefused(shopify.graphqlUrl(), (await offlineSession()).accessToken!);
     await fetch(`${shopify.url}/__sandbox/tokens`, { method: "POST", body: JSON.stringify({ revokeRefreshTokens: true }) });
 
     // Received longer ago than the worker waits for Shopify: the refused refresh is final for these.

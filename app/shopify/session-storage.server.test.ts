@@ -9,7 +9,7 @@ import { API_KEY, API_SECRET_KEY } from "@shopify/shopify-api/test-helpers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startShopifyAdminStandIn } from "../../sandbox/shopify/server";
 import { databaseKinds, withTestDatabase, type DatabaseKind } from "../../tests/support/databases";
-import { openAppInShopifyAdmin } from "../../tests/support/shopify";
+import { openAppInShopifyAdmin, untilTokenRefused } from "../../tests/support/shopify";
 import { resetConfigForTests } from "~/config/env.server";
 import type { Database } from "~/db.server";
 import { setLogSink } from "~/logging/logger.server";
@@ -47,26 +47,13 @@ describe.each(databaseKinds)("Shopify tokens at rest (%s)", (kind) => {
     await shopify.close();
   });
 
-  /** Polls the stand-in until it refuses `token` (its lifetime has passed). */
-  async function untilRefused(token: string) {
-    for (;;) {
-      const response = await fetch(shopify.graphqlUrl(), {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token },
-        body: JSON.stringify({ query: "{ shop { name } }" }),
-      });
-      if (response.status === 401) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   it("keeps no access or refresh token readable in the database across install and two refreshes", async () => {
     await openAppInShopifyAdmin(SHOP);
     for (const round of [1, 2]) {
       const before = (await storedOfflineSession(SHOP))!;
       expect(before.accessToken, `round ${round}`).toMatch(/^shpat_/);
       expect(before.refreshToken, `round ${round}`).toMatch(/^shprt_/);
-      await untilRefused(before.accessToken!);
+      await untilTokenRefused(shopify.graphqlUrl(), before.accessToken!);
       // The background path (as the delivery worker uses it): loads the session, refreshes it, stores the new pair.
       const { admin } = await unauthenticatedAdmin(SHOP);
       const answer = await admin.graphql("{ shop { name } }");

@@ -12,6 +12,7 @@ import {
   setUpValidSession,
 } from "@shopify/shopify-api/test-helpers";
 import { Session } from "@shopify/shopify-api";
+import { waitFor } from "./wait";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { Database } from "~/db.server";
 import { authenticate } from "~/shopify.server";
@@ -112,4 +113,16 @@ export async function runRoute(
     if (thrown instanceof Response) return thrown;
     throw thrown;
   }
+}
+
+/** Waits until the Shopify stand-in at `graphqlUrl` refuses `token` (its lifetime has passed). */
+export async function untilTokenRefused(graphqlUrl: string, token: string): Promise<void> {
+  await waitFor("the stand-in to refuse the expired token", async () => {
+    const response = await fetch(graphqlUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token },
+      body: JSON.stringify({ query: "{ shop { name } }" }),
+    });
+    return response.status === 401;
+  }, 30_000, 50);
 }
