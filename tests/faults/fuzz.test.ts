@@ -445,7 +445,9 @@ describe("fuzzing the running server", () => {
       if (spec.answers) expect(spec.answers, `${status} for ${spec.method} ${spec.path} sent ${JSON.stringify(spec.delivery ?? "whole")}`).toContain(status);
       if (status === 202 && spec.id) {
         expect(spec.signed, `202 for a request not signed with the shop's secret: ${spec.id}`).toBe(true);
-        accepted.add(spec.id);
+        // The server reads the webhook id as HTTP defines a header value: without its leading and trailing
+        // blanks (a generated " k" is stored as "k").
+        accepted.add(spec.id.replace(/^[ \t]+|[ \t]+$/g, ""));
       }
       expect(status >= 500 && status !== 503, `${status} for ${spec.method} ${spec.path} ${JSON.stringify(spec.headers).slice(0, 300)}`).toBe(false);
       expect(app.child.exitCode).toBeNull();
