@@ -98,21 +98,6 @@ function treeFor(entity: LoopEntity): FieldTree {
   return tree;
 }
 
-/** The dotted paths the schemas know for a topic's payload (for tests and the docs of a finding). */
-export function knownFieldPaths(topic: string): string[] {
-  const entity = topicEntity(topic);
-  if (!entity) return [];
-  const out: string[] = [];
-  const walk = (tree: FieldTree) => {
-    for (const [name, sub] of tree.fields) {
-      out.push(`${tree.prefix}${name}`);
-      if (sub) walk(sub);
-    }
-  };
-  walk(treeFor(entity));
-  return out;
-}
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
