@@ -9,7 +9,7 @@ import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { runRoute, webhookRequest } from "../../tests/support/shopify";
 import { action as uninstalled } from "../routes/webhooks.app.uninstalled";
 import { handleShopRedact } from "~/compliance/compliance.server";
-import { VirtualClock } from "~/delivery/virtual-clock";
+import { VirtualClock } from "~/jobs/virtual-clock";
 import { setLogSink } from "~/logging/logger.server";
 import { openSecret } from "~/secrets/secrets.server";
 import { recentChanges } from "./history.server";

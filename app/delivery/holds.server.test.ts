@@ -11,7 +11,7 @@ import { lastFour, sealSecret } from "~/secrets/secrets.server";
 import { deliveryHoldState, holdDeliveries, releaseDeliveries } from "./holds.server";
 import { TEST_DELIVERY_POLICY } from "./policy.testutil";
 import { deliveryCredentials } from "./runtime.server";
-import { VirtualClock } from "./virtual-clock";
+import { VirtualClock } from "~/jobs/virtual-clock";
 import { createDeliveryWorker } from "./worker.server";
 
 const SHOP = "held-coffee.myshopify.com";

@@ -4,7 +4,7 @@
 // When the last of its shops stops, the lease is released with the bucket's msUntilFresh spacing, so a worker
 // taking the key over with a new bucket never sends faster than this one would have.
 import type { Database } from "~/db.server";
-import type { Clock } from "./clock";
+import type { Clock } from "~/jobs/clock";
 import { acquireKeyLease, releaseKeyLease } from "./leases.server";
 import type { DeliveryPolicy } from "./policy";
 import { TokenBucket } from "./token-bucket";

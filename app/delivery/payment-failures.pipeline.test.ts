@@ -20,7 +20,7 @@ import { eventDetail } from "~/support/record.server";
 import { TEST_DELIVERY_POLICY } from "./policy.testutil";
 import { prepareEvent } from "./prepare.server";
 import { staleCheck } from "./stale-check.server";
-import { VirtualClock } from "./virtual-clock";
+import { VirtualClock } from "~/jobs/virtual-clock";
 import { createDeliveryWorker } from "./worker.server";
 
 const SHOP = "demo-shop.myshopify.com";

@@ -10,7 +10,7 @@ import { keepAliveFetch } from "~/http/keep-alive-fetch.server";
 import { PostscriptClient } from "~/postscript/client.server";
 import { readShopSettings } from "~/settings/shop-settings.server";
 import { fetchCustomer, generateActivationUrl } from "~/shopify/customers.server";
-import { systemClock } from "./clock";
+import { systemClock } from "~/jobs/clock";
 import { deliveryPolicyFromConfig } from "./policy";
 import { prepareEvent, type ShopDeliverySettings } from "./prepare.server";
 import { staleCheck } from "./stale-check.server";

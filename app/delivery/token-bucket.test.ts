@@ -1,7 +1,7 @@
 // The pace each shop's sender keeps: never more than floor(rate + capacity) requests in any second, and the
 // configured rate even when every wake-up comes late.
 import { describe, expect, it } from "vitest";
-import type { Clock } from "./clock";
+import type { Clock } from "~/jobs/clock";
 import { TokenBucket } from "./token-bucket";
 
 /** A clock whose sleeps oversleep by `late(n)` ms (a busy event loop), advancing virtual time only. */

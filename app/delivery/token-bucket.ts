@@ -10,7 +10,7 @@
 // on a 50-shop backlog, that alone kept the drain well behind 14/s per shop. So the bucket holds up to `slack`
 // (≤ 0.5) tokens more than its capacity, chosen so that floor(r + c + slack) = floor(r + c): the bound above
 // is unchanged, a late sender catches up, and two requests are never closer than half an interval.
-import type { Clock } from "./clock";
+import type { Clock } from "~/jobs/clock";
 
 export class TokenBucket {
   private tokens: number;

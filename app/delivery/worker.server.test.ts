@@ -7,9 +7,9 @@ import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { PostscriptClient } from "~/postscript/client.server";
 import type { CustomEventInput } from "~/postscript/protocol";
-import { systemClock, type Clock } from "./clock";
+import { systemClock, type Clock } from "~/jobs/clock";
 import { TEST_DELIVERY_POLICY } from "./policy.testutil";
-import { VirtualClock } from "./virtual-clock";
+import { VirtualClock } from "~/jobs/virtual-clock";
 import { createDeliveryWorker, type DeliveryDependencies, type PostscriptCredentials } from "./worker.server";
 
 const SHOP_A = "coffee.myshopify.com";

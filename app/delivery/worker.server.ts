@@ -10,11 +10,12 @@ import type { CustomEventInput } from "~/postscript/protocol";
 import type { PostscriptResult } from "~/postscript/client.server";
 import { postscriptRateKey } from "~/postscript/rate-key.server";
 import { log } from "~/logging/logger.server";
-import type { Clock } from "./clock";
+import type { Clock } from "~/jobs/clock";
 import { dueShopDomains } from "./due-shops.server";
 import { createKeyBudgets, type KeyBudget } from "./key-budgets.server";
 import { acquireLease, releaseLease } from "./leases.server";
-import { retryDelayMs, type DeliveryPolicy } from "./policy";
+import { retryDelayMs } from "~/jobs/backoff";
+import type { DeliveryPolicy } from "./policy";
 import type { TokenBucket } from "./token-bucket";
 import { OPEN_STATUSES, transition, type ReasonCode } from "./transitions.server";
 

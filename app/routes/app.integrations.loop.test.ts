@@ -16,7 +16,7 @@ import { loopClientFor, loopWebhookAddress, loopWebhookSecrets } from "~/connect
 import { SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { setLogSink } from "~/logging/logger.server";
 import { removalPolicyFromConfig, runDueLoopWebhookRemovals } from "~/connections/loop-webhook-removal.server";
-import { VirtualClock } from "~/delivery/virtual-clock";
+import { VirtualClock } from "~/jobs/virtual-clock";
 
 const OTHER_SHOP = "loop-other.myshopify.com";
 const PATH = "/app/integrations/loop";

@@ -2,8 +2,8 @@
 // background worker; the hourly rollups are kept for ROLLUP_RETENTION_DAYS (default 730), so statistics
 // outlive the raw log.
 import type { Database } from "~/db.server";
-import { systemClock } from "~/delivery/clock";
-import type { BackgroundWorker } from "~/workers/background.server";
+import { systemClock } from "~/jobs/clock";
+import type { BackgroundWorker } from "~/jobs/background-worker";
 import { log } from "~/logging/logger.server";
 
 const DAY = 86_400_000;

@@ -5,14 +5,9 @@ import { getConfig } from "~/config/env.server";
 import { createAppLoopWebhookRemovalWorker } from "~/connections/loop-webhook-removal.server";
 import { getDatabase } from "~/db.server";
 import { createAppDeliveryWorker } from "~/delivery/runtime.server";
+import type { BackgroundWorker } from "~/jobs/background-worker";
 import { log } from "~/logging/logger.server";
 import { retentionWorker } from "~/statistics/retention.server";
-
-export interface BackgroundWorker {
-  name: string;
-  /** Runs until `signal` aborts; must resolve soon after that (finishing or abandoning in-flight work safely). */
-  run(signal: AbortSignal): Promise<void>;
-}
 
 /** The app's workers, built when the process starts them (after the configuration is validated). */
 export function appWorkers(): BackgroundWorker[] {

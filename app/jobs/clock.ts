@@ -1,5 +1,5 @@
-// Time as the delivery code sees it. Production uses the system clock; tests pass a manual clock so retry
-// and backoff timings can be asserted exactly, without waiting for them.
+// Time as the background jobs (delivery, retention, Loop webhook removal) see it. Production uses the system
+// clock; tests pass a manual clock so retry and backoff timings can be asserted exactly, without waiting for them.
 export interface Clock {
   now(): number;
   /** Resolves after `ms`, or at once when `signal` aborts. */
