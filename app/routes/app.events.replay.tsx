@@ -2,7 +2,7 @@
 // A replayed event goes through the normal pipeline again (order, pace, staleness). Scoped by the session's shop.
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getDatabase } from "~/db.server";
-import { replayRequest } from "~/statistics/replay-request.server";
+import { replayRequest } from "~/delivery/replay-request.server";
 import { authenticate } from "~/shopify.server";
 
 export const action = async ({ request }: ActionFunctionArgs) => {

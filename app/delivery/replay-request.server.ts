@@ -1,10 +1,10 @@
-// The replay action's form, checked (zod) and carried out with app/delivery/replay.server.ts.
+// The replay action's form, checked (zod) and carried out with replay.server.ts.
 import { z } from "zod";
 import type { Database } from "~/db.server";
-import { replayEvent, replayFailedInRange } from "~/delivery/replay.server";
 import { isEventType } from "~/events/catalogue";
-import { formatCount } from "./format";
-import { MAX_CUSTOM_DAYS } from "./period";
+import { formatCount } from "~/statistics/format";
+import { MAX_CUSTOM_DAYS } from "~/statistics/period";
+import { replayEvent, replayFailedInRange } from "./replay.server";
 
 const HOUR = 3_600_000;
 const isoInstant = z
