@@ -3,7 +3,8 @@
 import { z } from "zod";
 import type { Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
-import { owners as defaultOwners, type CustomerRef, type PersonalDataOwner } from "./personal-data.server";
+import { owners as defaultOwners } from "./owners.server";
+import type { CustomerRef, PersonalDataOwner } from "./personal-data.server";
 
 // Payload shapes: https://shopify.dev/docs/apps/build/privacy-law-compliance
 const customerPayload = z.object({

@@ -1,9 +1,6 @@
 // The privacy webhooks (customers/data_request, customers/redact, shop/redact) must act on every piece of
-// data this app holds. Each feature that stores shop or customer data describes it here as a
-// PersonalDataOwner and is added to the `owners` list below, so no feature can be forgotten.
-import { connectionRecords } from "~/connections/personal-data.server";
-import { unusedFieldRecords } from "~/events/unused-field-log.server";
-import { eventRecords } from "~/statistics/personal-data.server";
+// data this app holds. Each feature that stores shop or customer data describes it as a PersonalDataOwner
+// and is added to the list in owners.server.ts, so no feature can be forgotten.
 import type { Database } from "~/db.server";
 
 export interface CustomerRef {
@@ -23,20 +20,3 @@ export interface PersonalDataOwner {
   /** Deletes everything this feature holds for the shop; returns how many records were removed. */
   redactShop(db: Database, shop: string): Promise<number>;
 }
-
-/** Sessions and the shop record hold no customer data; shop/redact removes them. */
-const shopRecords: PersonalDataOwner = {
-  name: "sessions and shop record",
-  exportCustomer: async () => [],
-  redactCustomer: async () => 0,
-  async redactShop(db, shop) {
-    const [sessions, shops] = await db.$transaction([
-      db.session.deleteMany({ where: { shop } }),
-      db.shop.deleteMany({ where: { domain: shop } }),
-    ]);
-    return sessions.count + shops.count;
-  },
-};
-
-// Order matters for shop/redact: features whose rows reference the shop record come before it.
-export const owners: PersonalDataOwner[] = [eventRecords, unusedFieldRecords, connectionRecords, shopRecords];

@@ -9,7 +9,7 @@ import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { installShop, runRoute, webhookRequest } from "../../tests/support/shopify";
 import { action as uninstalled } from "../routes/webhooks.app.uninstalled";
 import { action as shopRedact } from "../routes/webhooks.shop.redact";
-import { owners } from "~/compliance/personal-data.server";
+import { owners } from "~/compliance/owners.server";
 import { recordChange, recentChanges, withoutSecretFields } from "./history.server";
 import { connectLoopWithToken, loopWebhookSecrets } from "./loop.server";
 import { connectionRecords } from "./personal-data.server";

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { eventRecords } from "./personal-data.server";
-import { seedEvent } from "./seed.testutil";
+import { seedEvent } from "~/statistics/seed.testutil";
 
 const SHOP = "privacy.myshopify.com";
 const OTHER_SHOP = "privacy-other.myshopify.com";
