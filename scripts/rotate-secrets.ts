@@ -9,7 +9,7 @@ import { readCommandLine } from "./lib/cli";
 import { existsSync } from "node:fs";
 import { ConfigError, getConfig } from "../app/config/env.server";
 import { disconnectDatabase, getDatabase } from "../app/db.server";
-import { formatRotationReport, rotateSecrets } from "../app/secrets/rotation.server";
+import { formatRotationReport, rotateSecrets } from "../app/maintenance/secret-rotation.server";
 
 readCommandLine({
   usage: `usage: npm run secrets:rotate

@@ -13,7 +13,7 @@ import { openAppInShopifyAdmin, untilTokenRefused } from "../../tests/support/sh
 import { resetConfigForTests } from "~/config/env.server";
 import type { Database } from "~/db.server";
 import { setLogSink } from "~/logging/logger.server";
-import { formatRotationReport, rotateSecrets } from "~/secrets/rotation.server";
+import { formatRotationReport, rotateSecrets } from "~/maintenance/secret-rotation.server";
 import type { EncryptionKey } from "~/secrets/secrets.server";
 import { sessionStorage, storedOfflineSession, unauthenticatedAdmin } from "~/shopify.server";
 

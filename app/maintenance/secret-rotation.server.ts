@@ -1,13 +1,14 @@
 // Key rotation for secrets at rest. A new key goes first in SECRETS_ENCRYPTION_KEYS; values sealed under an
 // older key still open (their key id is stored beside them), and rotateSecrets re-seals each of them under
 // the newest key, so the old key can then be removed from the list. Idempotent: values already under the
-// newest key are left alone, and a second run re-seals nothing.
+// newest key are left alone, and a second run re-seals nothing. It knows every feature's sealed columns, so it
+// sits above those features rather than beside the sealing itself in app/secrets.
 import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { getConfig } from "~/config/env.server";
 import { formatSealedToken, parseSealedToken, sealedTokenPrefix, shopifyAccessTokenContext, shopifyRefreshTokenContext } from "~/shopify/session-storage.server";
 import { totpContext } from "~/support/users.server";
 import type { Database } from "~/db.server";
-import { newestKeyId, openSecret, sealSecret, type EncryptionKey } from "./secrets.server";
+import { newestKeyId, openSecret, sealSecret, type EncryptionKey } from "~/secrets/secrets.server";
 
 /** One sealed value as rotation sees it: where it lives, what it is bound to, and how to write it back. */
 interface SealedValue {

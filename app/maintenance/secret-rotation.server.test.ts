@@ -9,8 +9,8 @@ import { totpContext } from "~/support/users.server";
 import { databaseKinds, withTestDatabase, createTestDatabase } from "../../tests/support/databases";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
-import { formatRotationReport, rotateSecrets } from "./rotation.server";
-import { openSecret, sealSecret, type EncryptionKey } from "./secrets.server";
+import { formatRotationReport, rotateSecrets } from "./secret-rotation.server";
+import { openSecret, sealSecret, type EncryptionKey } from "~/secrets/secrets.server";
 
 const k1: EncryptionKey = { id: "k1", key: Buffer.alloc(32, 1) };
 const k2: EncryptionKey = { id: "k2", key: Buffer.alloc(32, 2) };
