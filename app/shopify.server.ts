@@ -8,7 +8,7 @@ import { getConfig } from "~/config/env.server";
 import { getDatabase } from "~/db.server";
 import { log } from "~/logging/logger.server";
 import { SealedSessionStorage } from "~/shopify/session-storage.server";
-import { recordInstall } from "~/shops/shops.server";
+import { recordInstall } from "~/shopify/installs.server";
 
 export const apiVersion = ApiVersion.October26;
 

@@ -6,7 +6,7 @@ import { connectLoopWithToken } from "../app/connections/loop.server";
 import { disconnectDatabase, getDatabase } from "../app/db.server";
 import { applyMigrations } from "../app/db/migrations.server";
 import { SealedSessionStorage } from "../app/shopify/session-storage.server";
-import { recordInstall } from "../app/shops/shops.server";
+import { recordInstall } from "../app/shopify/installs.server";
 
 export const DEV_OFFLINE_TOKEN = "shpat_development_offline_token";
 

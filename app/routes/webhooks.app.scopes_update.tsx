@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { getDatabase } from "~/db.server";
-import { updateScopes } from "~/shops/shops.server";
+import { updateScopes } from "~/shopify/installs.server";
 import { authenticate } from "~/shopify.server";
 
 const scopesUpdate = z.object({ current: z.array(z.string()) });

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { forgetConnectionSecrets } from "~/connections/personal-data.server";
 import { getDatabase } from "~/db.server";
-import { recordUninstall } from "~/shops/shops.server";
+import { recordUninstall } from "~/shopify/installs.server";
 import { authenticate } from "~/shopify.server";
 
 // Webhooks can arrive more than once and after the shop is gone; every step is idempotent. The shop's

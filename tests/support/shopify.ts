@@ -17,7 +17,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { Database } from "~/db.server";
 import { authenticate } from "~/shopify.server";
 import { SealedSessionStorage } from "~/shopify/session-storage.server";
-import { recordInstall } from "~/shops/shops.server";
+import { recordInstall } from "~/shopify/installs.server";
 
 export const BROWSER_UA =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";

@@ -1,4 +1,5 @@
-// The shop records: who installed the app, with which scopes, and when they left.
+// The shop records: who installed the app, with which scopes, and when they left. They follow Shopify's
+// token exchange and app webhooks, beside the sessions (session-storage.server.ts) they are written with.
 import type { Database } from "~/db.server";
 
 /** Called after every token exchange; only a reinstall (after an uninstall) starts a new install period. */
@@ -27,8 +28,4 @@ export async function updateScopes(db: Database, domain: string, scopes: string[
     db.session.updateMany({ where: { shop: domain }, data: { scope } }),
     db.shop.updateMany({ where: { domain }, data: { scopes: scope } }),
   ]);
-}
-
-export function findShop(db: Database, domain: string) {
-  return db.shop.findUnique({ where: { domain } });
 }
