@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONSUMED_TOPICS } from "../loop/protocol";
-import { envelope, SHOP } from "./fixtures.testutil";
+import { envelope, SHOP } from "../../tests/support/loop-fixtures";
 import { cardExpiryEnd, parseLoopEnvelope, parseLoopWebhook, type NormalizedLoopEvent } from "./loop-payloads";
 
 function ok(topic: string, body: unknown): NormalizedLoopEvent {

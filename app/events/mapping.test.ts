@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateCustomEvent } from "../postscript/protocol";
 import { EVENT_TYPE_NAMES, EVENT_TYPES, STATE_LOOP_TOPICS, SUBSCRIBED_LOOP_TOPICS } from "./catalogue";
-import { EVENT_TOPICS, OCCURRED_AT, SHOP, envelope, map, mapEvent } from "./fixtures.testutil";
+import { EVENT_TOPICS, OCCURRED_AT, SHOP, envelope, map, mapEvent } from "../../tests/support/loop-fixtures";
 import {
   cardBrandName,
   customerActivationEvent,

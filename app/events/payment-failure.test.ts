@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mapEvent } from "./fixtures.testutil";
+import { mapEvent } from "../../tests/support/loop-fixtures";
 import { classifyPaymentFailure, paymentFailureType } from "./payment-failure";
 
 describe("paymentFailureType: retries left → event type", () => {

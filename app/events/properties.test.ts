@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EVENT_TYPE_NAMES, type EventType } from "./catalogue";
-import { EVENT_TOPICS, mapEvent } from "./fixtures.testutil";
+import { EVENT_TOPICS, mapEvent } from "../../tests/support/loop-fixtures";
 import { customerActivationMapped, type MappedEvent } from "./mapping";
 import { EVENT_PROPERTIES, propertiesFor, renderPropertyReferenceMarkdown, renderPropertyTable, renderPropertyTableMarkdown } from "./properties";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EVENT_TYPE_NAMES, type EventType } from "./catalogue";
 import type { EventFacts } from "./facts";
-import { OCCURRED_AT, mapEvent } from "./fixtures.testutil";
+import { OCCURRED_AT, mapEvent } from "../../tests/support/loop-fixtures";
 import { MAX_AGE_MS, STALE_RULES, currentStatus, durationText, needsLaterEvents, sameOrder, staleReason, staleRulesFor, type LaterEvent, type StaleContext, type StaleSubject } from "./stale";
 
 const HOUR = 3_600_000;

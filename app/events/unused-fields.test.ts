@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONSUMED_TOPICS } from "../loop/protocol";
-import { envelope } from "./fixtures.testutil";
+import { envelope } from "../../tests/support/loop-fixtures";
 import { MAX_UNUSED_PATHS_PER_PAYLOAD, unusedFieldPaths } from "./unused-fields";
 
 describe("unused Loop payload fields", () => {

@@ -1,8 +1,9 @@
 // Test fixtures for app/events: Loop webhook bodies from the stand-in's deterministic generator
-// (sandbox/loop/payloads.ts), mapped the way the worker will map them. Test-only (imported by *.test.ts).
+// (sandbox/loop/payloads.ts), mapped the way the worker will map them. They live with the test support, not in
+// app/, because app code never depends on the stand-ins.
 import { generatePayload, type GenerateOptions } from "../../sandbox/loop/payloads";
-import type { LoopTopic } from "../loop/protocol";
-import { mapLoopWebhook, type MapResult, type MappedEvent, type MapLoopWebhookInput } from "./mapping";
+import { mapLoopWebhook, type MapResult, type MappedEvent, type MapLoopWebhookInput } from "~/events/mapping";
+import type { LoopTopic } from "~/loop/protocol";
 
 export const SHOP = "demo-shop.myshopify.com";
 /** The generator's default reference time; webhook Created-At in the fixtures. */
