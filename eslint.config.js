@@ -3,6 +3,81 @@ import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
+// The layers of the app, top to bottom (docs/architecture.md describes each). A file may import from its own
+// layer and the layers below it, never from a layer above; the import graph must also have no circles
+// (app/import-cycles.test.ts). Tests (*.test.ts, *.testutil.ts) may reach across layers.
+const LAYERS = [
+  {
+    name: "pages, routes and entry points",
+    folders: ["server", "app/routes", "app/components", "app/workers"],
+    files: ["app/root", "app/entry.server", "app/nonce"],
+  },
+  { name: "features", folders: ["app/support", "app/statistics", "app/delivery", "app/ingest", "app/integrations", "app/maintenance"] },
+  { name: "domain rules", folders: ["app/events", "app/connections", "app/settings", "app/compliance"] },
+  { name: "clients of outside services", folders: ["app/postscript", "app/loop", "app/shopify", "app/http"], files: ["app/shopify.server"] },
+  { name: "core", folders: ["app/db", "app/config", "app/logging", "app/secrets", "app/jobs"], files: ["app/db.server"] },
+];
+
+// Within the features layer a module uses only the neighbours listed here: the support console acts on
+// deliveries and shows statistics, delivery writes the rollups as events change state, maintenance tasks reach
+// every feature's data; statistics, ingestion and the integration cards use none.
+const FEATURE_NEIGHBOURS = {
+  "app/support": ["app/statistics", "app/delivery"],
+  "app/delivery": ["app/statistics"],
+  "app/maintenance": ["app/support", "app/statistics", "app/delivery", "app/ingest", "app/integrations"],
+  "app/statistics": [],
+  "app/ingest": [],
+  "app/integrations": [],
+};
+
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Matches an import of `target` (an app/ folder or file) written with the ~/ alias or a relative path. */
+function importOf(target) {
+  const inApp = escapeRegex(target.replace(/^app\//, ""));
+  const isFolder = !LAYERS.some((layer) => layer.files?.includes(target));
+  return isFolder ? `^(~|\\.\\.(/\\.\\.)*)/${inApp}(/|$)` : `^(~|\\.\\.(/\\.\\.)*)/${inApp}$`;
+}
+
+const NO_STAND_INS = {
+  regex: "(^|/)(sandbox|tests)/",
+  message: "App and server code must not depend on the stand-ins (sandbox/) or test support (tests/); move what both need into app/.",
+};
+
+/** The no-restricted-imports patterns for code in `source` (a folder or file of LAYERS), less `except`. */
+function forbiddenImports(source, except = []) {
+  const level = LAYERS.findIndex((layer) => layer.folders.includes(source) || layer.files?.includes(source));
+  const patterns = [NO_STAND_INS];
+  for (const layer of LAYERS.slice(0, level)) {
+    for (const target of [...layer.folders, ...(layer.files ?? [])]) {
+      if (except.includes(target)) continue;
+      patterns.push({ regex: importOf(target), message: `${source} is in the ${LAYERS[level].name} layer and must not import ${target} (${layer.name}, above it): see docs/architecture.md.` });
+    }
+  }
+  const neighbours = FEATURE_NEIGHBOURS[source];
+  if (neighbours) {
+    for (const target of Object.keys(FEATURE_NEIGHBOURS)) {
+      if (target === source || neighbours.includes(target) || except.includes(target)) continue;
+      patterns.push({ regex: importOf(target), message: `${source} must not use ${target}: features use only the neighbours listed in FEATURE_NEIGHBOURS (eslint.config.js).` });
+    }
+  }
+  return ["error", { patterns }];
+}
+
+const TEST_FILES = ["**/*.test.{ts,tsx}", "**/*.testutil.ts"];
+
+const layerRules = LAYERS.flatMap((layer) => [
+  ...layer.folders.map((folder) => ({
+    files: [`${folder}/**/*.{ts,tsx}`],
+    ignores: TEST_FILES,
+    rules: { "no-restricted-imports": forbiddenImports(folder) },
+  })),
+  ...(layer.files ?? []).map((file) => ({
+    files: [`${file}.{ts,tsx}`],
+    rules: { "no-restricted-imports": forbiddenImports(file) },
+  })),
+]);
+
 export default tseslint.config(
   { ignores: ["build/**", "public/build/**", ".cache/**", "node_modules/**", "data/**", "screenshots/**", "artifacts/**", "bench-results/**"] },
   js.configs.recommended,
@@ -28,4 +103,21 @@ export default tseslint.config(
     files: ["**/*.test.{ts,tsx}"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
+  ...layerRules,
+  {
+    // Test helpers inside app/ may reach across layers, but not into the stand-ins.
+    files: ["app/**/*.testutil.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [NO_STAND_INS] }] },
+  },
+  // ---- TEMPORARY layer exceptions: imports still to be moved (delete this block when they are) ----
+  {
+    files: ["app/statistics/event-log-page.server.ts"],
+    ignores: TEST_FILES,
+    rules: { "no-restricted-imports": forbiddenImports("app/statistics", ["app/components"]) },
+  },
+  {
+    files: ["app/shopify/shop.server.ts"],
+    rules: { "no-restricted-imports": forbiddenImports("app/shopify", ["app/statistics"]) },
+  },
+  // ---- end of the temporary exceptions ----
 );
