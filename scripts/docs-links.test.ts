@@ -1,5 +1,5 @@
-// Every relative link in README.md and docs/ points to a file that exists, and to a heading that exists when it
-// names one, so moving or renaming a document cannot leave readers at a dead end.
+// Every relative link in README.md, docs/ and the stand-ins' READMEs points to a file that exists, and to a
+// heading that exists when it names one, so moving or renaming a document cannot leave readers at a dead end.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -58,8 +58,8 @@ function brokenLinks(files: string[]): string[] {
 }
 
 describe("documentation links", () => {
-  it("lead to files and headings that exist, from README.md and every file under docs/", () => {
-    const files = [path.join(ROOT, "README.md"), ...markdownFiles(path.join(ROOT, "docs"))];
+  it("lead to files and headings that exist, from README.md, every file under docs/ and the stand-ins' READMEs", () => {
+    const files = [path.join(ROOT, "README.md"), ...markdownFiles(path.join(ROOT, "docs")), ...markdownFiles(path.join(ROOT, "sandbox"))];
     expect(files.length).toBeGreaterThan(5);
     expect(brokenLinks(files)).toEqual([]);
   });
