@@ -1,6 +1,7 @@
 // Prisma CLI configuration. The CLI runs in its engine-free mode: the WebAssembly schema engine talks to
 // the database through the same driver adapters the app uses, so nothing is downloaded from Prisma's
-// servers (see ../shared/TOOLCHAIN.md). DATABASE_URL picks the database and with it the schema folder.
+// servers (machines that reach only package registries can run it). DATABASE_URL picks the database and with
+// it the schema folder.
 import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { databaseKind, sqliteFilePath } from "./app/db/url";

@@ -1,5 +1,5 @@
 # Sourced (not executed) by scripts/run and .ci/run: puts Node 22 on PATH when the machine's Node is older.
-# Node 22 comes from the npm registry's `node` package (see ../shared/TOOLCHAIN.md); a machine that
+# Node 22 comes from the npm registry's `node` package; a machine that
 # already has Node 22 or newer is left untouched.
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 

@@ -1,6 +1,6 @@
 // "Send test event": one Custom Event of a chosen type, with the documented example properties, to the test
 // recipient the merchant chose (email and/or phone). It makes the trigger appear in Postscript's Flow Builder
-// (Postscript lists an event type once it has received one, research postscript-api.md §2.3) and lets the
+// (Postscript lists an event type once it has received one; docs/protocols.md, custom events) and lets the
 // merchant check a flow end to end. It is recorded like any event (isTest) and counted apart from real ones.
 import type { Database } from "~/db.server";
 import { eventTypeDefinition, isEventType, type EventType } from "~/events/catalogue";

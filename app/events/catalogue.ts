@@ -1,14 +1,14 @@
-// The 17 event types of the Postscript ↔ Loop integration (../shared/postscript-loop-article.txt), each with
+// The 17 event types of Loop's own Postscript integration (docs/protocols.md, Loop webhook topics), each with
 // the Loop webhook topic it comes from and the merchant-facing description. The Postscript Custom Event's
-// `type` is exactly the article's name, so flows built on Loop's own integration keep working.
+// `type` is exactly Loop's name, so flows built on Loop's own integration keep working.
 // Types are plain data so the browser (Settings tab) can import this module too.
 
 export type EventGroup = "subscription" | "order" | "payment" | "flow" | "customer";
 
 export interface EventTypeDefinition {
-  /** The Postscript Custom Event `type` ([A-Za-z0-9_], research postscript-api.md §2.1). */
+  /** The Postscript Custom Event `type` ([A-Za-z0-9_], as Postscript documents). */
   type: string;
-  /** The article's description, shown to merchants. */
+  /** Loop's description, shown to merchants. */
   description: string;
   /** The Loop topic the event is derived from; null when no topic exists (customer_activation). */
   loopTopic: string | null;

@@ -1,4 +1,4 @@
-// The facts a mapped event carries for the stale rules (stale.ts) and the lead's per-subscription state. Plain JSON
+// The facts a mapped event carries for the stale rules (stale.ts) and the delivery worker's per-subscription state. Plain JSON
 // (ISO strings, not Date objects) so the outbox can store them and hand them back unchanged. Browser-safe.
 import type { EventType } from "./catalogue";
 
@@ -32,7 +32,7 @@ export interface EventFacts {
   shopifyCustomerId: string | null;
 }
 
-/** The subscription status a lifecycle event leaves the subscription in (Loop statuses, research §1.6 [S]). */
+/** The subscription status a lifecycle event leaves the subscription in (Loop's statuses, docs/protocols.md). */
 export const SUBSCRIPTION_STATUS_AFTER: Partial<Record<EventType, string>> = {
   subscription_created: "ACTIVE",
   subscription_paused: "PAUSED",

@@ -92,7 +92,7 @@ describe("both field spellings", () => {
   });
 
   it("reads Loop's own webhook doc example (lineItems with only sku/price/quantity)", () => {
-    // research loop-subscriptions.md §1.5, verbatim.
+    // Loop's webhook documentation example, verbatim.
     const body = {
       payload: {
         id: 8888999,

@@ -1,21 +1,21 @@
 // Loop webhook bodies → one normalised, typed shape. Pure: no I/O, never throws.
 //
-// What is known about the bodies (research /work/shared/research/loop-subscriptions.md; labels: [C] Loop primary
-// source · [S] third-party code using Loop · [I] our inference):
-// - envelope `{ payload: {…entity…}, metaData: { myshopifyDomain } }` — [C] doc example, [S] real handler (§1.5).
-//   Event id and topic travel in headers, not in the body (§1.5), so the caller passes the topic.
-// - the entity in `payload` is very likely the Admin API object ([I] §1.6): subscription fields `id`, `shopifyId`,
+// What is known about the bodies (docs/protocols.md, Loop payload fields: "documented" by Loop, "observed" in
+// third-party code, or "assumed"):
+// - envelope `{ payload: {…entity…}, metaData: { myshopifyDomain } }` — documented example, observed in a real handler.
+//   Event id and topic travel in headers, not in the body, so the caller passes the topic.
+// - the entity in `payload` is very likely the Admin API object (assumed): subscription fields `id`, `shopifyId`,
 //   `status`, `cancellationReason`, `currencyCode`, `nextBillingDateEpoch` (unix s) + `nextBillingDate` (ISO),
 //   `lines[]`, `customer{id, shopifyId, email, firstName, lastName, phone?}`, `shippingAddress{…, countryCode,
-//   phone}` [S]; order fields `id`, `shopifyId`, `shopifyOrderNumber`, `billingDateEpoch`, `currencyCode`,
+//   phone}` (observed); order fields `id`, `shopifyId`, `shopifyOrderNumber`, `billingDateEpoch`, `currencyCode`,
 //   `totalPrice`, `totalTax`, `totalDiscount`, `totalLineItemsPrice`, `totalShippingPrice`, `subscriptionId`,
-//   `lines[]` [S].
-// - Loop's own webhook doc example spells them differently: `lineItems[]` and `nextOrderDate` (ISO) [C] (§1.5 ⚠).
+//   `lines[]` (observed).
+// - Loop's own webhook doc example spells them differently: `lineItems[]` and `nextOrderDate` (ISO) (documented).
 //   Which spelling real deliveries use is unverified, so BOTH are accepted everywhere (and `lineItems` lines that
 //   only carry `sku`/`price`/`quantity`, as in that example, still produce a title: the SKU).
-// - flow/completed: `{ id, name, subscription: { id, status } }` [C scraped doc] — no customer at all.
+// - flow/completed: `{ id, name, subscription: { id, status } }` (documented) — no customer at all.
 // - order/paymentFailed retry counters, paymentMethod/expiringSoon card fields and the customer portal link field
-//   are undocumented [I]. Accepted spellings: the generator's variants (sandbox/loop/payloads.ts:
+//   are undocumented. Accepted spellings: the generator's variants (sandbox/loop/payloads.ts:
 //   `paymentRetryCount`+`maxRetries`, `attemptCount`+`maxAttempts`, `billingAttempt{retryCount, maxRetries,
 //   nextRetryAtEpoch}`) plus a few obvious alternatives (`retriesLeft`/`remainingRetries`, `retryCount`,
 //   Shopify-style card `lastDigits`, a nested `instrument`/`paymentInstrument`/`card` object, `customerPortalUrl`).
@@ -95,7 +95,7 @@ export interface NormalizedOrder {
   billingDate: Date | null;
 }
 
-/** Raw retry counters from order/paymentFailed ([I] all undocumented; see classifyPaymentFailure in mapping.ts). */
+/** Raw retry counters from order/paymentFailed (all undocumented; see classifyPaymentFailure in mapping.ts). */
 export interface PaymentRetryInfo {
   /** Retries already made before this failure (paymentRetryCount / retryCount / billingAttempt.retryCount). */
   retriesDone: number | null;
@@ -148,7 +148,7 @@ export interface NormalizedLoopEvent {
   totals: NormalizedTotals;
   cancellation: { reason: string | null; comment: string | null } | null;
   paymentRetry: PaymentRetryInfo | null;
-  /** Customer portal link when Loop sends one ([I] field name customerPortalLink, protocol.ts PORTAL_LINK_FIELD). */
+  /** Customer portal link when Loop sends one (field name customerPortalLink assumed, protocol.ts PORTAL_LINK_FIELD). */
   portalLink: string | null;
   /** Number of subscriptions a payment method serves (paymentMethod topics), else null. */
   subscriptionCount: number | null;
@@ -346,7 +346,7 @@ const orderSchema = z
     billingAddress: addressSchema.nullish(),
     lines: z.array(lineSchema).nullish(),
     lineItems: z.array(lineSchema).nullish(),
-    // order/paymentFailed retry information — [I] undocumented, every generator variant + alternatives.
+    // order/paymentFailed retry information — undocumented, every generator variant + alternatives.
     paymentRetryCount: optInt,
     retryCount: optInt,
     maxRetries: optInt,
@@ -698,7 +698,7 @@ export function topicEntity(topic: string): LoopEntity | null {
 
 export type EnvelopeResult = ParseResult<{ payload: Record<string, unknown>; shopDomain: string | null }>;
 
-/** Checks the envelope `{ payload: {…}, metaData: { myshopifyDomain } }` ([C] research §1.5). metaData is tolerated
+/** Checks the envelope `{ payload: {…}, metaData: { myshopifyDomain } }` (Loop's documented example). metaData is tolerated
  *  when missing (shopDomain null); the app identifies the shop by its own webhook address anyway. */
 export function parseLoopEnvelope(body: unknown): EnvelopeResult {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {

@@ -1,24 +1,24 @@
 // A received Loop webhook → the Postscript Custom Event the merchant's SMS flow waits for. Pure: no database, no
-// network, never throws. The lead's worker calls mapLoopWebhook for each stored webhook, then (when asked to)
+// network, never throws. The delivery worker calls mapLoopWebhook for each stored webhook, then (when asked to)
 // looks the customer up in Shopify and calls withIdentifiers / customerActivationEvent.
 //
-// Postscript facts relied on (research postscript-api.md):
-// - POST /api/v2/events body {type, phone?, email?, occurred_at?, properties?, external_id?} [C-primary §2.1];
-//   `type` [A-Za-z0-9_] [C-primary]; we use the article's names exactly (catalogue.ts) so flows built on Loop's own
+// Postscript facts relied on (all documented; docs/protocols.md, Postscript custom events):
+// - POST /api/v2/events body {type, phone?, email?, occurred_at?, properties?, external_id?};
+//   `type` [A-Za-z0-9_]; we use Loop's own names exactly (catalogue.ts) so flows built on Loop's own
 //   integration keep working.
-// - occurred_at UTC `%Y-%m-%d %H:%M:%S.%f` [C-primary] → formatOccurredAt (app/postscript/protocol.ts).
+// - occurred_at UTC `%Y-%m-%d %H:%M:%S.%f` → formatOccurredAt (app/postscript/protocol.ts).
 // - identifiers: "API requests can be sent with multiple identifiers", matched phone first, then email
-//   [C-primary §2.1] → we send every identifier we know. Phone "E.164 recommended" [C-primary] → libphonenumber-js;
+//   → we send every identifier we know. Phone "E.164 recommended" → libphonenumber-js;
 //   a number that cannot be made a valid E.164 number is dropped (with a warning) rather than sent as junk.
-//   Email trimmed + lower-cased (as Datafly does [S §7.6]).
-// - properties: scalars only (nested values undocumented [I §2.1]) → see properties.ts for the names.
-// - external_id "the unique id of the event on your system" [C-primary]; dedup on it is NOT documented, so it is
-//   deterministic per Loop webhook and the lead keeps its own ledger (§5.2 [I]):
+//   Email trimmed + lower-cased (as Datafly's integration does).
+// - properties: scalars only (nested values are undocumented) → see properties.ts for the names.
+// - external_id "the unique id of the event on your system"; dedup on it is NOT documented, so it is
+//   deterministic per Loop webhook and the app keeps its own record of what was delivered:
 //     external_id = "loop:<X-Loop-Webhook-Id>"                       for every event mapped from a webhook,
 //                   "loop:<X-Loop-Webhook-Id>:customer_activation"   for the extra customer_activation event.
 //   One webhook yields exactly one mapped event, so a payment failure's id does not depend on its classification
 //   (re-mapping after a settings change keeps the same external_id); X-Loop-Webhook-Id is Loop's dedup key
-//   ([C] research loop-subscriptions.md §1.7; stable across Loop's retries is implied, not stated [I]).
+//   (documented; stable across Loop's retries is implied, not stated).
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import { EMAIL_RE, formatOccurredAt, type CustomEventInput, type EventPropertyValue } from "../postscript/protocol";
 import { EVENT_TYPES, type EventType } from "./catalogue";
@@ -442,7 +442,7 @@ function validDate(d: unknown): d is Date {
 
 /**
  * Maps one received Loop webhook. Never throws:
- * - `event`: the Custom Event for one of the 17 types (+ what the lead needs around it);
+ * - `event`: the Custom Event for one of the 17 types (+ what the delivery worker needs around it);
  * - `invalid`: the webhook cannot be mapped (unknown topic, missing/ill-typed payload fields, no webhook id…),
  *   with human-readable issues;
  * - `ignored`: a valid webhook that maps to no event type (subscription/updated, other known Loop topics), with
@@ -581,9 +581,9 @@ export const NOT_ACTIVATED_STATES: readonly ShopifyCustomerState[] = ["DISABLED"
 
 /**
  * The customer_activation event as a MappedEvent (for the outbox, ordering and stale rules), or null when the
- * account is activated/declined or `created` is not a mapped subscription_created. Article: "Customer created
- * subscription but have not created the customer account yet"; Loop has no topic for it (research §1.3 [I]), so it
- * is derived from subscription/created + the Shopify account state the lead looks up.
+ * account is activated/declined or `created` is not a mapped subscription_created. Loop describes it as "Customer
+ * created subscription but have not created the customer account yet" but has no topic for it, so it is derived
+ * from subscription/created + the Shopify account state the delivery worker looks up.
  * external_id "loop:<webhookId>:customer_activation" (unique beside the subscription_created event's "loop:<webhookId>").
  * Identifiers are the created event's: call withIdentifiers on `created` first if it needed a lookup.
  */

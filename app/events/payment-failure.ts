@@ -1,12 +1,12 @@
 // Which of the three payment-failure events an order/paymentFailed webhook is.
 //
-// Loop has ONE topic (order/paymentFailed) for three Postscript event types (research loop-subscriptions.md §0.2,
-// §1.3 [I]): payment_attempt_failed_with_retries_left ("Payment failed with retries left"),
+// Loop has ONE topic (order/paymentFailed) for three Postscript event types (docs/decisions/payment-failure-rule.md):
+// payment_attempt_failed_with_retries_left ("Payment failed with retries left"),
 // payment_attempt_failed_last_retry_left ("Payment failed with only 1 retry left") and payment_attempt_failed
-// ("Payment failed with no retries left") — the article's descriptions. Retry counters on the payload are
-// undocumented [I]; the generator (sandbox/loop/payloads.ts) shows the plausible variants, all accepted by
-// loop-payloads.ts. The merchant's retry setting (Loop → Retain → Payment recovery: number of retries [C]
-// intercom.help/loop-subscriptions/en/articles/12711171-recovery-via-retries) is the fallback for the maximum.
+// ("Payment failed with no retries left") — Loop's descriptions. Retry counters on the payload are
+// undocumented; the generator (sandbox/loop/payloads.ts) shows the plausible variants, all accepted by
+// loop-payloads.ts. The merchant's retry setting (Loop → Retain → Payment recovery: number of retries, which
+// the app cannot read, so the merchant enters it in Settings) is the fallback for the maximum.
 //
 // THE RULE — retries left L after this failure:
 //   L ≥ 2 → payment_attempt_failed_with_retries_left
@@ -60,7 +60,7 @@ export interface PaymentFailureClassification {
   maxFrom: "payload" | "settings";
 }
 
-/** The event type for a number of retries left (the article's three descriptions). */
+/** The event type for a number of retries left (Loop's three descriptions). */
 export function paymentFailureType(retriesLeft: number): PaymentFailureType {
   if (retriesLeft >= 2) return "payment_attempt_failed_with_retries_left";
   if (retriesLeft === 1) return "payment_attempt_failed_last_retry_left";

@@ -1,4 +1,4 @@
-// The properties each Postscript Custom Event carries, as data: the Settings tab and the README render it, and the
+// The properties each Postscript Custom Event carries, as data: the Settings tab and docs/events.md render it, and the
 // tests check that the mapping (mapping.ts) sends exactly these names. Plain data, no imports with side effects, so
 // the browser can import it.
 //
@@ -6,10 +6,10 @@
 // one; add new names instead. Rules:
 // - snake_case, flat scalars only (string | number | boolean). Postscript exposes event properties "for filtering
 //   and merge tags" and accepts "strings, booleans, integers, floats, and datetime strings"; nested objects/arrays
-//   are undocumented (research postscript-api.md §2.1 [C-harvest]/[I]), so lists are joined into text.
+//   are undocumented (docs/protocols.md, Postscript custom events), so lists are joined into text.
 // - ids are sent as text (no thousands separators or float rounding in merge tags); amounts as numbers, plus a
 //   `*_formatted` text with the currency symbol for messages.
-// - dates are ISO dates (`YYYY-MM-DD`, UTC day) — "datetime strings" are accepted by Postscript [C-harvest].
+// - dates are ISO dates (`YYYY-MM-DD`, UTC day) — "datetime strings" are accepted by Postscript.
 // - a property whose value Loop did not send is left out (never sent as "" or null).
 import type { EventPropertyValue } from "../postscript/protocol";
 import { EVENT_TYPES, type EventType } from "./catalogue";
@@ -195,7 +195,7 @@ export function propertiesFor(type: EventType): readonly PropertyDoc[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Markdown (README)
+// Markdown (docs/events.md)
 // ---------------------------------------------------------------------------------------------------------
 
 function cell(value: string): string {
@@ -214,7 +214,7 @@ export function renderPropertyTable(type: EventType): string {
   return ["| Property | Sent | Example | Description |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-/** Every event type with its description, Loop topic and property table, as Markdown for the README. */
+/** Every event type with its description, Loop topic and property table, as Markdown for the docs. */
 export function renderPropertyTableMarkdown(options: { headingLevel?: number } = {}): string {
   const hashes = "#".repeat(options.headingLevel ?? 3);
   const sections = EVENT_TYPES.map((def) => {
@@ -225,7 +225,7 @@ export function renderPropertyTableMarkdown(options: { headingLevel?: number } =
 }
 
 /**
- * One compact Markdown table for the README: each property once (per distinct description), with the event types
+ * One compact Markdown table for docs/events.md: each property once (per distinct description), with the event types
  * that send it ("all payment events" when a whole catalogue group does).
  */
 export function renderPropertyReferenceMarkdown(): string {

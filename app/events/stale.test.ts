@@ -109,7 +109,7 @@ describe("subscription status changes (STATUS_CONFLICTS)", () => {
     );
   });
 
-  it("the lead's state is ignored when it is known to be older than the event", () => {
+  it("the caller's known status is ignored when it is known to be older than the event", () => {
     const resumed = subject("subscription_resumed", {}, at(5));
     expect(staleReason(resumed, ctx({ now: at(6), subscriptionStatus: "PAUSED", subscriptionStatusAt: at(4) }))).toBeNull();
     expect(staleReason(resumed, ctx({ now: at(6), subscriptionStatus: "PAUSED", subscriptionStatusAt: at(5.5) }))).toBe(

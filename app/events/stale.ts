@@ -1,5 +1,5 @@
 // The stale-event rule: an event whose moment has passed is not sent late. Loop retries a webhook for 48 h and
-// does not promise ordering (research loop-subscriptions.md §1.7 [C]/[I]); our own outbox may hold events while
+// does not promise ordering (docs/protocols.md, Loop webhook delivery); our own outbox may hold events while
 // Postscript is down. Sending "your order ships in 3 days" after it shipped, or "payment failed, we'll retry" after
 // the subscription was cancelled, is worse than sending nothing. Pure, table-driven, browser-safe (the Settings tab
 // can list the rules).
@@ -8,12 +8,12 @@
 // the generic maximum age last), or null when the event may still be sent. Reasons are written for merchants:
 // "<what> not sent: <why>".
 //
-// Inputs the lead supplies:
+// Inputs the caller (the delivery worker) supplies:
 // - laterEventsForSubscription: events of the same Loop subscription (same subscriptionKey) that occurred AFTER the
 //   subject (by X-Loop-Webhook-Created-At), whatever their delivery status, with the facts mapLoopWebhook returned
 //   (ignored webhooks such as subscription/updated may be included: their type is not an EventType, only their
 //   facts.subscriptionStatus is used). Entries not strictly later than the subject are ignored defensively.
-// - subscriptionStatus: the subscription's current status as the lead knows it (e.g. from a Loop API read or the
+// - subscriptionStatus: the subscription's current status as the caller knows it (e.g. from a Loop API read or the
 //   newest webhook), with subscriptionStatusAt when known: a status known only as of a moment before the subject
 //   is ignored.
 import { EVENT_TYPE_NAMES, type EventType } from "./catalogue";
@@ -48,7 +48,7 @@ export interface StaleContext {
 export interface StaleRule {
   id: string;
   appliesTo: readonly EventType[];
-  /** What the rule does, for documentation (Settings tab / README). */
+  /** What the rule does, for documentation (Settings tab / docs/events.md). */
   description: string;
   /** Whether check() looks at the subscription's later events or status (the caller reads them only then). */
   readsLaterEvents?: true;
@@ -60,8 +60,8 @@ export interface StaleRule {
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * Maximum age (now − occurredAt) after which an event is not sent. [I] our choice, configurable per call:
- * 48 h for reminders and time-critical notices (Loop itself gives up retrying after 48 h, §1.7), 72 h for order
+ * Maximum age (now − occurredAt) after which an event is not sent. Our choice, configurable per call:
+ * 48 h for reminders and time-critical notices (Loop itself gives up retrying after 48 h), 72 h for order
  * confirmations, 7 days for lifecycle events.
  */
 export const MAX_AGE_MS: Readonly<Record<EventType, number>> = {
@@ -178,7 +178,7 @@ function sameCard(a: Partial<EventFacts>, b: Partial<EventFacts> | null | undefi
   return false;
 }
 
-/** The subscription's status now, as far as the context tells: the newest of (later events, the lead's state). */
+/** The subscription's status now, as far as the context tells: the newest of (later events, the caller's known status). */
 export function currentStatus(subject: StaleSubject, ctx: StaleContext): string | null {
   let status: string | null = null;
   let at = -Infinity;

@@ -14,7 +14,7 @@ import {
 } from "./protocol";
 
 export type LoopFailureKind =
-  /** 401: the token is wrong or was deleted in Loop (research §1.1: "invalid token"). */
+  /** 401: the token is wrong or was deleted in Loop (Loop answers "invalid token"). */
   | "unauthorized"
   /** 403: the token exists but lacks a scope (webhook management needs the webhook scope). */
   | "forbidden"
@@ -22,7 +22,7 @@ export type LoopFailureKind =
   | "already_subscribed"
   /** 404: e.g. unsubscribing a webhook Loop no longer has. */
   | "not_found"
-  /** 429: Loop's store-wide rate limit (research §1.1). */
+  /** 429: Loop's store-wide rate limit (docs/protocols.md, Loop Admin API). */
   | "rate_limited"
   /** Another 4xx: Loop refused this request; sending it again will not help. */
   | "rejected"
@@ -54,7 +54,7 @@ export interface LoopClientOptions {
   fetch?: typeof fetch;
 }
 
-/** A subscription as the app keeps it: ids as strings (Loop's are numbers, research §1.4). */
+/** A subscription as the app keeps it: ids as strings (Loop's are numbers). */
 export interface LoopSubscription {
   id: string;
   topic: string;
@@ -63,7 +63,7 @@ export interface LoopSubscription {
   secret?: string;
 }
 
-// [S] research §1.1: every answer is `{ success, message, code, data, pageInfo? }`.
+// Observed in third-party clients: every answer is `{ success, message, code, data, pageInfo? }`.
 const envelope = z.object({ success: z.boolean().optional(), message: z.string().optional(), data: z.unknown() });
 const webhookId = z.union([z.number(), z.string().min(1)]).transform(String);
 const subscription = z.object({
@@ -92,7 +92,7 @@ export class LoopClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  /** Proves the token works and tells which store it belongs to (path and answer are [I], see protocol). */
+  /** Proves the token works and tells which store it belongs to (path and answer are assumed, see protocol). */
   async checkToken(): Promise<LoopResult<LoopTokenCheckData>> {
     const result = await this.request("GET", ADMIN_PATHS.tokenCheck);
     if (!result.ok) return result;
@@ -101,7 +101,7 @@ export class LoopClient {
     return { ...result, value: parsed.data };
   }
 
-  /** [C] research §1.4 "Subscribe webhook" (id, address, topic, version); the secret signs its deliveries (§1.8). */
+  /** Loop's "Subscribe webhook" (id, address, topic, version); the secret signs its deliveries. */
   async subscribeWebhook(topic: string, address: string): Promise<LoopResult<LoopSubscription>> {
     const result = await this.request("POST", ADMIN_PATHS.webhooks, { topic, address });
     if (!result.ok) return result;
@@ -110,7 +110,7 @@ export class LoopClient {
     return { ...result, value: parsed.data };
   }
 
-  /** [C] research §1.4 "List webhook": the store's subscriptions, without secrets. */
+  /** Loop's "List webhook": the store's subscriptions, without secrets. */
   async listWebhooks(): Promise<LoopResult<LoopSubscription[]>> {
     const result = await this.request("GET", ADMIN_PATHS.webhooks);
     if (!result.ok) return result;
@@ -119,7 +119,7 @@ export class LoopClient {
     return { ...result, value: parsed.data.map(({ id, topic, address }) => ({ id, topic, address })) };
   }
 
-  /** [C] research §1.4 "Unsubscribe webhook" by id. */
+  /** Loop's "Unsubscribe webhook" by id. */
   async unsubscribeWebhook(id: string): Promise<LoopResult<null>> {
     const result = await this.request("DELETE", ADMIN_PATHS.webhookById(id));
     if (!result.ok) return result;
@@ -132,7 +132,7 @@ export class LoopClient {
       url,
       {
         method,
-        // [S] research §1.1: X-Loop-Token, not Authorization: Bearer.
+        // X-Loop-Token, not Authorization: Bearer (as third-party clients do).
         headers: { Accept: "application/json", "Content-Type": "application/json", [TOKEN_HEADER]: this.options.token },
         body: body === undefined ? undefined : JSON.stringify(body),
         redirect: "manual",

@@ -1,8 +1,8 @@
 // The Loop Subscriptions wire contract as far as it is known — the ONE place for header names, paths, topic
 // strings, field spellings, the signature scheme and response envelopes. Both sides of the wire import it: the
-// app (its Loop client and webhook verification) and the local stand-in in sandbox/loop/. Evidence labels follow /work/shared/research/loop-subscriptions.md:
-//   [C] confirmed by a Loop primary source · [S] third-party code using Loop · [I] our inference (unverified).
-// Whatever is [I] is configurable somewhere (sender options, generator options or server options) so the
+// app (its Loop client and webhook verification) and the local stand-in in sandbox/loop/. docs/protocols.md (Loop
+// Subscriptions) says what each fact rests on: "documented" by Loop, "observed" in third-party code using Loop, or
+// "assumed" by us. Whatever is assumed is configurable somewhere (sender options, generator options or server options) so the
 // app can be tested against each plausible variant until a live store settles it.
 import { createHmac, timingSafeEqual } from "node:crypto";
 
@@ -10,21 +10,21 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 // Admin API
 // ---------------------------------------------------------------------------------------------------------
 
-/** [S] research §1.1: base URL https://api.loopsubscriptions.com/admin/2023-10 (several third-party clients). */
+/** Observed: base URL https://api.loopsubscriptions.com/admin/2023-10 (several third-party clients). */
 export const LOOP_API_VERSION = "2023-10";
 export const LOOP_PRODUCTION_BASE_URL = "https://api.loopsubscriptions.com";
 export const ADMIN_BASE_PATH = `/admin/${LOOP_API_VERSION}`;
 
-/** [S] research §1.1: auth header is `X-Loop-Token: <token>` — NOT `Authorization: Bearer`. */
+/** Observed: auth header is `X-Loop-Token: <token>` — NOT `Authorization: Bearer`. */
 export const TOKEN_HEADER = "x-loop-token";
 
 /**
  * Admin paths below ADMIN_BASE_PATH.
- * - tokenCheck: [I] the real "who am I / validate token" path is not captured anywhere; `/store` is our pick.
- * - webhooks: [C] research §1.4 — "Subscribe webhook" (attributes id, address, topic, version), "Unsubscribe
- *   webhook" by id and "List webhook" exist; the HTTP paths are [I] (`POST /webhook`, `GET /webhook`,
+ * - tokenCheck: assumed; the real "who am I / validate token" path is not known; `/store` is our pick.
+ * - webhooks: documented — "Subscribe webhook" (attributes id, address, topic, version), "Unsubscribe webhook" by
+ *   id and "List webhook" exist; the HTTP paths are assumed (`POST /webhook`, `GET /webhook`,
  *   `DELETE /webhook/{id}`).
- * - webhookTopics: [C] a "List webhook topics" endpoint exists; path [I].
+ * - webhookTopics: a "List webhook topics" endpoint is documented; its path is assumed.
  */
 export const ADMIN_PATHS = {
   tokenCheck: "/store",
@@ -34,8 +34,8 @@ export const ADMIN_PATHS = {
 } as const;
 
 /**
- * Token scopes. [C] research §1.1: tokens are generated with scopes in Loop admin → Settings → API Tokens.
- * [I] the scope names themselves are not captured; these are ours. Webhook management needs WEBHOOKS.
+ * Token scopes. Documented: tokens are generated with scopes in Loop admin → Settings → API Tokens.
+ * Assumed: the scope names themselves are not published; these are ours. Webhook management needs WEBHOOKS.
  */
 export const SCOPES = {
   readSubscriptions: "read_subscriptions",
@@ -47,7 +47,7 @@ export const SCOPES = {
 export type LoopScope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: LoopScope[] = Object.values(SCOPES);
 
-/** [S] research §1.1: responses look like `{ success, message, code, data, pageInfo? }`. */
+/** Observed: responses look like `{ success, message, code, data, pageInfo? }`. */
 export interface LoopApiResponse<T> {
   success: boolean;
   message: string;
@@ -56,12 +56,12 @@ export interface LoopApiResponse<T> {
   pageInfo?: { hasNextPage: boolean; hasPreviousPage: boolean; pageNo: number; pageSize: number; total: number };
 }
 
-/** [C] research §1.1 (FAQ): a deleted token makes API calls return "invalid token". */
+/** Documented (Loop's API FAQ): a deleted token makes API calls return "invalid token". */
 export const INVALID_TOKEN_MESSAGE = "invalid token";
 
 /**
- * What the token check answers (`data` of GET ADMIN_PATHS.tokenCheck). [I] like the path itself: Loop's real
- * "validate token" answer is not captured (research §1.1), so the app reads every field as optional and only
+ * What the token check answers (`data` of GET ADMIN_PATHS.tokenCheck). Assumed like the path itself: Loop's real
+ * "validate token" answer is not known, so the app reads every field as optional and only
  * uses what is there: the store's myshopifyDomain (to refuse another store's token) and the token's scopes
  * (to say up front that the webhook scope is missing). The stand-in answers exactly this shape.
  */
@@ -73,14 +73,14 @@ export interface LoopTokenCheckData {
 }
 
 /**
- * [I] Loop's answer to a second subscription for the same topic and address is not documented (research §1.4).
+ * Assumed: Loop's answer to a second subscription for the same topic and address is not documented.
  * The stand-in answers 409 with `data: { id }` of the existing subscription (its default) or 200 with the
  * existing subscription; the app handles both, and a 409 without an id by looking the subscription up.
  */
 export const ALREADY_SUBSCRIBED_STATUS = 409;
 
-/** What subscribe returns. [C] attributes id, address, topic, version (research §1.4); `secret` is [I]:
- *  the per-webhook signing secret ([C] §1.8 says one exists) — where Loop shows it is not captured. */
+/** What subscribe returns. Documented attributes: id, address, topic, version. `secret` is assumed: the
+ *  per-webhook signing secret (documented to exist) — where Loop shows it is not known. */
 export interface LoopWebhookSubscription {
   id: number;
   topic: string;
@@ -91,10 +91,10 @@ export interface LoopWebhookSubscription {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Topics  ([C] research §1.2 — full list from Loop's "Webhooks" article; entity/action in camelCase)
+// Topics (documented: the full list from Loop's "Webhooks" article; entity/action in camelCase)
 // ---------------------------------------------------------------------------------------------------------
 
-/** The topics the app consumes (research §1.3: they feed the 17 Postscript event names). */
+/** The topics the app consumes (they feed the 17 Postscript event names, docs/events.md). */
 export const CONSUMED_TOPICS = [
   "subscription/created",
   "subscription/paused",
@@ -140,9 +140,8 @@ export function isKnownTopic(value: unknown): value is string {
 
 /**
  * Delivery headers (lower-case, as node:http exposes them).
- * [C] learn.loopwork.co/en/article/webhooks-1bwvlgt: X-Loop-Webhook-Id, -Api-Version, -Topic, -Created-At,
- *     -Delivery-At, -Retry-Count (research §1.5).
- * [C] updates.loopwork.co/verify-webhook-authenticity-with-signature-validation-38UVMs: X-Loop-Signature (§1.8).
+ * Documented (sources in docs/protocols.md, Loop webhook delivery): X-Loop-Webhook-Id, -Api-Version, -Topic,
+ * -Created-At, -Delivery-At, -Retry-Count, and X-Loop-Signature.
  */
 export const WEBHOOK_HEADERS = {
   webhookId: "x-loop-webhook-id",
@@ -154,11 +153,11 @@ export const WEBHOOK_HEADERS = {
   signature: "x-loop-signature",
 } as const;
 
-/** [C] research §1.7: a delivery must get a 2xx within 5 seconds, else it is retried (for 48 h, then dropped). */
+/** Documented: a delivery must get a 2xx within 5 seconds, else it is retried (for 48 h, then dropped). */
 export const WEBHOOK_TIMEOUT_MS = 5_000;
 
 /**
- * [I] research §1.7: Loop retries "over the next 48 hours" but the backoff schedule is undocumented. The sandbox
+ * Assumed: Loop retries "over the next 48 hours" but the backoff schedule is undocumented. The sandbox
  * default is short so demos and CLI runs finish; override per sender / at run time via POST /__sandbox/options.
  * maxAttempts counts the first attempt; delaysMs[i] is the wait before retry i+1 (the last value repeats).
  */
@@ -169,9 +168,9 @@ export interface RetryPolicy {
 }
 
 /**
- * [C] §1.8: X-Loop-Signature = HMAC-SHA256 with a per-webhook secret.
- * [I] encoding and signed bytes are unverified: we sign the raw body bytes and default to base64 (as Loop
- * Returns does, §1.9); "hex" is the alternative. Configurable in the sender and at run time.
+ * Documented: X-Loop-Signature = HMAC-SHA256 with a per-webhook secret.
+ * Assumed: encoding and signed bytes are unverified: we sign the raw body bytes and default to base64 (as Loop
+ * Returns, a different company, does; docs/protocols.md, Loop signing); "hex" is the alternative. Configurable in the sender and at run time.
  */
 export type SignatureEncoding = "base64" | "hex";
 export const DEFAULT_SIGNATURE_ENCODING: SignatureEncoding = "base64";
@@ -197,7 +196,7 @@ export function verifySignature(
 }
 
 /**
- * [I] the format of X-Loop-Webhook-Created-At / -Delivery-At is not captured. ISO 8601 by default;
+ * Assumed: the format of X-Loop-Webhook-Created-At / -Delivery-At is not documented. ISO 8601 by default;
  * epoch seconds / milliseconds selectable in the sender.
  */
 export type HeaderTimestampFormat = "iso" | "epoch-s" | "epoch-ms";
@@ -207,20 +206,20 @@ export function formatHeaderTimestamp(ms: number, format: HeaderTimestampFormat 
   return new Date(ms).toISOString();
 }
 
-/** [C] research §1.5 doc example + [S] real handler: `{ payload: {…entity…}, metaData: { myshopifyDomain } }`. */
+/** Documented example, and observed in a real handler: `{ payload: {…entity…}, metaData: { myshopifyDomain } }`. */
 export interface LoopWebhookEnvelope<P = Record<string, unknown>> {
   payload: P;
   metaData: { myshopifyDomain: string };
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Payload field spellings (research §1.5 ⚠ and §1.6)
+// Payload field spellings (docs/protocols.md, Loop payload fields)
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * - "admin": the Admin API object shape [S]: `lines`, `nextBillingDateEpoch` (unix s) + `nextBillingDate` (ISO).
- * - "doc":   Loop's webhook doc example [C]: `lineItems`, `nextOrderDate` (ISO).
- * Which one real webhooks use is unverified [I]; the generator produces both (seed-chosen or forced).
+ * - "admin": the Admin API object shape (observed): `lines`, `nextBillingDateEpoch` (unix s) + `nextBillingDate` (ISO).
+ * - "doc":   Loop's webhook doc example (documented): `lineItems`, `nextOrderDate` (ISO).
+ * Which one real webhooks use is unverified; the generator produces both (picked by its random seed, or forced).
  */
 export type PayloadSpelling = "admin" | "doc";
 export const SPELLING_FIELDS = {
@@ -229,7 +228,7 @@ export const SPELLING_FIELDS = {
 } as const;
 
 /**
- * Retry information on order/paymentFailed — [I] entirely undocumented (research §1.3); plausible shapes:
+ * Retry information on order/paymentFailed — entirely undocumented, so these shapes are assumed:
  * - "paymentRetryCount": `{ paymentRetryCount, maxRetries }` (retries done so far / retries allowed)
  * - "attemptCount":      `{ attemptCount, maxAttempts }` (attempts incl. the first / attempts allowed)
  * - "billingAttempt":    `{ billingAttempt: { retryCount, maxRetries, nextRetryAtEpoch } }`
@@ -239,9 +238,9 @@ export type RetryInfoStyle = "paymentRetryCount" | "attemptCount" | "billingAtte
 export const RETRY_INFO_STYLES: RetryInfoStyle[] = ["paymentRetryCount", "attemptCount", "billingAttempt", "none"];
 
 /**
- * Customer portal link. [C] the portal URL pattern `…/a/loop_subscriptions/customer/{id}?sessionToken=…` and the
- * names `loop_customer_portal_link` / `customer_portal_link` appear in Loop's integration docs (research §2.4);
- * [I] that webhooks carry it, and under this field name, is our assumption.
+ * Customer portal link. Documented: the portal URL pattern `…/a/loop_subscriptions/customer/{id}?sessionToken=…`
+ * and the names `loop_customer_portal_link` / `customer_portal_link` appear in Loop's integration docs. Assumed:
+ * that webhooks carry it, and under this field name.
  */
 export const PORTAL_LINK_FIELD = "customerPortalLink";
 export function portalLinkUrl(shopDomain: string, loopCustomerId: number, sessionToken: string): string {

@@ -7,9 +7,9 @@ import { timedFetch } from "~/http/timed-fetch.server";
 import { PATHS, SHOP_TOKEN_HEADER, type CustomEventInput } from "./protocol";
 
 export type PostscriptFailureKind =
-  /** 401/403: the key is wrong, revoked, or the shop's plan has no API access (research §1.3, §1.4). */
+  /** 401/403: the key is wrong, revoked, or the shop's plan has no API access (docs/protocols.md, Postscript authentication). */
   | "unauthorized"
-  /** 429: over 15 requests per second for this key (research §5.1). */
+  /** 429: over 15 requests per second for this key (docs/protocols.md, Postscript rate limits). */
   | "rate_limited"
   /** Another 4xx: Postscript refused this request; sending it again will not help. */
   | "rejected"
@@ -25,7 +25,7 @@ export interface PostscriptFailure {
   status: number | null;
   /** A short, secret-free description (Postscript's own message where it gave one). */
   message: string;
-  /** From a Retry-After header, when Postscript sends one (undocumented, research §5.1). */
+  /** From a Retry-After header, when Postscript sends one (undocumented). */
   retryAfterMs?: number;
 }
 
@@ -63,7 +63,7 @@ export class PostscriptClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  /** [C-harvest] research §1.3: GET /api/v2/me answers 200 {resource_id, resource_name, resource_type}. */
+  /** GET /api/v2/me answers 200 {resource_id, resource_name, resource_type} (documented). */
   async verifyKey(): Promise<PostscriptResult<PostscriptIdentity>> {
     const result = await this.request("GET", PATHS.me);
     if (!result.ok) return result;
@@ -72,7 +72,7 @@ export class PostscriptClient {
     return { ...result, value: { shopId: parsed.data.resource_id, shopName: parsed.data.resource_name } };
   }
 
-  /** [C-primary] research §2: POST /api/v2/events, 202 {"event_ids":[…]}. */
+  /** POST /api/v2/events, 202 {"event_ids":[…]} (documented). */
   async sendEvent(event: CustomEventInput): Promise<PostscriptResult<{ eventIds: string[] }>> {
     const result = await this.request("POST", PATHS.events, event);
     if (!result.ok) return result;
@@ -132,7 +132,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Postscript's message from any of its three error shapes (research §5.3). */
+/** Postscript's message from any of its three error shapes (docs/protocols.md, Postscript errors). */
 export function postscriptErrorMessage(body: unknown): string | undefined {
   if (!body || typeof body !== "object") return undefined;
   const record = body as Record<string, unknown>;

@@ -1,13 +1,8 @@
 /**
- * Postscript wire contract, as far as it is known, kept in ONE place.
- *
- * Every rule here cites /work/shared/research/postscript-api.md (section numbers are that file's) with its
- * evidence label:
- *   [C-primary] Postscript's own docs or code Postscript maintains
- *   [C-harvest] Postscript's per-operation OpenAPI (harvested copy)
- *   [S]         secondary source
- *   [I]         inferred / invented for the stand-in. Where an [I] choice matters to a client, the server
- *               makes it configurable (see `ContractOptions`).
+ * Postscript wire contract, as far as it is known, kept in ONE place. docs/protocols.md (Postscript) says what
+ * each rule rests on: "documented" (Postscript's docs or code it maintains), "observed" (third-party
+ * integrations) or "assumed" (nothing public says it). Where an assumption matters to a client, the stand-in
+ * makes it configurable (see `ContractOptions`).
  *
  * This module has no I/O: validation functions return either a value or a list of v2-style errors, so they
  * can be unit-tested without a server. Both sides of the wire use it: the app's client (app/postscript) and
@@ -18,14 +13,14 @@
 // Paths
 // ---------------------------------------------------------------------------------------------------------
 
-// [C-harvest] §1.1: servers https://api.postscript.io, v2 paths under /api/v2/<resource>.
+// Documented: https://api.postscript.io, v2 paths under /api/v2/<resource>.
 export const API_PREFIX = "/api/v2";
 export const PATHS = {
-  // [C-harvest] §1.3 "Verify Identity"; [C-primary] Segment destination uses it as testAuthentication.
+  // "Verify Identity"; Postscript's own Segment destination uses it to test a key.
   me: "/api/v2/me",
-  // [C-primary] §2.1 developers.postscript.io/reference/create-custom-event
+  // Create custom event.
   events: "/api/v2/events",
-  // [C-harvest] §4 list/lookup, get, update
+  // List/lookup, get, update.
   subscribers: "/api/v2/subscribers",
 } as const;
 export const SUBSCRIBER_PATH_RE = /^\/api\/v2\/subscribers\/([^/]+)$/;
@@ -37,10 +32,10 @@ export const CONTROL_PREFIX = "/__sandbox";
 // Keys and authentication
 // ---------------------------------------------------------------------------------------------------------
 
-// [C-primary] §1.2: shops use `Authorization: Bearer sk_…` (the PRIVATE key); the public `pk_` key does not
+// Documented: shops use `Authorization: Bearer sk_…` (the PRIVATE key); the public `pk_` key does not
 // authenticate. Partners: `Authorization: Bearer sk_partner_…` + `X-Postscript-Shop-Token: <shop sk_…>`.
 // Legacy `Authorization: Basic base64("<private key>:")` "is still supported".
-// [I] The exact key length/charset is undocumented (the docs' example is `sk_1234567890abc`). The stand-in
+// Assumed: the exact key length/charset is undocumented (the docs' example is `sk_1234567890abc`). The stand-in
 // GENERATES `sk_` + 32 hex chars (and `pk_` + the same 32 hex as the public counterpart), but ACCEPTS any
 // known key matching the loose patterns below, so seeded keys like `sk_demo_<32 hex>` work.
 export const SHOP_TOKEN_HEADER = "x-postscript-shop-token";
@@ -66,12 +61,12 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const value = m[2];
   if (scheme === "bearer") return { ok: true, scheme: "bearer", token: value };
   if (scheme === "basic") {
-    // [C-primary] §1.2: Basic base64("<private key>:") with an EMPTY password.
+    // Documented: Basic base64("<private key>:") with an EMPTY password.
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return { ok: false, reason: "malformed" };
     const decoded = Buffer.from(value, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon <= 0) return { ok: false, reason: "malformed" };
-    // [I] a non-empty password is treated as malformed (the docs only describe the empty-password form).
+    // Assumed: a non-empty password is treated as malformed (the docs only describe the empty-password form).
     if (decoded.slice(colon + 1) !== "") return { ok: false, reason: "malformed" };
     return { ok: true, scheme: "basic", token: decoded.slice(0, colon) };
   }
@@ -93,7 +88,7 @@ export function maskAuthorization(value: string): string {
 // Error bodies
 // ---------------------------------------------------------------------------------------------------------
 
-/** One entry of the v2 error list. [C-harvest] §5.3: `{"errors":[{"ctx":{},"log":["…"],"msg":"…","type":"…"}]}`;
+/** One entry of the v2 error list (docs/protocols.md, Postscript errors): `{"errors":[{"ctx":{},"log":["…"],"msg":"…","type":"…"}]}`;
  * `loc` comes from the v2 access-denied shape `{"errors":[{"loc":[],"msg":…,"type":"v2.access_denied"}]}`. */
 export interface V2Error {
   ctx: Record<string, unknown>;
@@ -107,11 +102,11 @@ export interface V2ErrorBody {
 }
 
 export function v2Error(loc: (string | number)[], msg: string, type: string, ctx: Record<string, unknown> = {}): V2Error {
-  // [I] `log` content is undocumented beyond ["string"]; we put the human message there too.
+  // Assumed: `log` content is undocumented beyond ["string"]; we put the human message there too.
   return { ctx, log: [msg], msg, type, loc };
 }
 
-// [I] The `type` strings below follow pydantic v1 naming (the v2 error shape with loc/msg/type/ctx looks like
+// Assumed: the `type` strings below follow pydantic v1 naming (the v2 error shape with loc/msg/type/ctx looks like
 // pydantic's). Postscript's real `type` values for these cases are undocumented: clients must not rely on them.
 export const ERROR_TYPES = {
   missing: "value_error.missing",
@@ -131,20 +126,20 @@ export const ERROR_TYPES = {
   payloadTooLarge: "v2.payload_too_large",
 } as const;
 
-// [S] §2.2 + §1.3: 401 body is NOT documented (API Evangelist only observed the status). This default is [I];
+// The 401 body is NOT documented (only the status has been observed). This default is assumed;
 // the server accepts `unauthorizedBody` to change it. Clients should key off the status, not this body.
 export const DEFAULT_UNAUTHORIZED_BODY = { errors: [{ msg: "Unauthorized", type: "v2.unauthorized" }] };
 
-// [S] §5.1: 429 body quoted by RudderStack's README and API Evangelist's error-codes file.
+// Observed: the 429 body as quoted by RudderStack and API Evangelist (docs/protocols.md, Postscript rate limits).
 export const RATE_LIMIT_BODY = { error_code: 3002, error_message: "Rate limit exceeded", success: false } as const;
 
-// [C-primary] §5.1 "We allow up to 15 requests per second on our endpoints", per token identity.
+// Documented: "We allow up to 15 requests per second on our endpoints", per token identity.
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 15;
 export const RATE_LIMIT_WINDOW_MS = 1000;
 
-// [C-harvest] §5.3: the documented 403 shape for v2 (compliance endpoints). [I] The stand-in uses it when a
-// partner key without X-Postscript-Shop-Token calls a shop-scoped endpoint (real behaviour undocumented;
-// API Evangelist [S] says header confusion "produces confusing plan-limitation errors, not auth errors").
+// The documented 403 shape for v2 (compliance endpoints). Assumed: the stand-in uses it when a partner key
+// without X-Postscript-Shop-Token calls a shop-scoped endpoint (real behaviour undocumented; API Evangelist says
+// header confusion "produces confusing plan-limitation errors, not auth errors").
 export const PARTNER_WITHOUT_SHOP_BODY: V2ErrorBody = {
   errors: [
     v2Error(
@@ -156,7 +151,7 @@ export const PARTNER_WITHOUT_SHOP_BODY: V2ErrorBody = {
 };
 
 export function notFoundBody(what = "Not Found"): V2ErrorBody {
-  // [I] 404 body undocumented for v2 subscribers (legacy keyword 404 uses {error_code:3001,…}).
+  // Assumed: the 404 body is undocumented for v2 subscribers (legacy keyword 404 uses {error_code:3001,…}).
   return { errors: [v2Error([], what, ERROR_TYPES.notFound)] };
 }
 
@@ -164,11 +159,11 @@ export function notFoundBody(what = "Not Found"): V2ErrorBody {
 // occurred_at
 // ---------------------------------------------------------------------------------------------------------
 
-// [C-primary] §2.1: occurred_at optional, UTC, `%Y-%m-%d %H:%M:%S.%f`, e.g. `2025-06-20 00:00:00.000`.
+// Documented: occurred_at optional, UTC, `%Y-%m-%d %H:%M:%S.%f`, e.g. `2025-06-20 00:00:00.000`.
 // Python's strptime `%f` accepts 1–6 digits and the `.` is literal, so the fraction is required.
-// [I] We require zero-padded 2-digit fields (strptime would also accept `2025-6-1`); ISO-8601 with `T`/`Z`
-// is rejected (RudderStack had to fix exactly this bug, §7.8 [S]). Whether Postscript also accepts ISO is
-// an open question (§9), so rejecting it is the safe contract for our client.
+// Assumed: zero-padded 2-digit fields (strptime would also accept `2025-6-1`); ISO-8601 with `T`/`Z` is
+// rejected (RudderStack had to fix exactly this bug). Whether Postscript also accepts ISO is unknown, so
+// rejecting it is the safe contract for our client.
 export const OCCURRED_AT_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{1,6})$/;
 
 /** Returns epoch ms (UTC) for a valid occurred_at, or null. Checks calendar validity. */
@@ -201,15 +196,15 @@ export function formatOccurredAt(ms: number): string {
 // POST /api/v2/events
 // ---------------------------------------------------------------------------------------------------------
 
-// [C-primary] §2.1 create-custom-event: "We accept… lowercase letters (a-z), uppercase letters (A-Z), digits
-// (0-9), and underscores (_)". [I] Empty type rejected; no length limit documented, so none enforced.
+// Documented: "We accept… lowercase letters (a-z), uppercase letters (A-Z), digits (0-9), and underscores
+// (_)". Assumed: empty type rejected; no length limit documented, so none enforced.
 export const EVENT_TYPE_RE = /^[A-Za-z0-9_]+$/;
 
-// [C-primary] §2.1 request body fields. [I] Unknown top-level fields are rejected (400) so that client typos
+// Documented request body fields. Assumed: unknown top-level fields are rejected (400) so that client typos
 // (e.g. `event_type`, `occurredAt`) fail loudly; the real API may silently ignore them.
 export const EVENT_FIELDS = ["type", "subscriber_id", "phone", "email", "occurred_at", "properties", "external_id"] as const;
 
-// [I] "looks like an email"; Postscript's real email validation is undocumented.
+// Assumed: "looks like an email"; Postscript's real email validation is undocumented.
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export type EventPropertyValue = string | boolean | number;
@@ -243,7 +238,7 @@ export function validateCustomEvent(body: unknown): Validation<CustomEventInput>
 
   const out: CustomEventInput = { type: "" };
 
-  // type: REQUIRED [C-primary]
+  // type: REQUIRED (documented)
   if (body.type === undefined || body.type === null) {
     errors.push(v2Error(["body", "type"], "field required", ERROR_TYPES.missing));
   } else if (typeof body.type !== "string") {
@@ -261,7 +256,7 @@ export function validateCustomEvent(body: unknown): Validation<CustomEventInput>
     out.type = body.type;
   }
 
-  // Optional string fields. [I] JSON null is treated as absent (pydantic Optional[...] semantics).
+  // Optional string fields. Assumed: JSON null is treated as absent (pydantic Optional[...] semantics).
   for (const key of ["subscriber_id", "phone", "email", "external_id"] as const) {
     const v = body[key];
     if (v === undefined || v === null) continue;
@@ -273,11 +268,11 @@ export function validateCustomEvent(body: unknown): Validation<CustomEventInput>
       errors.push(v2Error(["body", "email"], "value is not a valid email address", ERROR_TYPES.email));
       continue;
     }
-    // [C-primary] §2.1 phone: "E.164 recommended, other formats accepted" → any string, recorded as sent.
+    // Documented phone: "E.164 recommended, other formats accepted" → any string, recorded as sent.
     out[key] = v;
   }
 
-  // occurred_at [C-primary]
+  // occurred_at (documented)
   if (body.occurred_at !== undefined && body.occurred_at !== null) {
     if (typeof body.occurred_at !== "string") {
       errors.push(v2Error(["body", "occurred_at"], "str type expected", ERROR_TYPES.notString));
@@ -295,9 +290,9 @@ export function validateCustomEvent(body: unknown): Validation<CustomEventInput>
     }
   }
 
-  // properties [C-harvest] §2.1: "strings, booleans, integers, floats, and datetime strings".
-  // [I] nested objects/arrays are undocumented for EVENT properties → rejected so our client flattens them.
-  // [I] null values rejected. [S] keys with spaces allowed (changelog 2023-02-02).
+  // properties, documented: "strings, booleans, integers, floats, and datetime strings". Assumed: nested
+  // objects/arrays are undocumented for EVENT properties → rejected so our client flattens them; null values
+  // rejected. Keys with spaces are allowed (changelog 2023-02-02).
   if (body.properties !== undefined && body.properties !== null) {
     if (!isPlainObject(body.properties)) {
       errors.push(v2Error(["body", "properties"], "value is not a valid dict", ERROR_TYPES.notObject));
@@ -327,17 +322,17 @@ export function validateCustomEvent(body: unknown): Validation<CustomEventInput>
 // Subscribers
 // ---------------------------------------------------------------------------------------------------------
 
-// [C-harvest] §4: no page-size parameter exists; [I] the stand-in's fixed page size is 20.
+// Documented: no page-size parameter exists. Assumed: the stand-in's fixed page size is 20.
 export const SUBSCRIBERS_PAGE_SIZE = 20;
-// [C-harvest] §4 "Subscribers can have up to 50 custom properties."
+// Documented: "Subscribers can have up to 50 custom properties."
 export const MAX_SUBSCRIBER_PROPERTIES = 50;
-// [C-harvest] §4 sort: `{field}__asc|__desc` over these fields. [I] default order: created_at ascending.
+// Documented sort: `{field}__asc|__desc` over these fields. Assumed default order: created_at ascending.
 export const SUBSCRIBER_SORT_FIELDS = ["created_at", "updated_at", "phone_number", "shopify_customer_id"] as const;
 export type SubscriberSortField = (typeof SUBSCRIBER_SORT_FIELDS)[number];
 
-/** [C-harvest] §4 subscriber object. Timestamps: [I] ISO-8601 UTC strings (format undocumented). */
+/** The documented subscriber object. Timestamps: ISO-8601 UTC strings (assumed; format undocumented). */
 export interface SubscriberWire {
-  id: string; // `s_…` [S] §1.1
+  id: string; // `s_…`
   email: string | null;
   phone_number: string | null;
   shopify_customer_id: number | null;
@@ -350,12 +345,12 @@ export interface SubscriberWire {
   updated_at: string;
 }
 
-/** [C-harvest] §4 PATCH: "strings, integers, string arrays, or ISO 8601 date(time)" (dates are strings). */
+/** Documented PATCH values: "strings, integers, string arrays, or ISO 8601 date(time)" (dates are strings). */
 export type SubscriberPropertyValue = string | number | string[];
 
 /**
- * [I] The stored phone format is undocumented (examples show both `15555555555` and `+15555555555`,
- * [C-harvest] §4; Postscript's Segment destination queries digits-only [C-primary]). The stand-in compares
+ * Assumed: the stored phone format is undocumented (examples show both `15555555555` and `+15555555555`;
+ * Postscript's Segment destination queries digits-only). The stand-in compares
  * digits only, so E.164 and digits-only match each other. It does NOT add a default country code
  * (`5555555555` ≠ `15555555555`).
  */
@@ -363,7 +358,7 @@ export function phoneKey(phone: string): string {
   return phone.replace(/\D/g, "");
 }
 
-/** [I] Email lookups are case-insensitive and trimmed (Datafly lowercases, §7.6 [S]). */
+/** Assumed: email lookups are case-insensitive and trimmed (Datafly lowercases them). */
 export function emailKey(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -374,7 +369,7 @@ export interface SubscriberPatchInput {
   email?: string;
 }
 
-// [C-harvest] §4 PATCH body fields we model. [I] other fields are rejected (400) to catch client typos.
+// Documented PATCH body fields we model. Assumed: other fields are rejected (400) to catch client typos.
 export const SUBSCRIBER_PATCH_FIELDS = ["properties", "tags", "email"] as const;
 
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -394,14 +389,14 @@ export function validateSubscriberPatch(body: unknown): Validation<SubscriberPat
       errors.push(v2Error(["body", key], "extra fields not permitted", ERROR_TYPES.extra));
     }
   }
-  // [C-harvest] "If properties is unset or null, it will be ignored."
+  // Documented: "If properties is unset or null, it will be ignored."
   if (body.properties !== undefined && body.properties !== null) {
     if (!isPlainObject(body.properties)) {
       errors.push(v2Error(["body", "properties"], "value is not a valid dict", ERROR_TYPES.notObject));
     } else {
       const props: Record<string, SubscriberPropertyValue> = {};
       for (const [k, v] of Object.entries(body.properties)) {
-        // [I] strictly the documented types: string (incl. ISO dates), integer, string[]. Booleans and floats
+        // Assumed: strictly the documented types: string (incl. ISO dates), integer, string[]. Booleans and floats
         // are NOT in the documented list, so they are rejected; a real shop may coerce them.
         if (typeof v === "string" || (typeof v === "number" && Number.isInteger(v))) {
           props[k] = v;
@@ -442,16 +437,16 @@ export function validateSubscriberPatch(body: unknown): Validation<SubscriberPat
 // ---------------------------------------------------------------------------------------------------------
 
 export interface ContractOptions {
-  /** Body of 401 responses. [S]/[I] undocumented; default DEFAULT_UNAUTHORIZED_BODY. */
+  /** Body of 401 responses. Undocumented; default DEFAULT_UNAUTHORIZED_BODY. */
   unauthorizedBody?: unknown;
-  /** Send `Retry-After` (seconds) on 429. [S] §5.1: not documented, so default false. */
+  /** Send `Retry-After` (seconds) on 429. Not documented, so default false. */
   retryAfterOn429?: boolean;
   /**
-   * external_id dedup. [C-primary] the field exists; dedup is NOT documented (§2.1, §9). Default "none":
+   * external_id dedup. The field is documented; dedup is NOT (docs/protocols.md, custom events). Default "none":
    * every accepted request creates a new event (the pessimistic assumption our client must survive).
    * "return-existing": a repeat external_id (same shop) answers 202 with the ORIGINAL event id, records nothing.
    */
   externalIdDedup?: "none" | "return-existing";
-  /** PATCH properties: merge (default; [I] from Segment sending only changed keys, §4) or replace. */
+  /** PATCH properties: merge (default; assumed from Segment sending only changed keys) or replace. */
   subscriberPropertiesPatch?: "merge" | "replace";
 }

@@ -1,10 +1,10 @@
 // The Shopify Admin GraphQL wire contract the app uses (app/shopify/customers.server.ts) and the stand-in in
 // sandbox/shopify imitates — the ONE place for the path, header,
-// cost/throttle shapes, error bodies and the two operations the app uses. Evidence labels:
-//   [C] Shopify's public Admin API docs (shopify.dev) · [I] our assumption (message texts, defaults) — check
-//   against a dev store before relying on exact strings.
+// cost/throttle shapes, error bodies and the two operations the app uses. Everything here follows Shopify's public
+// Admin API docs (shopify.dev) unless marked "assumed" (message texts, defaults) — check those against a dev store
+// before relying on exact strings.
 
-/** [C] shopify.dev/docs/api/admin-graphql: POST https://{shop}.myshopify.com/admin/api/{version}/graphql.json */
+/** shopify.dev/docs/api/admin-graphql: POST https://{shop}.myshopify.com/admin/api/{version}/graphql.json */
 export const GRAPHQL_PATH_RE = /^\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/;
 export function graphqlPath(version: string = DEFAULT_API_VERSION): string {
   return `/admin/api/${version}/graphql.json`;
@@ -13,14 +13,14 @@ export function graphqlPath(version: string = DEFAULT_API_VERSION): string {
 /** The stand-in's default version in examples; any version is accepted and logged (the app pins its own). */
 export const DEFAULT_API_VERSION = "2025-01";
 
-/** [C] shopify.dev: private/custom and OAuth apps authenticate with `X-Shopify-Access-Token`. */
+/** shopify.dev: private/custom and OAuth apps authenticate with `X-Shopify-Access-Token`. */
 export const ACCESS_TOKEN_HEADER = "x-shopify-access-token";
 
-/** [C] body Shopify returns with 401 for a wrong or revoked token. */
+/** The body Shopify returns with 401 for a wrong or revoked token. */
 export const INVALID_TOKEN_BODY = { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" };
 
 /**
- * [C] shopify.dev access tokens: the token endpoint for token exchange (an embedded app's session token for
+ * shopify.dev access tokens: the token endpoint for token exchange (an embedded app's session token for
  * an offline token) and for the refresh grant (expiring offline tokens): POST https://{shop}/admin/oauth/access_token
  * with client_id, client_secret and the grant's fields (JSON or form-encoded).
  */
@@ -36,14 +36,14 @@ export const TOKEN_TYPES = {
 } as const;
 
 /**
- * [C] shopify.dev: an expiring offline token lasts 60 minutes (expires_in 3600) and comes with a refresh token
- * that lasts 90 days; each refresh returns a new pair. [C] changelog 2026-08-28: the refresh token just used keeps
+ * shopify.dev: an expiring offline token lasts 60 minutes (expires_in 3600) and comes with a refresh token
+ * that lasts 90 days; each refresh returns a new pair. Shopify changelog 2026-08-28: the refresh token just used keeps
  * working until the app first uses its replacement, then it is retired.
  */
 export const OFFLINE_TOKEN_LIFETIME_S = 3_600;
 export const REFRESH_TOKEN_LIFETIME_S = 90 * 86_400;
 
-/** [C] the token endpoint's answer (expires_in, refresh_token, refresh_token_expires_in only for expiring tokens). */
+/** The token endpoint's answer (expires_in, refresh_token, refresh_token_expires_in only for expiring tokens). */
 export interface AccessTokenResponse {
   access_token: string;
   scope: string;
@@ -52,7 +52,7 @@ export interface AccessTokenResponse {
   refresh_token_expires_in?: number;
 }
 
-/** OAuth error bodies of the token endpoint: [C] the error codes; [I] the description texts. */
+/** OAuth error bodies of the token endpoint: the error codes are documented; the description texts are assumed. */
 export const TOKEN_ERRORS = {
   invalidClient: { error: "invalid_client", error_description: "Client authentication failed" },
   invalidGrant: { error: "invalid_grant", error_description: "Token has been expired or revoked." },
@@ -61,7 +61,7 @@ export const TOKEN_ERRORS = {
   invalidRequest: { error: "invalid_request", error_description: "A required parameter is missing or invalid." },
 } as const;
 
-/** [C] shopify.dev Customer.state: CustomerState enum. */
+/** shopify.dev Customer.state: CustomerState enum. */
 export const CUSTOMER_STATES = ["DISABLED", "INVITED", "ENABLED", "DECLINED"] as const;
 export type CustomerState = (typeof CUSTOMER_STATES)[number];
 
@@ -83,7 +83,7 @@ export const OPERATIONS = {
 } as const;
 
 /**
- * [C] shopify.dev rate limits: calculated query cost, leaky bucket; the standard plan has a 2000-point bucket
+ * shopify.dev rate limits: calculated query cost, leaky bucket; the standard plan has a 2000-point bucket
  * restoring 100 points/s (higher plans more — configurable). A simple object query costs 1, a mutation 10.
  */
 export const DEFAULT_BUCKET = { maximumAvailable: 2000, restoreRate: 100 };
@@ -104,19 +104,19 @@ export interface CostExtension {
   throttleStatus: ThrottleStatus;
 }
 
-/** [C] throttled requests get HTTP 200 with this error (and cost info with actualQueryCost null). */
+/** Throttled requests get HTTP 200 with this error (and cost info with actualQueryCost null). */
 export const THROTTLED_ERROR = {
   message: "Throttled",
   extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" },
 };
 
-/** [C] shape `userErrors { field message }`; [I] the exact message texts. */
+/** Shape `userErrors { field message }`; the exact message texts are assumed. */
 export const USER_ERRORS = {
   customerNotFound: { field: ["customerId"], message: "Customer does not exist" },
   alreadyEnabled: { field: ["customerId"], message: "Account already enabled" },
 };
 
-/** [C] format seen on shops: https://{shop}/account/activate/{customerId}/{token}-{timestamp}. */
+/** The format seen on shops: https://{shop}/account/activate/{customerId}/{token}-{timestamp}. */
 export function activationUrl(shopDomain: string, numericCustomerId: string, token: string, epochS: number): string {
   return `https://${shopDomain}/account/activate/${numericCustomerId}/${token}-${epochS}`;
 }

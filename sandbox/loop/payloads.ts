@@ -2,13 +2,13 @@
 // Same (topic, seed, options) ⇒ byte-identical JSON (no clock, no Math.random: a seeded PRNG and a fixed
 // reference time unless `now` is given).
 //
-// Entity shapes follow research §1.5/§1.6:
-// - envelope `{ payload, metaData: { myshopifyDomain } }`                    [C doc example, S real handler]
-// - subscription fields (id, shopifyId, status, …, lines, nextBillingDateEpoch) [S Admin API clients]
-// - webhook doc example spelling (lineItems, nextOrderDate)                   [C learn.loopwork.co/en/article/webhooks-1bwvlgt]
-// - order fields (id, shopifyId, shopifyOrderNumber, billingDateEpoch, …)    [S Admin API clients]
-// - flow/completed `{ id, name, subscription: { id, status } }`              [C scraped Loop doc]
-// - order/paymentFailed retry fields, paymentMethod/expiringSoon card fields, customerPortalLink: [I] — shapes
+// Entity shapes follow what is known (docs/protocols.md, Loop payload fields):
+// - envelope `{ payload, metaData: { myshopifyDomain } }`                    documented example, real handler
+// - subscription fields (id, shopifyId, status, …, lines, nextBillingDateEpoch) observed in Admin API clients
+// - webhook doc example spelling (lineItems, nextOrderDate)                   documented example
+// - order fields (id, shopifyId, shopifyOrderNumber, billingDateEpoch, …)    observed in Admin API clients
+// - flow/completed `{ id, name, subscription: { id, status } }`              documented example
+// - order/paymentFailed retry fields, paymentMethod/expiringSoon card fields, customerPortalLink: assumed — shapes
 //   are plausible guesses, selectable by option (see protocol.ts RetryInfoStyle, PORTAL_LINK_FIELD).
 import {
   PORTAL_LINK_FIELD,
@@ -40,7 +40,7 @@ export interface GenerateOptions {
   portalLink?: boolean;
   /** Use this persona (sandbox/loop/personas.ts key) instead of a seed-chosen one. */
   persona?: string;
-  /** Order payloads: include `subscriptionId`/`subscriptionShopifyId` (research §1.6: unconfirmed). Default true. */
+  /** Order payloads: include `subscriptionId`/`subscriptionShopifyId` (unconfirmed for real webhooks). Default true. */
   orderSubscriptionRef?: boolean;
   /** Reference time (ms, ISO string or Date). Default DEFAULT_REFERENCE_TIME. */
   now?: number | string | Date;
@@ -221,7 +221,7 @@ function customerObject(d: Draw): Record<string, unknown> {
     firstName: p.firstName,
     lastName: p.lastName,
   };
-  // [S] research §1.6: customer.phone only seen in client code → sometimes null, sometimes absent.
+  // customer.phone is seen only in third-party client code → sometimes null, sometimes absent.
   if (p.phone) customer.phone = p.phone;
   else if (d.phoneAbsentAsNull) customer.phone = null;
   return customer;
@@ -331,7 +331,7 @@ function subscriptionPayload(topic: KnownLoopTopic, d: Draw): { payload: LoopPay
 }
 
 const ORDER_STATUS: Partial<Record<KnownLoopTopic, string>> = {
-  // [I] Loop's order status values are not documented; these are plausible upper-case enums.
+  // Assumed: Loop's order status values are not documented; these are plausible upper-case enums.
   "order/upcoming": "SCHEDULED",
   "order/processed": "SUCCESS",
   "order/partiallyProcessed": "PARTIALLY_SUCCESS",
@@ -351,7 +351,7 @@ function orderPayload(topic: KnownLoopTopic, d: Draw, options: GenerateOptions):
   const shippingCents = prng.pick(SHIPPING_CENTS[currency]);
   const taxPct = prng.pick(TAX_PCT[currency]);
   const eventMs = now - prng.int(1, 900) * 1000;
-  const upcomingLeadDays = 3; // [C] research §1.2: order/upcoming default 3 days before billing
+  const upcomingLeadDays = 3; // Loop's default: order/upcoming 3 days before billing
   const billingMs =
     topic === "order/upcoming" ? eventMs + upcomingLeadDays * DAY
       : topic === "order/skipped" ? eventMs + prng.int(1, 20) * DAY
@@ -418,7 +418,7 @@ function orderPayload(topic: KnownLoopTopic, d: Draw, options: GenerateOptions):
 function paymentMethodPayload(d: Draw): LoopPayload {
   const { prng, now } = d;
   const sub = subscriptionPayload("subscription/updated", d).core;
-  const daysUntilExpiry = prng.pick([30, 15, 3]); // [C] research §1.2: notices 30, 15 and 3 days before expiry
+  const daysUntilExpiry = prng.pick([30, 15, 3]); // Loop sends notices 30, 15 and 3 days before expiry
   const expiry = new Date(now + daysUntilExpiry * DAY);
   const brand = prng.pick(CARD_BRANDS);
   const last4 = String(prng.int(0, 9999)).padStart(4, "0");

@@ -3,9 +3,9 @@
 // for a persona finds the same customer (same Shopify id) in the Shopify stand-in.
 //
 // Variety on purpose: five currencies; customers with a phone on the Loop customer, only on the shipping
-// address, only in Shopify ([S] research §1.6: phone is seen only in client code — the app needs a fallback
-// lookup), or nowhere; Shopify account states ENABLED / DISABLED / INVITED / DECLINED (the
-// customer_activation gap, research §1.3). Phone numbers are from fictional/drama ranges; e-mails use example.com.
+// address, only in Shopify (a Loop customer's phone is seen only in third-party client code — the app needs a
+// fallback lookup), or nowhere; Shopify account states ENABLED / DISABLED / INVITED / DECLINED (customer_activation
+// has no Loop topic and is derived from the account state). Phone numbers are from fictional/drama ranges; e-mails use example.com.
 
 export type Currency = "USD" | "CAD" | "GBP" | "EUR" | "AUD";
 export type ShopifyCustomerState = "DISABLED" | "INVITED" | "ENABLED" | "DECLINED";

@@ -1,4 +1,4 @@
-// Delivers webhooks the way Loop does (as far as research §1.5–§1.8 knows):
+// Delivers webhooks the way Loop does (as far as docs/protocols.md, Loop webhook delivery, knows):
 // POST the JSON envelope with the X-Loop-Webhook-* headers and X-Loop-Signature, 2xx within 5 s or it is
 // retried with the SAME webhook id and body; optional duplicates and out-of-order batches to exercise the
 // receiver's dedup/ordering logic. Used by the stand-in server (fan-out to subscriptions) and the CLI (direct).
@@ -39,21 +39,21 @@ export interface LoopSenderOptions {
   secret?: string;
   /** Signing secret per webhook subscription / shop / topic. */
   secretFor?: (ctx: DeliveryContext) => string;
-  /** [I] research §1.8: encoding unverified — base64 default, hex alternative. */
+  /** Encoding unverified — base64 default, hex alternative. */
   signatureEncoding?: SignatureEncoding;
-  /** false = omit X-Loop-Signature (research §1.8: older deliveries/tenants may lack it). Default true. */
+  /** false = omit X-Loop-Signature (older deliveries may lack it). Default true. */
   sign?: boolean;
-  /** [C] research §1.7: 5 s. Lower it in tests. */
+  /** Loop's is 5 s. Lower it in tests. */
   timeoutMs?: number;
-  /** [I] research §1.7: schedule undocumented. maxAttempts includes the first attempt. */
+  /** Loop's schedule is undocumented. maxAttempts includes the first attempt. */
   retries?: Partial<RetryPolicy>;
   /** Probability (0..1) that a successfully delivered webhook is delivered again (same id, body, signature). */
   duplicateRate?: number;
   /** Shuffle batches (sendBatch/sendMany/streams) with the seeded PRNG before dispatch. */
   outOfOrder?: boolean;
-  /** X-Loop-Webhook-Api-Version value. [C] header exists; value = API version [I]. */
+  /** X-Loop-Webhook-Api-Version value. The header is documented; its value being the API version is assumed. */
   apiVersion?: string;
-  /** [I] header timestamp format; default ISO 8601. */
+  /** Header timestamp format (assumed); default ISO 8601. */
   timestampFormat?: HeaderTimestampFormat;
   /** Seed for duplicate decisions, shuffles and topic mixes. */
   seed?: number | string;
@@ -413,7 +413,7 @@ export function createLoopSender(initial: LoopSenderOptions): LoopSender {
     const primary = await deliver(newRecord(false), body, secret, controller.signal);
     if (willDuplicate && primary.ok && !controller.signal.aborted) {
       // A duplicate is the same webhook (id, body, Created-At, signature) arriving again as a fresh delivery
-      // (Retry-Count restarts at 0), as an at-least-once queue would re-send it. [C] research §1.7: Loop tells
+      // (Retry-Count restarts at 0), as an at-least-once queue would re-send it. Loop tells
       // receivers to dedup on X-Loop-Webhook-Id.
       primary.duplicates.push(await deliver(newRecord(true), body, secret, controller.signal));
     }

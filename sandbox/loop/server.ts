@@ -137,11 +137,11 @@ export interface LoopStandInOptions {
   /** Sender behaviour (timeoutMs, retries, signatureEncoding, duplicateRate, outOfOrder, …). */
   sender?: Omit<LoopSenderOptions, "url" | "endpoint" | "secret" | "secretFor">;
   /**
-   * [I] Loop's behaviour for a second subscription to the same topic+address is unknown.
+   * Loop's behaviour for a second subscription to the same topic+address is unknown.
    * "reject" (default): 409 with the existing id (no secret). "idempotent": 200 with the existing subscription.
    */
   duplicateSubscribe?: "reject" | "idempotent";
-  /** [C] research §1.7: Loop requires HTTPS addresses. Off by default so a local app (http://localhost) can subscribe. */
+  /** Loop requires HTTPS addresses. Off by default so a local app (http://localhost) can subscribe. */
   requireHttps?: boolean;
   webhookSecrets?: WebhookSecretScope;
   maxDeliveries?: number;
@@ -298,7 +298,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
   }
 
   function newSecret(shopDomain: string): string {
-    // [I] Loop's secret format is unknown; 64 hex chars, deterministic per server seed and creation order.
+    // Loop's secret format is unknown; 64 hex chars, deterministic per server seed and creation order.
     const make = () => createHash("sha256").update(secretPrng.hex(64)).digest("hex");
     if (state.settings.webhookSecrets === "per-webhook") return make();
     let secret = storeSecrets.get(shopDomain);
@@ -398,7 +398,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     }
 
     if (sub === ADMIN_PATHS.webhooks && method === "GET") {
-      // [I] the list does not reveal secrets (they are handed out once, on subscribe).
+      // Assumed: the list does not reveal secrets (they are handed out once, on subscribe).
       const list = [...state.webhooks.values()]
         .filter((w) => w.shopDomain === shop)
         .map(({ id, topic, address, version, createdAt }) => ({ id, topic, address, version, createdAt }));

@@ -7,12 +7,12 @@ export { CONSUMED_TOPICS, ALL_LOOP_TOPICS, isConsumedTopic, isKnownTopic, type L
 /** Any topic Loop documents, consumed by the app or not (a merchant can add a webhook for any in Loop's admin). */
 export type KnownLoopTopic = (typeof ALL_LOOP_TOPICS)[number];
 
-/** Which entity sits in `payload` for a topic. [I] research §1.6: webhooks very likely embed the Admin API objects. */
+/** Which entity sits in `payload` for a topic. Assumed: webhooks very likely embed the Admin API objects. */
 export type TopicEntity = "subscription" | "order" | "paymentMethod" | "flow";
 
 export function topicEntity(topic: KnownLoopTopic): TopicEntity {
   const prefix = topic.split("/")[0];
-  // [I] a checkout webhook most likely carries the subscription it created.
+  // Assumed: a checkout webhook most likely carries the subscription it created.
   if (prefix === "subscription" || prefix === "subscriptionCheckout") return "subscription";
   if (prefix === "order") return "order";
   if (prefix === "paymentMethod") return "paymentMethod";

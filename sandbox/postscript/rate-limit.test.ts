@@ -1,4 +1,4 @@
-// Rate limiting over real HTTP with the default 15 req/s per token ([C-primary] research §5.1).
+// Rate limiting over real HTTP with the default 15 req/s per token (Postscript's documented limit).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_PARTNER_KEY, DEMO_SHOP_KEY, TEA_SHOP_KEY, VITAMIN_SHOP_KEY } from "./seed";
 import { startPostscriptStandIn, type PostscriptStandIn } from "./server";

@@ -1,9 +1,9 @@
 /**
  * Per-token rate limiter for the Postscript stand-in.
  *
- * [C-primary] research §5.1: "We allow up to 15 requests per second on our endpoints." Limits are per token:
+ * Documented (docs/protocols.md, Postscript rate limits): "We allow up to 15 requests per second on our endpoints." Limits are per token:
  * partner-only → per partner; shop-only → per shop; partner + shop token → per partner/shop combination.
- * [I] Postscript's algorithm (fixed vs sliding window, whether rejected calls count) is undocumented.
+ * Assumed: Postscript's algorithm (fixed vs sliding window, whether rejected calls count) is undocumented.
  * The stand-in uses a SLIDING 1 s window over ACCEPTED requests, by arrival: a request is accepted when no
  * `windowMs` window around its arrival would hold more than `limit` accepted requests of the same bucket.
  * This is exact and deterministic (no dependence on where a wall-clock second boundary falls): 20 simultaneous requests

@@ -162,7 +162,7 @@ describe("POST /api/v2/events", () => {
       occurred_at: "2025-06-20 14:03:11.123",
       properties: body.properties,
       external_id: "loop:wh_1",
-      // subscriber_id unknown → falls back to phone ([C-primary] match order)
+      // subscriber_id unknown → falls back to phone (Postscript's documented match order)
       matched_subscriber_id: DEMO_SUBSCRIBERS.ana.id,
     });
     expect((await control(base, `/events?shop=${TEA_SHOP_ID}`)).events).toHaveLength(0);

@@ -45,7 +45,7 @@ export interface PostscriptStandInOptions extends ContractOptions {
   port?: number;
   /** Loopback only; default "127.0.0.1". */
   host?: string;
-  /** Per-token limit; default 15 ([C-primary] §5.1). */
+  /** Per-token limit; default 15 (documented). */
   rateLimitPerSecond?: number;
   /** Initial data; default `defaultSeed()`. `POST /__sandbox/reset` returns to it. */
   seed?: SeedData;
@@ -53,7 +53,7 @@ export interface PostscriptStandInOptions extends ContractOptions {
   faults?: FaultPatch;
   /** Request-log ring size; default 10 000. */
   maxLoggedRequests?: number;
-  /** Larger bodies get 413; default 1 MiB ([I] Postscript's limit is undocumented). */
+  /** Larger bodies get 413; default 1 MiB (Postscript's limit is undocumented). */
   maxBodyBytes?: number;
 }
 
@@ -134,12 +134,12 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
       return { ok: false, revoked: true, shop: store.shopByPrivateKey(token) ?? null, partner: store.partnerByPrivateKey(token) ?? null };
     }
     if (isPartnerKey(token)) {
-      // [C-primary] §1.2 partner mode: Bearer sk_partner_… + X-Postscript-Shop-Token: <shop sk_…>.
+      // Documented partner mode: Bearer sk_partner_… + X-Postscript-Shop-Token: <shop sk_…>.
       const partner = store.partnerByPrivateKey(token);
       if (!partner) return { ok: false, revoked: false, shop: null, partner: null };
       const shopToken = headerValue(req, SHOP_TOKEN_HEADER);
       if (shopToken === undefined || shopToken === "") {
-        // Partner alone: authenticated, own rate-limit bucket ([C-primary] §5.1), but no shop to act on.
+        // Partner alone: authenticated, own rate-limit bucket (documented), but no shop to act on.
         return { ok: true, shop: null, partner, bucket: `partner:${partner.id}` };
       }
       if (faults.isRevoked(shopToken)) return { ok: false, revoked: true, shop: store.shopByPrivateKey(shopToken) ?? null, partner };
@@ -147,8 +147,8 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
       if (!shop) return { ok: false, revoked: false, shop: null, partner };
       return { ok: true, shop, partner, bucket: `partner:${partner.id}|shop:${shop.id}` };
     }
-    // [C-primary] §1.2 shop private key. A pk_ public key is simply not a known private key → 401.
-    // [I] A shop key sent together with X-Postscript-Shop-Token: the header is ignored (docs: shop-token header
+    // Documented: the shop private key. A pk_ public key is simply not a known private key → 401.
+    // Assumed: a shop key sent together with X-Postscript-Shop-Token: the header is ignored (docs: shop-token header
     // is "used only by partners").
     const shop = store.shopByPrivateKey(token);
     if (!shop) return { ok: false, revoked: false, shop: null, partner: null };
@@ -160,7 +160,7 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
   function route(method: string, path: string, url: URL, raw: Buffer, shop: Shop, partner: Partner | null, receivedAt: number): ApiResult {
     if (path === PATHS.me) {
       if (method !== "GET") return methodNotAllowed();
-      // [C-harvest] §1.3 200 {"resource_id":"shop_…","resource_name":"…","resource_type":"shop"}
+      // Documented: 200 {"resource_id":"shop_…","resource_name":"…","resource_type":"shop"}
       return { status: 200, body: { resource_id: shop.id, resource_name: shop.name, resource_type: "shop" } };
     }
     if (path === PATHS.events) {
@@ -174,7 +174,7 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
         if (existing) return { status: 202, body: { event_ids: [existing.event_id] } };
       }
       const ev = store.recordEvent({ shop, partner, input: v.value, receivedAt });
-      // [C-harvest] §2.2 202 {"event_ids":["…"]}; queued, subscriber matching is async.
+      // Documented: 202 {"event_ids":["…"]}; queued, subscriber matching is async.
       return { status: 202, body: { event_ids: [ev.event_id] } };
     }
     if (path === PATHS.subscribers) {
@@ -182,7 +182,7 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
       const q = parseSubscriberQuery(url.searchParams);
       if (!q.ok) return badRequest(q.errors);
       const r = store.listSubscribers(shop.id, q.value);
-      // [C-harvest] §4 {"page_info":{"page":1,"total_pages":1},"subscribers":[…]}
+      // Documented: {"page_info":{"page":1,"total_pages":1},"subscribers":[…]}
       return { status: 200, body: { page_info: { page: r.page, total_pages: r.total_pages }, subscribers: r.subscribers } };
     }
     const m = SUBSCRIBER_PATH_RE.exec(path);
@@ -274,7 +274,7 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
       return send({ status: 413, body: { errors: [v2Error(["body"], "Request body too large", ERROR_TYPES.payloadTooLarge)] } });
     }
 
-    // auth → 401 (body configurable; [S]/[I] undocumented)
+    // auth → 401 (body configurable; undocumented)
     const auth = authenticate(req);
     rec.shop_id = auth.shop?.id ?? null;
     rec.shop_name = auth.shop?.name ?? null;
@@ -283,7 +283,7 @@ export async function startPostscriptStandIn(options: PostscriptStandInOptions =
       if (auth.revoked && rec.fault === null) rec.fault = "revoked";
       return timeout ? undefined : send({ status: 401, body: unauthorizedBody });
     }
-    // rate limit → 429, per token identity ([C-primary] §5.1)
+    // rate limit → 429, per token identity (documented)
     // Counted at arrival, as a gateway in front of Postscript would, not when this check runs.
     const decision = limiter.take(auth.bucket, t0);
     arrivals.record(auth.bucket, t0, decision.allowed);
@@ -550,7 +550,7 @@ function parseSubscriberQuery(sp: URLSearchParams): { ok: true; value: Subscribe
       errors.push(v2Error(["query", "page"], "page must be a positive integer", ERROR_TYPES.notInteger));
     } else page = Number(pageRaw);
   }
-  // [S] §4/§7.8 RudderStack sends repeated `phone_number__in=` params; [I] comma-separated values also accepted.
+  // RudderStack's destination sends repeated `phone_number__in=` params; comma-separated values are also accepted (assumed).
   const list = (key: string): string[] | undefined => {
     const all = sp.getAll(key);
     return all.length === 0 ? undefined : all.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
@@ -564,7 +564,7 @@ function parseSubscriberQuery(sp: URLSearchParams): { ok: true; value: Subscribe
     } else sort = { field: m[1] as SubscriberSortField, dir: m[2] as "asc" | "desc" };
   }
   if (errors.length > 0) return { ok: false, errors };
-  // [I] Other documented filters (__contains, created_at__gt, …) are not implemented and are ignored.
+  // Other documented filters (__contains, created_at__gt, …) are not implemented and are ignored.
   return {
     ok: true,
     value: {

@@ -78,7 +78,7 @@ export interface EventRecord {
   shop_name: string;
   via: "shop" | "partner";
   partner_id: string | null;
-  /** [C-primary] §2.1: the UI shows "[Partner/Shop Name] - <type>" (partner name when sent with a partner key). */
+  /** Documented: the UI shows "[Partner/Shop Name] - <type>" (partner name when sent with a partner key). */
   display_type: string;
   type: string;
   subscriber_id: string | null;
@@ -86,11 +86,11 @@ export interface EventRecord {
   email: string | null;
   external_id: string | null;
   properties: Record<string, string | boolean | number>;
-  /** As sent, or the receive time in the documented format when absent ([C-primary] default = receive time). */
+  /** As sent, or the receive time in the documented format when absent (documented default = receive time). */
   occurred_at: string;
   received_at: string;
   /** Stand-in only: the subscriber the event would match. Postscript matches ASYNCHRONOUSLY and tells the
-   * caller nothing ([C-primary] §2.1); this field is visible only through the control API. */
+   * caller nothing (documented); this field is visible only through the control API. */
   matched_subscriber_id: string | null;
 }
 
@@ -286,7 +286,7 @@ export class Store {
       const c = av === bv ? 0 : av === null ? -1 : bv === null ? 1 : av < bv ? -1 : 1;
       return (sort.dir === "asc" ? c : -c) || (a.ps_id - b.ps_id);
     });
-    // [I] total_pages is at least 1 even for an empty result.
+    // Assumed: total_pages is at least 1 even for an empty result.
     const total_pages = Math.max(1, Math.ceil(list.length / SUBSCRIBERS_PAGE_SIZE));
     const start = (q.page - 1) * SUBSCRIBERS_PAGE_SIZE;
     return { page: q.page, total_pages, subscribers: list.slice(start, start + SUBSCRIBERS_PAGE_SIZE).map(toWire) };
@@ -299,13 +299,13 @@ export class Store {
     if (patch.properties !== undefined) {
       properties = mode === "merge" ? { ...s.properties, ...patch.properties } : { ...patch.properties };
       const count = Object.keys(properties).length;
-      // [C-harvest] §4 "Subscribers can have up to 50 custom properties." Checked after merging; atomic.
+      // Documented: "Subscribers can have up to 50 custom properties." Checked after merging; atomic.
       if (count > MAX_SUBSCRIBER_PROPERTIES) return { ok: false, reason: "too_many_properties", count };
     }
     s.properties = properties;
-    // [C-harvest] §4 tags are "additive, so whatever you include here will be added to the existing tags".
+    // Documented: tags are "additive, so whatever you include here will be added to the existing tags".
     if (patch.tags) for (const t of patch.tags) if (!s.tags.includes(t)) s.tags.push(t);
-    // [C-harvest] §4 email is updated only "if none previously existed on the subscriber or we haven't linked a
+    // Documented: email is updated only "if none previously existed on the subscriber or we haven't linked a
     // Shopify customer to them yet"; otherwise silently ignored.
     if (patch.email !== undefined && (s.email === null || s.shopify_customer_id === null)) s.email = patch.email;
     s.updated_at = new Date().toISOString();
@@ -350,7 +350,7 @@ export class Store {
     return ev;
   }
 
-  /** [C-primary] §2.1 match order: subscriber_id, else phone (unique per shop), else email (most recent
+  /** Documented match order: subscriber_id, else phone (unique per shop), else email (most recent
    * opted-in subscriber when several share it). */
   private matchSubscriber(shopId: string, input: CustomEventInput): string | null {
     const mine = [...this.subscribers.values()].filter((s) => s.shopId === shopId);

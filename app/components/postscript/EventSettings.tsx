@@ -1,5 +1,5 @@
 // Settings → Events: the 17 event types of the Loop ↔ Postscript integration, grouped, each with an on/off
-// switch and the article's description. Saving stores the types that are off and marks the choices reviewed.
+// switch and Loop's description. Saving stores the types that are off and marks the choices reviewed.
 // One row per type (EventTypeRow) so per-type additions (a test send, property docs) have a place.
 import { useFetcher } from "@remix-run/react";
 import { Banner, BlockStack, Box, Button, Card, Checkbox, Collapsible, Divider, InlineStack, Text } from "@shopify/polaris";
