@@ -40,7 +40,7 @@ interface RedactOptions {
 }
 
 /** A copy of a log field safe to write: secret fields replaced, credentials cut out of text, errors serialised. */
-export function redact(value: unknown, depth = 0, options: RedactOptions = {}): unknown {
+function redact(value: unknown, depth = 0, options: RedactOptions = {}): unknown {
   if (typeof value === "string") return redactText(value);
   // Some libraries (Prisma) put pages of source into error messages; the first lines say what happened.
   if (value instanceof Error) return redactError(value, depth, options);
