@@ -4,6 +4,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from "../tests/s
 import { dropPostgresDatabase } from "../tests/support/postgres";
 import { BROWSER_UA } from "../tests/support/shopify";
 import { baseServerEnv, runAppServerToExit, startAppServer, type AppServer } from "../tests/support/app-server";
+import { waitFor } from "../tests/support/wait";
 
 const databases: TestDatabase[] = [];
 const servers: AppServer[] = [];
@@ -106,11 +107,6 @@ describe("production server", () => {
     // Bring a database of that name back: the pool reconnects on its own.
     const { createPostgresDatabase } = await import("../tests/support/postgres");
     await createPostgresDatabase(process.env.TEST_POSTGRES_URL!, name);
-    let status = 0;
-    for (let i = 0; i < 20 && status !== 200; i++) {
-      status = (await fetch(`${server.url}/healthz`)).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(status).toBe(200);
+    await waitFor("the health check to pass again", async () => (await fetch(`${server.url}/healthz`)).status === 200, 10_000);
   });
 });

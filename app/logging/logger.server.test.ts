@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { log, redact, setLogSink } from "./logger.server";
+import { log, setLogSink } from "./logger.server";
 
 describe("logger", () => {
   const lines: string[] = [];
@@ -30,7 +30,8 @@ describe("logger", () => {
   });
 
   it("leaves ordinary values alone", () => {
-    expect(redact({ shop: "x.myshopify.com", count: 3, skip: "sku_123" })).toEqual({ shop: "x.myshopify.com", count: 3, skip: "sku_123" });
+    log.warn("ordinary", { shop: "x.myshopify.com", count: 3, skip: "sku_123" });
+    expect(JSON.parse(lines[0])).toMatchObject({ shop: "x.myshopify.com", count: 3, skip: "sku_123" });
   });
 
   it("logs an unexpected error (level error) with its stack, redacted, and its cause", () => {
@@ -50,5 +51,36 @@ describe("logger", () => {
     log.warn("health check: database unavailable", { error: new Error("connection refused") });
     expect(JSON.parse(lines[0]).error).toEqual({ name: "Error", message: "connection refused" });
   });
-});
 
+  it("redacts a key quoted in a stack frame, and logs each entry as one JSON line on a pino destination", () => {
+    const key = "sk_live_" + "0badc0de".repeat(3);
+    const error = new Error("upstream refused");
+    error.stack = `Error: upstream refused\n    at callPostscript (https://api.example/keys/${key}:1:2)\n    at deliver (worker.js:3:4)`;
+    const written: string[] = [];
+    const previous = setLogSink({ write: (chunk: string) => void written.push(chunk) });
+    try {
+      log.error("delivery failed", { error, detail: `retry with ${key}` });
+      log.warn("next");
+    } finally {
+      setLogSink(previous);
+    }
+    expect(written).toHaveLength(2);
+    for (const chunk of written) expect(chunk.endsWith("\n") && chunk.indexOf("\n") === chunk.length - 1).toBe(true);
+    const entry = JSON.parse(written[0]);
+    expect(entry).toMatchObject({ level: "error", msg: "delivery failed", detail: "retry with [redacted]" });
+    expect(entry.error.stack).toBe("at callPostscript (https://api.example/keys/[redacted]:1:2)\nat deliver (worker.js:3:4)");
+    expect(written.join("")).not.toContain(key);
+  });
+
+  it("keeps UUIDs and file paths in log lines (a developer needs them)", () => {
+    const id = "3f2b8c1e-9a4d-4e6f-8b2a-1c3d5e7f9a0b";
+    log.warn(`event ${id} delivered`, { eventId: id, file: "/srv/app/build/server/delivery/worker_server_index" });
+    expect(JSON.parse(lines[0])).toMatchObject({ msg: `event ${id} delivered`, eventId: id, file: "/srv/app/build/server/delivery/worker_server_index" });
+  });
+
+  it("drops entries below the configured level (warn in tests)", () => {
+    log.debug("noise");
+    log.info("chatter");
+    expect(lines).toEqual([]);
+  });
+});

@@ -2,6 +2,7 @@ import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { pruneExpired, retentionWorker } from "./retention.server";
+import { waitFor } from "../../tests/support/wait";
 
 describe.each(databaseKinds)("retention (%s)", (kind) => {
   const database = withTestDatabase(kind);
@@ -44,7 +45,7 @@ describe.each(databaseKinds)("retention (%s)", (kind) => {
     }, { eventRetentionDays: 90, rollupRetentionDays: 730 }, 1);
     const controller = new AbortController();
     const running = worker.run(controller.signal);
-    while (rounds < 20) await new Promise((resolve) => setTimeout(resolve, 2));
+    await waitFor("20 rounds", () => rounds >= 20, 10_000, 2);
     const listeners = getEventListeners(controller.signal, "abort").length;
     controller.abort();
     await running;

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { hashPassword, needsRehash, passwordProblem, SCRYPT_PARAMS, verifyPassword } from "./password.server";
 import { base32Decode, base32Encode, generateTotpSecret, hotp, otpauthUri, totpCode, verifyTotp } from "./totp.server";
-import { maskEmail, maskPhone, redactCredentials } from "./masking";
+import { redactCredentials } from "~/secrets/redaction";
+import { maskEmail, maskPhone } from "./masking";
 
 describe("staff passwords", () => {
   it("hashes with scrypt, a per-user salt and its parameters, and verifies in constant time", async () => {

@@ -1,6 +1,5 @@
 // Personal data as support staff see it: enough to recognise a customer the merchant names ("jo…@ex….com",
-// "+1 ••• ••• ••67"), not enough to contact them. Also a last line of defence for free text (attempt messages,
-// reasons) that could quote a credential: anything shaped like an API key, token or bearer value is cut out.
+// "+1 ••• ••• ••67"), not enough to contact them.
 
 export function maskEmail(email: string | null | undefined): string | null {
   if (!email) return null;
@@ -22,16 +21,4 @@ export function maskPhone(phone: string | null | undefined): string | null {
   const plus = phone.trim().startsWith("+");
   const country = plus ? digits.slice(0, digits.length > 10 ? digits.length - 10 : 1) : "";
   return `${plus ? `+${country} ` : ""}••• ••• ••${digits.slice(-2)}`;
-}
-
-const CREDENTIAL_PATTERNS: RegExp[] = [
-  /\b(?:sk|pk|rk|whsec|shpat|shpss|shpca|shppa)_[A-Za-z0-9_-]{6,}/g,
-  /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\b[A-Za-z0-9+/_-]{32,}={0,2}/g,
-];
-
-/** Free text with anything credential-shaped replaced by "[redacted]". */
-export function redactCredentials(text: string | null | undefined): string | null {
-  if (text == null) return null;
-  return CREDENTIAL_PATTERNS.reduce((out, pattern) => out.replace(pattern, "[redacted]"), text);
 }

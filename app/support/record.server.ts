@@ -18,7 +18,8 @@ import { formatDateTime } from "~/statistics/format";
 import { loadOverview } from "~/statistics/overview.server";
 import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
 import { maskPortalTokens } from "~/statistics/masking";
-import { maskEmail, maskPhone, redactCredentials } from "./masking";
+import { redactCredentials } from "~/secrets/redaction";
+import { maskEmail, maskPhone } from "./masking";
 import { EVENT_STATUSES, supportReason } from "./reasons";
 
 export interface PeriodView {

@@ -157,9 +157,11 @@ describe("createLoopSender", () => {
   });
 
   it("close() aborts pending retries", async () => {
-    const { sender } = await setup(() => 500, { retries: { maxAttempts: 5, delaysMs: [5_000] } });
+    let firstAttemptDone!: () => void;
+    const firstAttempt = new Promise<void>((resolve) => (firstAttemptDone = resolve));
+    const { sender } = await setup(() => 500, { retries: { maxAttempts: 5, delaysMs: [5_000] }, onAttempt: () => firstAttemptDone() });
     const pending = sender.send({ shopDomain: SHOP, topic: "order/processed", payload: {} });
-    await new Promise((r) => setTimeout(r, 100));
+    await firstAttempt; // now waiting 5 s for the retry
     sender.close();
     const result = await pending;
     expect(result.state).toBe("aborted");

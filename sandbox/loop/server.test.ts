@@ -4,6 +4,7 @@ import { generatePayload } from "./payloads";
 import { WEBHOOK_HEADERS, verifySignature } from "../../app/loop/protocol";
 import { startWebhookReceiver, type Responder, type WebhookReceiver } from "./receiver";
 import { DEMO_READONLY_TOKEN, DEMO_SHOP, DEMO_TOKEN, SECOND_TOKEN, startLoopStandIn, type LoopStandIn } from "./server";
+import { waitFor } from "../../tests/support/wait";
 
 let loop: LoopStandIn;
 const receivers: WebhookReceiver[] = [];
@@ -218,12 +219,14 @@ describe("Loop sandbox control plane", () => {
     const start = await control("POST", "/__sandbox/stream", { shopDomain: DEMO_SHOP, ratePerMinute: 1200, seed: 5 });
     expect(start.json.running).toBe(true);
     await r.waitFor(3, 3_000);
+    const { stats } = loop.state.streams.get(DEMO_SHOP)!.stream;
     const stop = await control("DELETE", `/__sandbox/stream?shop=${DEMO_SHOP}`);
     expect(stop.json.stopped).toEqual([DEMO_SHOP]);
-    await new Promise((res) => setTimeout(res, 150));
-    const count = r.requests.length;
-    await new Promise((res) => setTimeout(res, 200));
-    expect(r.requests.length).toBe(count);
+    // Stopped: the count of emitted events is final; once each has arrived, nothing more can.
+    const emitted = stats.emitted;
+    await waitFor("every emitted event to arrive", () => r.requests.length >= emitted, 3_000, 5);
+    expect(r.requests.length).toBe(emitted);
+    expect(stats.running).toBe(false);
     expect(new Set(r.requests.map((x) => x.headers[WEBHOOK_HEADERS.topic]))).toEqual(new Set(["order/processed"]));
     expect((await control("GET", "/__sandbox/stream")).json.streams).toEqual([]);
   });
@@ -254,10 +257,10 @@ describe("Loop sandbox control plane", () => {
     const abandoned = new AbortController();
     const cutOff = fetch(`${loop.url}/admin/2023-10/webhook/${first.data.id}`, { method: "DELETE", headers: { "X-Loop-Token": DEMO_TOKEN }, signal: abandoned.signal }).catch(() => null);
     const waiting = api("DELETE", `/webhook/${second.data.id}`, DEMO_TOKEN);
-    while (loop.state.held < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor("both requests held", () => loop.state.held >= 2, 5_000, 5);
     abandoned.abort();
     await cutOff;
-    while (loop.state.held > 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor("the abandoned request dropped", () => loop.state.held <= 1, 5_000, 5);
     await control("DELETE", "/__sandbox/faults");
     expect((await waiting).status).toBe(200);
     expect(loop.state.webhooks.has(first.data.id)).toBe(true); // dropped: never carried out

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_PARTNER_KEY, DEMO_SHOP_KEY, TEA_SHOP_KEY } from "./seed";
 import { startPostscriptStandIn, type PostscriptStandIn } from "./server";
-import { call, control, sleep } from "./test-helpers";
+import { call, control } from "./test-helpers";
+import { waitFor } from "../../tests/support/wait";
 
 let ps: PostscriptStandIn;
 let base: string;
@@ -58,8 +59,11 @@ describe("faults", () => {
     expect((err as Error).name).toBe("TimeoutError");
     expect(performance.now() - t0).toBeGreaterThanOrEqual(195);
     expect(ps.state.events).toHaveLength(0); // default: not processed
-    await sleep(30); // let the server observe the closed socket
-    const log = (await control(base, "/requests")).requests.at(-1);
+    // The server records the outcome once it sees the client's socket close.
+    const log = await waitFor("the server to see the client give up", async () => {
+      const last = (await control(base, "/requests")).requests.at(-1);
+      return last?.outcome === "pending" ? undefined : last;
+    }, 5_000, 5);
     expect(log).toMatchObject({ status: null, outcome: "timeout", fault: "timeout" });
     await control(base, "/faults", "DELETE");
     expect((await me()).status).toBe(200);
@@ -74,7 +78,7 @@ describe("faults", () => {
   it("close() does not hang on sockets held open by the timeout fault", async () => {
     const other = await startPostscriptStandIn({ faults: { timeoutRate: 1 } });
     const pending = call(other.url, "/api/v2/me", { key: DEMO_SHOP_KEY }).catch((e: unknown) => e);
-    await sleep(50);
+    await waitFor("the request held open", () => other.state.requests.some((r) => r.fault === "timeout"), 5_000, 5);
     const t0 = performance.now();
     await other.close();
     expect(performance.now() - t0).toBeLessThan(500);

@@ -98,7 +98,7 @@ describe("rate limit: 15 requests per second per token", () => {
     const spaced = async (n: number, gapMs: number) => {
       for (let i = 0; i < n; i++) {
         await call(base, "/api/v2/me", { key: TEA_SHOP_KEY });
-        await sleep(gapMs);
+        await sleep(gapMs); // spaced arrivals are the scenario
       }
     };
     await Promise.all([burst(18, { key: DEMO_SHOP_KEY }), spaced(4, 400)]);

@@ -4,18 +4,12 @@
 // receive each genuine event exactly once and nothing else. Runs on every test database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePayload } from "../../sandbox/loop/payloads";
-import { startPostscriptStandIn } from "../../sandbox/postscript/server";
-import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
-import { startShopifyAdminStandIn } from "../../sandbox/shopify/server";
-import { resetConfigForTests } from "~/config/env.server";
 import { addManualLoopSecret } from "~/connections/loop.server";
-import { connectPostscript } from "~/connections/postscript.server";
-import { disconnectDatabase, type Database } from "~/db.server";
+import type { Database } from "~/db.server";
 import { signBody } from "~/loop/protocol";
-import { baseServerEnv, startAppServer, type AppServer } from "../support/app-server";
-import { createTestDatabase, databaseKinds, useDatabase, type TestDatabase } from "../support/databases";
-import { closedPort } from "../support/net";
-import { installShop } from "../support/shopify";
+import type { AppServer } from "../support/app-server";
+import { databaseKinds } from "../support/databases";
+import { startEndToEnd, type EndToEnd } from "../support/end-to-end";
 import { waitFor } from "../support/wait";
 
 const SHOP = "demo-shop.myshopify.com";
@@ -23,35 +17,24 @@ const PAUSE_SECRET = "whsec_pasted_for_pause_0123456789";
 const EXPIRY_SECRET = "whsec_pasted_for_expiry_0123456789";
 
 describe.each(databaseKinds)("replayed Loop webhooks, end to end (%s)", (kind) => {
-  let ps: Awaited<ReturnType<typeof startPostscriptStandIn>>;
-  let shopify: Awaited<ReturnType<typeof startShopifyAdminStandIn>>;
-  let database: TestDatabase;
+  let e2e: EndToEnd;
+  let ps: EndToEnd["ps"];
   let db: Database;
   let app: AppServer;
 
   beforeAll(async () => {
-    [ps, shopify] = await Promise.all([startPostscriptStandIn(), startShopifyAdminStandIn({ shopDomain: SHOP, acceptAnyToken: true })]);
-    database = await createTestDatabase(kind);
-    const port = await closedPort();
-    const env = { SHOPIFY_APP_URL: `http://127.0.0.1:${port}`, POSTSCRIPT_API_URL: ps.url, SHOPIFY_ADMIN_API_ORIGIN: shopify.url };
-    Object.assign(process.env, env);
-    db = await useDatabase(database.url);
-    await installShop(db, SHOP);
-    expect(await connectPostscript(db, SHOP, { apiKey: DEMO_SHOP_KEY, label: "e2e" })).toMatchObject({ ok: true });
-    // The merchant added two webhooks in Loop admin and pasted each one's secret with its topic.
-    expect(await addManualLoopSecret(db, SHOP, PAUSE_SECRET, ["subscription/paused"])).toMatchObject({ ok: true });
-    expect(await addManualLoopSecret(db, SHOP, EXPIRY_SECRET, ["subscription/expired"])).toMatchObject({ ok: true });
-    app = await startAppServer({ ...baseServerEnv(database.url), ...env, NODE_ENV: "development", PORT: String(port), DELIVERY_POLL_INTERVAL_MS: "50" });
+    e2e = await startEndToEnd(kind, {
+      shops: [SHOP],
+      // The merchant added two webhooks in Loop admin and pasted each one's secret with its topic.
+      prepare: async (db) => {
+        expect(await addManualLoopSecret(db, SHOP, PAUSE_SECRET, ["subscription/paused"])).toMatchObject({ ok: true });
+        expect(await addManualLoopSecret(db, SHOP, EXPIRY_SECRET, ["subscription/expired"])).toMatchObject({ ok: true });
+      },
+    });
+    ({ ps, db, app } = e2e);
   }, 60_000);
 
-  afterAll(async () => {
-    await app?.stop();
-    await disconnectDatabase();
-    for (const name of ["SHOPIFY_APP_URL", "POSTSCRIPT_API_URL", "SHOPIFY_ADMIN_API_ORIGIN"]) delete process.env[name];
-    resetConfigForTests();
-    await database?.drop();
-    await Promise.all([ps?.close(), shopify?.close()]);
-  });
+  afterAll(() => e2e?.stop());
 
   const post = (topic: string, body: string, { secret = PAUSE_SECRET, id = crypto.randomUUID() as string, createdAt = new Date(), shop = SHOP } = {}) =>
     fetch(`${app.url}/webhooks/loop?shop=${shop}`, {

@@ -2,20 +2,14 @@
 // build) webhooks of topics the merchant added by hand in Loop's admin, and payloads carrying fields under names
 // the app does not know. Runs on every test database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECOND_SHOP, startLoopStandIn } from "../../sandbox/loop/server";
-import { startPostscriptStandIn } from "../../sandbox/postscript/server";
-import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
-import { startShopifyAdminStandIn } from "../../sandbox/shopify/server";
-import { resetConfigForTests } from "~/config/env.server";
+import { SECOND_SHOP, type LoopStandIn } from "../../sandbox/loop/server";
 import { addManualLoopSecret, connectLoopWithToken, loopWebhookAddress } from "~/connections/loop.server";
 import { OTHER_LOOP_TOPICS } from "~/events/catalogue";
-import { connectPostscript } from "~/connections/postscript.server";
-import { disconnectDatabase, type Database } from "~/db.server";
+import type { Database } from "~/db.server";
 import { signBody } from "~/loop/protocol";
-import { baseServerEnv, startAppServer, type AppServer } from "../support/app-server";
-import { createTestDatabase, databaseKinds, useDatabase, type TestDatabase } from "../support/databases";
-import { closedPort } from "../support/net";
-import { installShop } from "../support/shopify";
+import type { AppServer } from "../support/app-server";
+import { databaseKinds } from "../support/databases";
+import { startEndToEnd, type EndToEnd } from "../support/end-to-end";
 import { waitFor } from "../support/wait";
 
 const SHOP = "demo-shop.myshopify.com";
@@ -27,39 +21,19 @@ async function json(url: string, body?: unknown) {
 }
 
 describe.each(databaseKinds)("Loop topics and fields the app does not read, end to end (%s)", (kind) => {
-  let loop: Awaited<ReturnType<typeof startLoopStandIn>>;
-  let ps: Awaited<ReturnType<typeof startPostscriptStandIn>>;
-  let shopify: Awaited<ReturnType<typeof startShopifyAdminStandIn>>;
-  let database: TestDatabase;
+  let e2e: EndToEnd;
+  let loop: LoopStandIn;
   let db: Database;
   let app: AppServer;
 
   beforeAll(async () => {
-    [ps, loop, shopify] = await Promise.all([
-      startPostscriptStandIn(),
-      // Loop retries a refused delivery; quickly here, so a refusal is final within the test.
-      startLoopStandIn({ sender: { retries: { maxAttempts: 2, delaysMs: [100] } } } as never),
-      startShopifyAdminStandIn({ shopDomain: SHOP, acceptAnyToken: true }),
-    ]);
-    database = await createTestDatabase(kind);
-    const port = await closedPort();
-    const env = { SHOPIFY_APP_URL: `http://127.0.0.1:${port}`, POSTSCRIPT_API_URL: ps.url, LOOP_API_URL: loop.url, SHOPIFY_ADMIN_API_ORIGIN: shopify.url };
-    Object.assign(process.env, env);
-    db = await useDatabase(database.url);
-    await installShop(db, SHOP);
-    await installShop(db, SECOND_SHOP);
-    expect(await connectPostscript(db, SHOP, { apiKey: DEMO_SHOP_KEY, label: "e2e" })).toMatchObject({ ok: true });
-    app = await startAppServer({ ...baseServerEnv(database.url), ...env, NODE_ENV: "development", PORT: String(port), DELIVERY_POLL_INTERVAL_MS: "50" });
+    // Loop retries a refused delivery; quickly here, so a refusal is final within the test.
+    e2e = await startEndToEnd(kind, { shops: [SHOP, SECOND_SHOP], loop: { sender: { retries: { maxAttempts: 2, delaysMs: [100] } } } });
+    ({ db, app } = e2e);
+    loop = e2e.loop!;
   }, 60_000);
 
-  afterAll(async () => {
-    await app?.stop();
-    await disconnectDatabase();
-    for (const name of ["SHOPIFY_APP_URL", "POSTSCRIPT_API_URL", "LOOP_API_URL", "SHOPIFY_ADMIN_API_ORIGIN"]) delete process.env[name];
-    resetConfigForTests();
-    await database?.drop();
-    await Promise.all([ps?.close(), loop?.close(), shopify?.close()]);
-  });
+  afterAll(() => e2e?.stop());
 
   /** The merchant adds a webhook in Loop's admin; Loop's admin shows its signing secret. */
   const addByHand = (shopDomain: string, topic: string): Promise<{ id: number; secret: string }> =>

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqliteFilePath } from "~/db/url";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { databaseKinds } from "../support/databases";
+import { waitFor } from "../support/wait";
 import { range, setUpPipeline, WebhookSender, type Pipeline } from "./support";
 
 const OUTAGE_MS = 6_000;
@@ -66,12 +67,12 @@ describe.each(databaseKinds)("database down while receiving (%s)", (kind) => {
       throw new Error(`${error.message}\n${app!.output().slice(-6000)}`);
     });
 
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await waitFor("webhooks being stored before the outage", () => sender.acknowledged.size >= 50, 20_000, 10);
     // The outage starts when taking it down starts: the connections are cut before the admin client has closed,
     // which on a loaded machine takes a few hundred milliseconds (CI saw 503s 170 ms before takeDown resolved).
     const downAt = Date.now();
     const bringBack = await takeDown(pipeline);
-    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS)); // the outage lasts this long: part of the scenario
     await bringBack();
     const upAt = Date.now();
     await sending;

@@ -51,7 +51,12 @@ describe.each(databaseKinds)("Postscript key revoked mid-stream (%s)", (kind) =>
     const view = await postscriptConnectionView(pipeline.db, revoked.shopDomain);
     expect(view.actionNeededReason).toBeTruthy();
     expect(await pipeline.db.event.count({ where: { shopDomain: revoked.shopDomain, status: { in: ["failed", "skipped"] } } })).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Every open event of the shop is paused: the worker has nothing it may send for it, so the count is final.
+    await waitFor(
+      "no event of the revoked shop the worker could still send",
+      async () => (await pipeline.db.event.count({ where: { shopDomain: revoked.shopDomain, status: { in: ["received", "pending"] } } })) === 0,
+      20_000,
+    );
     expect(sentFor(revoked.shopDomain)).toBe(deliveredWhileRevoked); // nothing more went out for it
     const rejected = pipeline.ps.state.requests.filter((r) => r.status === 401).length - rejectedBefore;
     expect(rejected).toBeGreaterThan(0);

@@ -50,6 +50,7 @@ describe.each(databaseKinds)("Postscript outage (%s)", (kind) => {
     const waitingInDb = await pipeline.db.event.count({ where: { shopDomain: shop, status: { in: ["received", "pending", "paused"] } } });
     expect(during.summary.current.waiting).toBeGreaterThan(0);
     expect(during.summary.current.waiting).toBe(waitingInDb);
+    // The outage lasts OUTAGE_MS in all (part of the scenario, not a wait for a result).
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - outageStarted))));
     pipeline.ps.resetFaults();
 

@@ -43,7 +43,7 @@ describe.skipIf(!databaseKinds.includes("postgres"))("scale-out: 2 web + 2 worke
       while (sampling) {
         const live = await pipeline.db.deliveryLease.findMany({ where: { expiresAt: { gt: new Date() } }, select: { owner: true } });
         for (const lease of live) ownersSeen.add(lease.owner.split(":")[1]);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 50)); // sampling pace, not a wait for a result
       }
     })();
 

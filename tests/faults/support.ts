@@ -10,6 +10,7 @@ import { connectLoopShops, connectPostscriptShop, uniqueWebhooks, type LoopSecre
 import type { WebhookTemplate } from "../../scripts/bench/lib/load-generator";
 import { resetConfigForTests } from "~/config/env.server";
 import { disconnectDatabase, type Database } from "~/db.server";
+import { OPEN_STATUSES } from "~/delivery/transitions.server";
 import { baseServerEnv } from "../support/app-server";
 import { setTestEnv } from "../support/connections";
 import { createTestDatabase, useDatabase as pointAppAt, type DatabaseKind, type TestDatabase } from "../support/databases";
@@ -157,10 +158,10 @@ export class WebhookSender {
         const targets = target();
         const url = Array.isArray(targets) ? targets[turn++ % targets.length] : targets;
         const status = await this.send(url, id);
-        if (paceMs) await new Promise((resolve) => setTimeout(resolve, paceMs));
+        if (paceMs) await new Promise((resolve) => setTimeout(resolve, paceMs)); // the sender's pace, as Loop's would be
         if (status >= 200 && status < 300) continue;
         if (Date.now() - started > deadlineMs) throw new Error(`webhook ${id} still not acknowledged after ${deadlineMs} ms (last ${status})`);
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs)); // Loop retries after a delay too
         queue.push(id);
       }
     };
@@ -182,7 +183,7 @@ export function deliveredCounts(ps: PostscriptStandIn): Map<string, number> {
 
 /** Events not in a final state (still to be mapped, sent, retried, or paused). */
 export function openEvents(db: Database): Promise<number> {
-  return db.event.count({ where: { status: { in: ["received", "pending", "paused"] } } });
+  return db.event.count({ where: { status: { in: OPEN_STATUSES } } });
 }
 
 export const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
