@@ -17,8 +17,8 @@ import { readShopSettings } from "~/settings/shop-settings.server";
 import { formatDateTime } from "~/statistics/format";
 import { loadOverview } from "~/statistics/overview.server";
 import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
-import { maskPortalTokens } from "~/statistics/masking";
-import { maskEmail, maskPhone, redactCredentials } from "./masking";
+import { maskEmail, maskPhone, maskPortalTokens } from "~/statistics/masking";
+import { redactCredentials } from "./masking";
 import { EVENT_STATUSES, supportReason } from "./reasons";
 
 export interface PeriodView {
