@@ -32,11 +32,11 @@ import { UnusedLoopFields } from "~/components/support/UnusedLoopFields";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { EVENT_TYPES } from "~/events/catalogue";
+import { EVENT_STATUSES } from "~/events/statuses";
 import { PERIOD_PRESETS } from "~/statistics/period";
 import { actionResult, AUDIT_ACTION, auditRefusedAction, confirmationFor, isOperatorIntent, runOperatorAction } from "~/support/actions.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requirePost, requireStaff } from "~/support/auth.server";
-import { EVENT_STATUSES } from "~/support/reasons";
 import { listShopEvents, loadShopRecord, shopHistory } from "~/support/record.server";
 import { shopExists } from "~/support/shops.server";
 

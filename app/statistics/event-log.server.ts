@@ -25,7 +25,7 @@ import { EVENT_TYPES, isEventType } from "~/events/catalogue";
 import { formatDateTimeCompact, formatDateTimeSeconds } from "./format";
 import { maskedJson, maskEmail, maskPhone } from "./masking";
 import { readPeriodParams, resolvePeriod, type PeriodKey } from "./period";
-import { reasonInfo, REASON_CODES } from "./reasons";
+import { LOG_REASON_CODES, REASON_CODES, reasonInfo } from "~/events/reasons";
 
 export const LOG_PAGE_SIZE = 50;
 export const CSV_PAGE_SIZE = 1_000;
@@ -77,7 +77,10 @@ export const logFiltersSchema = z.object({
     .optional()
     .catch(undefined),
   outcome: z.enum(["delivered", "skipped", "failed", "waiting"]).optional().catch(undefined),
-  reason: z.enum(REASON_CODES).optional().catch(undefined),
+  reason: z
+    .enum(REASON_CODES)
+    .refine((code) => LOG_REASON_CODES.includes(code))
+    .optional().catch(undefined),
   q: optionalText,
   after: cursorSchema.optional().catch(undefined),
   before: cursorSchema.optional().catch(undefined),

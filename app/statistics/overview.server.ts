@@ -13,6 +13,7 @@
 import { z } from "zod";
 import type { Database } from "~/db.server";
 import { EVENT_TYPES } from "~/events/catalogue";
+import { reasonInfo, type ReasonAction, type ReasonInfo } from "~/events/reasons";
 import { LATENCY_BUCKETS_MS } from "./rollups.server";
 import { formatBucketLabel, formatDateRange, formatDateTime, formatTime } from "./format";
 import {
@@ -28,7 +29,6 @@ import {
   type ResolvedPeriod,
 } from "./period";
 import { OVERVIEW_PAGES } from "./pages";
-import { reasonInfo, type ReasonAction, type ReasonInfo } from "./reasons";
 
 export interface Totals {
   received: number;

@@ -12,6 +12,8 @@ import { postscriptConnectionView, type PostscriptConnectionView } from "~/conne
 import type { Database } from "~/db.server";
 import { deliveryHoldState, type DeliveryHoldState } from "~/delivery/holds.server";
 import { EVENT_TYPES } from "~/events/catalogue";
+import { reasonTitle } from "~/events/reasons";
+import { EVENT_STATUSES } from "~/events/statuses";
 import { unusedLoopFields, type UnusedFieldView } from "~/events/unused-field-log.server";
 import { readShopSettings } from "~/settings/shop-settings.server";
 import { formatDateTime } from "~/statistics/format";
@@ -19,7 +21,6 @@ import { loadOverview } from "~/statistics/overview.server";
 import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
 import { maskEmail, maskPhone, maskPortalTokens } from "~/statistics/masking";
 import { redactCredentials } from "./masking";
-import { EVENT_STATUSES, supportReason } from "./reasons";
 
 export interface PeriodView {
   key: PeriodKey;
@@ -235,7 +236,7 @@ function eventRow(e: EventWithAttempts): EventRow {
     topic: e.topic,
     status: e.status,
     reason: e.reason,
-    reasonTitle: e.reason ? supportReason(e.reason).title : null,
+    reasonTitle: e.reason ? reasonTitle(e.reason, "support") : null,
     reasonDetail: redactFreeText(e.reasonDetail),
     isTest: e.isTest,
     subscriptionKey: e.subscriptionKey,
