@@ -8,7 +8,7 @@ import { EventStatusBadge } from "~/components/support/badges";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { getDatabase } from "~/db.server";
-import { isValidTimeZone } from "~/statistics/period";
+import { shopTimeZone } from "~/shops/time-zone.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requireStaff } from "~/support/auth.server";
 import { eventDetail } from "~/support/record.server";
@@ -28,12 +28,12 @@ export const loader = async (args: LoaderFunctionArgs) => {
     client: clientOf(args),
   });
   if (!event) throw Response.json({ message: "This shop has no such event." }, { status: 404 });
-  const shop = await db.shop.findUnique({ where: { domain }, select: { ianaTimezone: true } });
+  const zone = await shopTimeZone(db, domain);
   return {
     staff: { email: staff.email, role: staff.role, csrf: staff.csrfToken },
     operator: hasRole(staff, "operator"),
     domain,
-    timeZone: isValidTimeZone(shop?.ianaTimezone) ? shop!.ianaTimezone! : "UTC",
+    timeZone: zone.name,
     event,
   };
 };
