@@ -18,6 +18,7 @@ import { unusedLoopFields, type UnusedFieldView } from "~/events/unused-field-lo
 import { readShopSettings } from "~/settings/shop-settings.server";
 import { zoneOrUtc } from "~/shops/time-zone";
 import { shopTimeZone } from "~/shops/time-zone.server";
+import { readShopEvent } from "~/statistics/event-log.server";
 import { formatDateTime } from "~/statistics/format";
 import { loadOverview, type OverviewContext } from "~/statistics/overview.server";
 import { PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
@@ -288,8 +289,7 @@ export async function listShopEvents(
 }
 
 export async function eventDetail(db: Database, domain: string, eventId: string): Promise<EventDetail | null> {
-  // Scoped by shop: an id from another shop is "not found" here.
-  const event = await db.event.findFirst({ where: { id: eventId, shopDomain: domain }, include: { attempts: { orderBy: { startedAt: "asc" } } } });
+  const event = await readShopEvent(db, domain, eventId);
   if (!event) return null;
   return {
     ...eventRow(event),
