@@ -2,6 +2,7 @@
 // (and one place where statistics can follow state changes).
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
+import type { ReasonCode } from "~/events/reasons";
 import { driverFor, type ConditionalGroup, type Driver } from "~/db/driver.server";
 import { rollupOperations } from "~/statistics/rollups.server";
 import { createTransitionBatcher, planStatements, UnsupportedChange, type TransitionBatcher } from "./transition-batch.server";
@@ -20,20 +21,8 @@ export type EventStatus = "received" | "pending" | "paused" | "delivered" | "ski
 export const OPEN_STATUSES: EventStatus[] = ["received", "pending", "paused"];
 export const FINAL_STATUSES: EventStatus[] = ["delivered", "skipped", "failed"];
 
-/** Why an event was skipped or failed; shown to merchants grouped by these codes. */
-export type ReasonCode =
-  | "key_rejected"
-  | "rate_limited"
-  | "postscript_unavailable"
-  | "postscript_rejected"
-  | "invalid_payload"
-  | "no_identifier"
-  | "shopify_access_lost"
-  | "stale"
-  | "disabled"
-  | "ignored"
-  | "not_connected"
-  | "held_by_support";
+/** Why an event was skipped, failed or is waiting; the codes are listed once, with their texts, in ~/events/reasons. */
+export type { ReasonCode };
 
 export interface AttemptRecord {
   startedAt: Date;

@@ -45,8 +45,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const showsOverview = requested === "overview" || (!isPostscriptTab(requested) && connected);
   let overview = null;
   if (showsOverview) {
-    await statisticsTimeZone(db, session.shop);
-    overview = await loadOverview(db, session.shop, url.searchParams);
+    const timeZone = await statisticsTimeZone(db, session.shop);
+    overview = await loadOverview(db, session.shop, url.searchParams, new Date(), { timeZone, postscript: connection, loopStatus: loopState, settings });
   }
   return { connection, settings, loopState, overview };
 };

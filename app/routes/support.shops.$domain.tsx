@@ -22,9 +22,10 @@ import {
   Select,
   Text,
 } from "@shopify/polaris";
-import { useState, type ReactNode } from "react";
+import { useState } from "react";
 import { ConfirmCard } from "~/components/support/ConfirmCard";
 import { ConnectionBadge, EventStatusBadge } from "~/components/support/badges";
+import { Facts } from "~/components/support/Facts";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { TitledCard } from "~/components/support/TitledCard";
@@ -32,11 +33,11 @@ import { UnusedLoopFields } from "~/components/support/UnusedLoopFields";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { EVENT_TYPES } from "~/events/catalogue";
+import { EVENT_STATUSES } from "~/events/statuses";
 import { PERIOD_PRESETS } from "~/statistics/period";
 import { actionResult, AUDIT_ACTION, auditRefusedAction, confirmationFor, isOperatorIntent, runOperatorAction } from "~/support/actions.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requirePost, requireStaff } from "~/support/auth.server";
-import { EVENT_STATUSES } from "~/support/reasons";
 import { listShopEvents, loadShopRecord, shopHistory } from "~/support/record.server";
 import { shopExists } from "~/support/shops.server";
 
@@ -163,23 +164,6 @@ export default function SupportShop() {
         </BlockStack>
       </Page>
     </SupportFrame>
-  );
-}
-
-function Facts({ rows }: { rows: [string, ReactNode][] }) {
-  return (
-    <BlockStack gap="200">
-      {rows.map(([label, value]) => (
-        <InlineGrid key={label} columns={{ xs: 1, sm: ["oneThird", "twoThirds"] }} gap="200">
-          <Text as="span" tone="subdued">
-            {label}
-          </Text>
-          <Text as="span" breakWord>
-            {value ?? "—"}
-          </Text>
-        </InlineGrid>
-      ))}
-    </BlockStack>
   );
 }
 

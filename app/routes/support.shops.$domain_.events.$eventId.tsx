@@ -2,13 +2,14 @@
 // Customer email and phone are partly masked; the Loop payload and the Postscript request are not shown.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, InlineGrid, InlineStack, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, InlineStack, Page, Text } from "@shopify/polaris";
 import type { ReactNode } from "react";
 import { EventStatusBadge } from "~/components/support/badges";
+import { Facts } from "~/components/support/Facts";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { getDatabase } from "~/db.server";
-import { isValidTimeZone } from "~/statistics/period";
+import { shopTimeZone } from "~/shops/time-zone.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requireStaff } from "~/support/auth.server";
 import { eventDetail } from "~/support/record.server";
@@ -28,12 +29,12 @@ export const loader = async (args: LoaderFunctionArgs) => {
     client: clientOf(args),
   });
   if (!event) throw Response.json({ message: "This shop has no such event." }, { status: 404 });
-  const shop = await db.shop.findUnique({ where: { domain }, select: { ianaTimezone: true } });
+  const zone = await shopTimeZone(db, domain);
   return {
     staff: { email: staff.email, role: staff.role, csrf: staff.csrfToken },
     operator: hasRole(staff, "operator"),
     domain,
-    timeZone: isValidTimeZone(shop?.ianaTimezone) ? shop!.ianaTimezone! : "UTC",
+    timeZone: zone.name,
     event,
   };
 };
@@ -70,18 +71,7 @@ export default function SupportEvent() {
         <BlockStack gap="400">
           {event.status === "failed" && !operator ? <Banner tone="info">An operator can replay this event.</Banner> : null}
           <Card>
-            <BlockStack gap="200">
-              {facts.map(([label, value]) => (
-                <InlineGrid key={label} columns={{ xs: 1, sm: ["oneThird", "twoThirds"] }} gap="200">
-                  <Text as="span" tone="subdued">
-                    {label}
-                  </Text>
-                  <Text as="span" breakWord>
-                    {value}
-                  </Text>
-                </InlineGrid>
-              ))}
-            </BlockStack>
+            <Facts rows={facts} />
           </Card>
           <Card padding="0">
             <Box padding="400">

@@ -16,6 +16,8 @@ export interface ShopSettingsView {
   testPhone: string | null;
   /** Set the first time the merchant saves the event choices (the checklist's "choose events" step). */
   eventsReviewedAt: string | null;
+  /** Set while support holds the shop's deliveries. */
+  deliveriesPausedAt: string | null;
 }
 
 export async function readShopSettings(db: Database, shopDomain: string): Promise<ShopSettingsView> {
@@ -26,6 +28,7 @@ export async function readShopSettings(db: Database, shopDomain: string): Promis
     testEmail: row?.testEmail ?? null,
     testPhone: row?.testPhone ?? null,
     eventsReviewedAt: row?.eventsReviewedAt?.toISOString() ?? null,
+    deliveriesPausedAt: row?.deliveriesPausedAt?.toISOString() ?? null,
   };
 }
 

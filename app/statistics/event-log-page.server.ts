@@ -2,9 +2,9 @@
 import type { EventLogData } from "~/components/events/EventLog";
 import type { Database } from "~/db.server";
 import { getConfig } from "~/config/env.server";
+import { LOG_REASON_CODES, reasonInfo } from "~/events/reasons";
 import { formatDateRange, formatDateTime } from "./format";
 import { getEventDetail, listEvents, readLogQuery, TYPE_CHOICES, type EventDetail } from "./event-log.server";
-import { REASON_CODES, reasonInfo } from "./reasons";
 import { statisticsTimeZone } from "./time-zone.server";
 
 export async function loadEventLog(db: Database, shopDomain: string, search: URLSearchParams, now = new Date()): Promise<EventLogData> {
@@ -25,7 +25,7 @@ export async function loadEventLog(db: Database, shopDomain: string, search: URL
     },
     timeZone: zone,
     typeChoices: TYPE_CHOICES,
-    reasonChoices: REASON_CODES.map((code) => ({ value: code, label: reasonInfo(code).title })),
+    reasonChoices: LOG_REASON_CODES.map((code) => ({ value: code, label: reasonInfo(code).title })),
     retention: retentionNotice(period.start, zone.name, now),
   };
 }

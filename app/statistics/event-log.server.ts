@@ -25,7 +25,7 @@ import { EVENT_TYPES, isEventType } from "~/events/catalogue";
 import { formatDateTimeCompact, formatDateTimeSeconds } from "./format";
 import { maskedJson, maskEmail, maskPhone } from "./masking";
 import { readPeriodParams, resolvePeriod, type PeriodKey } from "./period";
-import { reasonInfo, REASON_CODES } from "./reasons";
+import { LOG_REASON_CODES, REASON_CODES, reasonInfo, reasonTitle } from "~/events/reasons";
 
 export const LOG_PAGE_SIZE = 50;
 export const CSV_PAGE_SIZE = 1_000;
@@ -77,7 +77,10 @@ export const logFiltersSchema = z.object({
     .optional()
     .catch(undefined),
   outcome: z.enum(["delivered", "skipped", "failed", "waiting"]).optional().catch(undefined),
-  reason: z.enum(REASON_CODES).optional().catch(undefined),
+  reason: z
+    .enum(REASON_CODES)
+    .refine((code) => LOG_REASON_CODES.includes(code))
+    .optional().catch(undefined),
   q: optionalText,
   after: cursorSchema.optional().catch(undefined),
   before: cursorSchema.optional().catch(undefined),
@@ -357,7 +360,7 @@ function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, ti
     outcome: outcomeOf(event.status),
     status: event.status,
     reason: event.reason,
-    reasonTitle: event.reason ? reasonInfo(event.reason).title : null,
+    reasonTitle: event.reason ? reasonTitle(event.reason, "merchant") : null,
     isTest: event.isTest,
     customer: event.customerEmail ? maskEmail(event.customerEmail) : event.customerPhone ? maskPhone(event.customerPhone) : null,
     subscriptionKey: event.subscriptionKey,
@@ -397,12 +400,17 @@ export interface EventDetail extends LogRow {
   canReplay: boolean;
 }
 
+/**
+ * One event of the shop with its attempts, oldest first, as both the merchant's event page and the support
+ * console read it. Scoped by the shop: an id of another shop's event is not found.
+ */
+export function readShopEvent(db: Database, shopDomain: string, id: string) {
+  return db.event.findFirst({ where: { id, shopDomain }, include: { attempts: { orderBy: { startedAt: "asc" } } } });
+}
+
 /** One event of the shop with its attempts; phones and emails masked. Null when the shop has no such event. */
 export async function getEventDetail(db: Database, shopDomain: string, id: string, timeZone: string, now = new Date()): Promise<EventDetail | null> {
-  const event = await db.event.findFirst({
-    where: { id, shopDomain },
-    include: { attempts: { orderBy: { startedAt: "asc" } } },
-  });
+  const event = await readShopEvent(db, shopDomain, id);
   if (!event) return null;
   return {
     ...logRow(event, timeZone, now),

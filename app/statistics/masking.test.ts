@@ -6,6 +6,9 @@ describe("masking phone numbers and emails", () => {
     expect(maskEmail("ava.thompson@example.com")).toBe("a•••@example.com");
     expect(maskEmail("x@example.com")).toBe("x•••@example.com");
     expect(maskEmail("not-an-email")).toBe("•••");
+    // The support console shows the same as the merchant's screens (it used to show "ja•••@e•••.com").
+    expect(maskEmail("jane.customer@example.com")).toBe("j•••@example.com");
+    expect(maskEmail(null)).toBeNull();
   });
 
   it("keeps the country code and the last four digits of a phone number", () => {
@@ -14,6 +17,10 @@ describe("masking phone numbers and emails", () => {
     expect(maskPhone("+4915200000123")).toBe("+49•••••••0123");
     expect(maskPhone("(201) 555-0101")).toBe("(•••) •••-0101");
     expect(maskPhone("12345")).toBe("•••45");
+    // The support console used to show "+1 ••• ••• ••67" and "+44 ••• ••• ••23".
+    expect(maskPhone("+15551234567")).toBe("+1••••••4567");
+    expect(maskPhone("+447700900123")).toBe("+44••••••0123");
+    expect(maskPhone(null)).toBeNull();
   });
 
   it("masks by key anywhere in a payload, and emails in any text", () => {

@@ -1,19 +1,29 @@
-// Customers' phone numbers and emails, partly hidden on screen: enough to recognise a customer, not enough to
-// read their details over a merchant's shoulder or in a screen share. a•••@example.com, +1••••••0101.
+// Customers' phone numbers and emails, partly hidden wherever a screen shows them: the merchant's event log and
+// the support console use this one rule. The first character and the domain of an email, the country code and
+// the last four digits of a phone number (a•••@example.com, +1••••••0101): enough for support or a merchant to
+// recognise the customer someone names, not enough for anyone to write to or call them, or to read their details
+// over a shoulder or in a screen share. The domain and four digits stay because a match on them is what lets a
+// person confirm "that is the customer I mean" (as with a card's last four digits); the address itself does not.
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { lastFour, maskSecret } from "~/secrets/secrets.server";
 
 const BULLET = "•";
 const EMAIL_IN_TEXT = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
 
-export function maskEmail(email: string): string {
+export function maskEmail(email: string): string;
+export function maskEmail(email: string | null | undefined): string | null;
+export function maskEmail(email: string | null | undefined): string | null {
+  if (!email) return null;
   const at = email.lastIndexOf("@");
   if (at <= 0) return BULLET.repeat(3);
   return `${[...email.slice(0, at)][0]}${BULLET.repeat(3)}${email.slice(at)}`;
 }
 
 /** Keeps the country calling code (for + numbers) and the last four digits; every other digit is hidden. */
-export function maskPhone(phone: string): string {
+export function maskPhone(phone: string): string;
+export function maskPhone(phone: string | null | undefined): string | null;
+export function maskPhone(phone: string | null | undefined): string | null {
+  if (!phone) return null;
   const digits = phone.replace(/\D/g, "").length;
   if (digits === 0) return phone;
   let keepFront = 0;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import type { Database } from "~/db.server";
 import { listEvents, readLogQuery } from "./event-log.server";
-import { loadOverview, medianBand } from "./overview.server";
+import { loadOverview, medianBand, readOverviewContext } from "./overview.server";
 import { seedEvents } from "./seed.testutil";
 
 const NOW = new Date("2026-11-25T15:20:00Z");
@@ -30,6 +30,31 @@ async function countInLog(db: Database, shop: string, s: string, zone: string) {
 
 describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
   const database = withTestDatabase(kind);
+
+  it("reads only rollups and events when the page passes the shop's zone, connections and settings: 10 queries", async () => {
+    const SHOP = "overview-queries.myshopify.com";
+    await shopWithZone(database.db, SHOP, "America/New_York");
+    await database.db.postscriptConnection.create({ data: { shopDomain: SHOP, status: "connected" } });
+    await seedEvents(database.db, [
+      { shop: SHOP, receivedAt: "2026-11-20T10:00:00Z", type: "subscription_created", outcome: "delivered", latencyMs: 3_000 },
+      { shop: SHOP, receivedAt: "2026-11-24T11:00:00Z", type: "order_processed", outcome: "paused" },
+    ]);
+    const context = await readOverviewContext(database.db, SHOP);
+    let queries = 0;
+    const counted = database.db.$extends({
+      query: {
+        $allOperations({ args, query }) {
+          queries++;
+          return query(args);
+        },
+      },
+    }) as unknown as Database;
+    const data = await loadOverview(counted, SHOP, search(), NOW, context);
+    expect(data.postscript.status).toBe("connected");
+    expect(data.summary.current.received).toBe(2);
+    // Six rollup reads, the unmapped and paused events, and whether the shop has any rollup or event yet.
+    expect(queries).toBe(10);
+  });
 
   describe("a shop in America/New_York, last 7 days", () => {
     const SHOP = "overview-ny.myshopify.com";

@@ -10,16 +10,21 @@
 //   waiting    received − delivered − skipped − failed: pending (retrying), paused, or not yet mapped
 //   success rate   delivered ÷ (delivered + failed); skipped events were not meant to be sent; null if none
 //   median time from Loop to Postscript   from the latency histogram: the bucket holding the middle delivery
-import { z } from "zod";
+import type { LoopConnectionStatus } from "~/connections/loop.server";
+import { postscriptConnectionView, type PostscriptConnectionView } from "~/connections/postscript.server";
+import { loopConnectionStatus } from "~/connections/loop.server";
 import type { Database } from "~/db.server";
+import { readShopSettings, type ShopSettingsView } from "~/settings/shop-settings.server";
+import type { ShopTimeZone } from "~/shops/time-zone";
+import { shopTimeZone } from "~/shops/time-zone.server";
 import { EVENT_TYPES } from "~/events/catalogue";
+import { reasonInfo, type ReasonAction, type ReasonInfo } from "~/events/reasons";
 import { LATENCY_BUCKETS_MS } from "./rollups.server";
 import { formatBucketLabel, formatDateRange, formatDateTime, formatTime } from "./format";
 import {
   dayStart,
   formatOffset,
   hasPartHourOffset,
-  isValidTimeZone,
   PERIOD_PRESETS,
   readPeriodParams,
   resolvePeriod,
@@ -28,7 +33,6 @@ import {
   type ResolvedPeriod,
 } from "./period";
 import { OVERVIEW_PAGES } from "./pages";
-import { reasonInfo, type ReasonAction, type ReasonInfo } from "./reasons";
 
 export interface Totals {
   received: number;
@@ -112,22 +116,43 @@ export interface OverviewData {
 }
 
 
-const disabledTypesSchema = z.array(z.string()).catch([]);
-
 export function zeroTotals(): Totals {
   return { received: 0, delivered: 0, skipped: 0, failed: 0, waiting: 0 };
 }
 
-/** The shop's time zone as stored (Shop.ianaTimezone), or UTC when unknown or unusable. */
-export async function shopTimeZone(db: Database, shopDomain: string): Promise<{ name: string; known: boolean }> {
-  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { ianaTimezone: true } });
-  const zone = shop?.ianaTimezone;
-  return isValidTimeZone(zone) ? { name: zone, known: true } : { name: "UTC", known: false };
+/**
+ * What the overview needs about the shop besides its events. The pages that show the overview have read these
+ * already (the connection and the settings are on the same page), so they pass them instead of the overview
+ * reading the same rows again.
+ */
+export interface OverviewContext {
+  timeZone: ShopTimeZone;
+  postscript: Pick<PostscriptConnectionView, "status" | "actionNeededReason" | "actionNeededAt" | "disconnectedAt">;
+  loopStatus: LoopConnectionStatus;
+  settings: Pick<ShopSettingsView, "disabledEventTypes" | "deliveriesPausedAt">;
+}
+
+/** The overview's context read on its own, for callers that have not read the shop's rows. */
+export async function readOverviewContext(db: Database, shopDomain: string): Promise<OverviewContext> {
+  const [timeZone, postscript, loopStatus, settings] = await Promise.all([
+    shopTimeZone(db, shopDomain),
+    postscriptConnectionView(db, shopDomain),
+    loopConnectionStatus(db, shopDomain),
+    readShopSettings(db, shopDomain),
+  ]);
+  return { timeZone, postscript, loopStatus, settings };
 }
 
 /** Everything the Integration Overview shows, as plain serialisable data. */
-export async function loadOverview(db: Database, shopDomain: string, searchParams: URLSearchParams, now = new Date()): Promise<OverviewData> {
-  const zone = await shopTimeZone(db, shopDomain);
+export async function loadOverview(
+  db: Database,
+  shopDomain: string,
+  searchParams: URLSearchParams,
+  now = new Date(),
+  context?: OverviewContext,
+): Promise<OverviewData> {
+  const given = context ?? (await readOverviewContext(db, shopDomain));
+  const { timeZone: zone, postscript, settings } = given;
   const period = resolvePeriod(readPeriodParams(searchParams), zone.name, now, { withBuckets: true });
   const start = period.start!;
   const end = period.end!;
@@ -145,9 +170,6 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
     previousLatency,
     unmapped,
     paused,
-    postscript,
-    loop,
-    settings,
     anyRollup,
     anyEvent,
   ] = await Promise.all([
@@ -162,12 +184,6 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
     // (without statistics) walk the (shopDomain, receivedAt) index through every event of the period instead.
     db.event.findMany({ where: { shopDomain, status: "received" }, select: { receivedAt: true } }),
     db.event.count({ where: { shopDomain, status: "paused" } }),
-    db.postscriptConnection.findUnique({
-      where: { shopDomain },
-      select: { status: true, actionNeededReason: true, actionNeededAt: true, disconnectedAt: true, connectedAt: true },
-    }),
-    db.loopConnection.findUnique({ where: { shopDomain }, select: { status: true } }),
-    db.shopSettings.findUnique({ where: { shopDomain }, select: { disabledEventTypes: true, deliveriesPausedAt: true } }),
     db.eventRollup.findFirst({ where: { shopDomain }, select: { hourStart: true } }),
     db.event.findFirst({ where: { shopDomain }, select: { id: true } }),
   ]);
@@ -221,7 +237,7 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
   const periodQuery = periodParams(period);
   const logUrl = (extra: Record<string, string> = {}) => `/app/events?${new URLSearchParams({ ...periodQuery, ...extra }).toString()}`;
 
-  const disabled = new Set(disabledTypesSchema.parse(safeJson(settings?.disabledEventTypes ?? "[]")));
+  const disabled = new Set<string>(settings.disabledEventTypes);
   const typeSums = new Map(byType.map((row) => [row.eventType, { ...sumsOf(row._sum), lastSeenAt: row._max.lastSeenAt }]));
   const types: { type: string; description: string }[] = EVENT_TYPES.map(({ type, description }) => ({ type, description }));
   if (typeSums.has("unknown")) types.push({ type: "unknown", description: "Events that could not be read (no event type)" });
@@ -243,12 +259,12 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
     };
   });
 
-  const postscriptStatus = connectionStatus(postscript?.status);
+  const postscriptStatus = connectionStatus(postscript.status);
   const errors: ErrorGroup[] = [];
   if (paused > 0) {
     const code = postscriptStatus === "action_needed" ? "key_rejected" : "not_connected";
-    const since = postscriptStatus === "action_needed" ? postscript?.actionNeededAt : postscript?.disconnectedAt;
-    errors.push(errorGroup(code, paused, since ?? null, true, zone.name, logUrl({ outcome: "waiting", period: "all" })));
+    const since = postscriptStatus === "action_needed" ? postscript.actionNeededAt : postscript.disconnectedAt;
+    errors.push(errorGroup(code, paused, since ? new Date(since) : null, true, zone.name, logUrl({ outcome: "waiting", period: "all" })));
   }
   for (const row of reasons) {
     const count = row._sum.count ?? 0;
@@ -283,11 +299,11 @@ export async function loadOverview(db: Database, shopDomain: string, searchParam
     hasEvents: Boolean(anyRollup || anyEvent),
     postscript: {
       status: postscriptStatus,
-      actionNeededReason: postscript?.actionNeededReason ?? null,
-      since: formatDateTime(zone.name, postscriptStatus === "action_needed" ? postscript?.actionNeededAt : postscript?.disconnectedAt),
+      actionNeededReason: postscript.actionNeededReason,
+      since: formatDateTime(zone.name, postscriptStatus === "action_needed" ? postscript.actionNeededAt : postscript.disconnectedAt),
     },
-    loop: { status: connectionStatus(loop?.status) },
-    deliveriesHeldSince: formatDateTime(zone.name, settings?.deliveriesPausedAt),
+    loop: { status: connectionStatus(given.loopStatus) },
+    deliveriesHeldSince: formatDateTime(zone.name, settings.deliveriesPausedAt),
     waitingNow: { paused, unmapped: unmappedCurrent.length },
     summary: {
       current,
@@ -375,12 +391,4 @@ export function medianBand(rows: { bucketMs: number; _sum: { count: number | nul
     lower = bound;
   }
   return { lowerMs: lower, upperMs: null };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return [];
-  }
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { isValidTimeZone } from "~/shops/time-zone";
 import {
   addDays,
   dayStart,
   formatOffset,
   hasPartHourOffset,
-  isValidTimeZone,
   readPeriodParams,
   resolvePeriod,
   snapToHour,

@@ -81,16 +81,6 @@ function partsFormatter(timeZone: string) {
   return formatter;
 }
 
-export function isValidTimeZone(timeZone: unknown): timeZone is string {
-  if (typeof timeZone !== "string" || !timeZone || timeZone.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 interface WallClock {
   year: number;
   month: number;

@@ -1,15 +1,17 @@
-// The time zone the statistics screens use for a shop: the stored Shop.ianaTimezone (checked against Shopify
-// in the background, see app/shopify/shop.server.ts), or UTC when it is unknown.
+// The time zone the merchant's statistics screens use: the stored one, checked against Shopify first (in the
+// background once one is stored, see app/shopify/shop.server.ts), or UTC when it is unknown. The check reads
+// the stored zone already, so its answer is used as is; only when it fails is the Shop row read again.
 import type { Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
 import { refreshShopTimezone } from "~/shopify/shop.server";
-import { shopTimeZone } from "./overview.server";
+import { zoneOrUtc, type ShopTimeZone } from "~/shops/time-zone";
+import { shopTimeZone } from "~/shops/time-zone.server";
 
-export async function statisticsTimeZone(db: Database, shopDomain: string): Promise<{ name: string; known: boolean }> {
+export async function statisticsTimeZone(db: Database, shopDomain: string): Promise<ShopTimeZone> {
   try {
-    await refreshShopTimezone({ db }, shopDomain);
+    return zoneOrUtc(await refreshShopTimezone({ db }, shopDomain));
   } catch (error) {
     log.warn("shop time zone: could not be refreshed", { shop: shopDomain, error });
+    return shopTimeZone(db, shopDomain);
   }
-  return shopTimeZone(db, shopDomain);
 }

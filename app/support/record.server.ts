@@ -12,15 +12,18 @@ import { postscriptConnectionView, type PostscriptConnectionView } from "~/conne
 import type { Database } from "~/db.server";
 import { deliveryHoldState, type DeliveryHoldState } from "~/delivery/holds.server";
 import { EVENT_TYPES } from "~/events/catalogue";
+import { reasonTitle } from "~/events/reasons";
+import { EVENT_STATUSES } from "~/events/statuses";
 import { unusedLoopFields, type UnusedFieldView } from "~/events/unused-field-log.server";
 import { readShopSettings } from "~/settings/shop-settings.server";
+import { zoneOrUtc } from "~/shops/time-zone";
+import { shopTimeZone } from "~/shops/time-zone.server";
+import { readShopEvent } from "~/statistics/event-log.server";
 import { formatDateTime } from "~/statistics/format";
-import { loadOverview } from "~/statistics/overview.server";
-import { isValidTimeZone, PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
-import { maskPortalTokens } from "~/statistics/masking";
+import { loadOverview, type OverviewContext } from "~/statistics/overview.server";
+import { PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
+import { maskEmail, maskPhone, maskPortalTokens } from "~/statistics/masking";
 import { redactCredentials } from "~/secrets/redaction";
-import { maskEmail, maskPhone } from "./masking";
-import { EVENT_STATUSES, supportReason } from "./reasons";
 
 export interface PeriodView {
   key: PeriodKey;
@@ -63,11 +66,6 @@ export interface ShopRecord {
   unusedLoopFields: UnusedFieldView[];
 }
 
-async function shopZone(db: Database, domain: string) {
-  const shop = await db.shop.findUnique({ where: { domain } });
-  const zone = shop?.ianaTimezone;
-  return { shop, zone: isValidTimeZone(zone) ? { name: zone, known: true } : { name: "UTC", known: false } };
-}
 
 export function periodFor(timeZone: string, search: URLSearchParams, now: Date) {
   const period = resolvePeriod(readPeriodParams(search), timeZone, now, { fallback: "7d", withBuckets: false });
@@ -90,9 +88,9 @@ export function periodFor(timeZone: string, search: URLSearchParams, now: Date) 
  * The statistics and error groups exactly as the merchant's Integration Overview computes them (loadOverview,
  * app/statistics/overview.server.ts), without its links into the embedded app.
  */
-export async function shopStatistics(db: Database, domain: string, search: URLSearchParams, now = new Date()): Promise<ShopStatistics> {
+export async function shopStatistics(db: Database, domain: string, context: OverviewContext, search: URLSearchParams, now = new Date()): Promise<ShopStatistics> {
   const [overview, pending] = await Promise.all([
-    loadOverview(db, domain, search, now),
+    loadOverview(db, domain, search, now, context),
     db.event.count({ where: { shopDomain: domain, status: "pending" } }),
   ]);
   const zone = overview.timeZone.name;
@@ -130,15 +128,16 @@ export async function shopStatistics(db: Database, domain: string, search: URLSe
 }
 
 export async function loadShopRecord(db: Database, domain: string, search: URLSearchParams, now = new Date()): Promise<ShopRecord> {
-  const { shop, zone } = await shopZone(db, domain);
-  const [postscript, loop, hold, settings, statistics, unusedFields] = await Promise.all([
+  const [shop, postscript, loop, hold, settings, unusedFields] = await Promise.all([
+    db.shop.findUnique({ where: { domain } }),
     postscriptConnectionView(db, domain),
     loopConnectionView(db, domain),
     deliveryHoldState(db, domain),
     readShopSettings(db, domain),
-    shopStatistics(db, domain, search, now),
     unusedLoopFields(db, domain),
   ]);
+  const zone = zoneOrUtc(shop?.ianaTimezone);
+  const statistics = await shopStatistics(db, domain, { timeZone: zone, postscript, loopStatus: loop.status, settings }, search, now);
   const disabled = new Set<string>(settings.disabledEventTypes);
   return {
     domain,
@@ -236,7 +235,7 @@ function eventRow(e: EventWithAttempts): EventRow {
     topic: e.topic,
     status: e.status,
     reason: e.reason,
-    reasonTitle: e.reason ? supportReason(e.reason).title : null,
+    reasonTitle: e.reason ? reasonTitle(e.reason, "support") : null,
     reasonDetail: redactFreeText(e.reasonDetail),
     isTest: e.isTest,
     subscriptionKey: e.subscriptionKey,
@@ -256,7 +255,7 @@ export async function listShopEvents(
   search: URLSearchParams,
   now = new Date(),
 ): Promise<{ rows: EventRow[]; next: string | null; period: PeriodView; filter: { status: string | null; type: string | null } }> {
-  const { zone } = await shopZone(db, domain);
+  const zone = await shopTimeZone(db, domain);
   const { start, end, view } = periodFor(zone.name, search, now);
   const status = (EVENT_STATUSES as readonly string[]).includes(search.get("status") ?? "") ? search.get("status") : null;
   const type = EVENT_TYPES.some((e) => e.type === search.get("type")) ? search.get("type") : null;
@@ -290,8 +289,7 @@ export async function listShopEvents(
 }
 
 export async function eventDetail(db: Database, domain: string, eventId: string): Promise<EventDetail | null> {
-  // Scoped by shop: an id from another shop is "not found" here.
-  const event = await db.event.findFirst({ where: { id: eventId, shopDomain: domain }, include: { attempts: { orderBy: { startedAt: "asc" } } } });
+  const event = await readShopEvent(db, domain, eventId);
   if (!event) return null;
   return {
     ...eventRow(event),
@@ -320,7 +318,7 @@ export async function shopHistory(db: Database, domain: string, limit = 100): Pr
 
 /** Failed events in the period (what "replay all failed" would queue again). */
 export async function failedInPeriod(db: Database, domain: string, search: URLSearchParams, now = new Date()) {
-  const { zone } = await shopZone(db, domain);
+  const zone = await shopTimeZone(db, domain);
   const { start, end, view } = periodFor(zone.name, search, now);
   const count = await db.event.count({ where: { shopDomain: domain, status: "failed", receivedAt: { gte: start, lt: end } } });
   return { count, start, end, period: view };

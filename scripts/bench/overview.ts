@@ -28,7 +28,7 @@ import type { PrismaClient } from "@prisma/client";
 import { applyMigrations } from "../../app/db/migrations.server";
 import { EVENT_TYPES } from "../../app/events/catalogue";
 import { listEvents, readLogQuery } from "../../app/statistics/event-log.server";
-import { loadOverview } from "../../app/statistics/overview.server";
+import { loadOverview, readOverviewContext } from "../../app/statistics/overview.server";
 import { addDays, localDate } from "../../app/statistics/period";
 import { LATENCY_BUCKETS_MS } from "../../app/statistics/rollups.server";
 
@@ -354,7 +354,7 @@ interface Scenario {
 }
 
 function scenarios(): Scenario[] {
-  const overview = (search: string): Scenario => ({ name: `overview ${search}`, run: (db, now) => loadOverview(db, SHOP, new URLSearchParams(search), now) });
+  const overview = (search: string): Scenario => ({ name: `overview ${search}`, run: async (db, now) => loadOverview(db, SHOP, new URLSearchParams(search), now, await readOverviewContext(db, SHOP)) });
   const log = (search: string): Scenario => ({
     name: `log first page${search ? ` ${search}` : ""}`,
     run: (db, now) => listEvents(db, SHOP, readLogQuery(new URLSearchParams(search), "America/New_York", now)),
