@@ -9,7 +9,7 @@ import { Facts } from "~/components/support/Facts";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { getDatabase } from "~/db.server";
-import { shopTimeZone } from "~/shops/time-zone.server";
+import { shopTimeZone } from "~/shopify/time-zone.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requireStaff } from "~/support/auth.server";
 import { eventDetail } from "~/support/record.server";

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
-import { isValidTimeZone } from "~/shops/time-zone";
+import { isValidTimeZone } from "~/shopify/time-zone";
 import { adminGraphql } from "./admin.server";
 
 const SHOP_TIMEZONE_QUERY = `query shopTimezone {

@@ -15,8 +15,8 @@ import { postscriptConnectionView, type PostscriptConnectionView } from "~/conne
 import { loopConnectionStatus } from "~/connections/loop.server";
 import type { Database } from "~/db.server";
 import { readShopSettings, type ShopSettingsView } from "~/settings/shop-settings.server";
-import type { ShopTimeZone } from "~/shops/time-zone";
-import { shopTimeZone } from "~/shops/time-zone.server";
+import type { ShopTimeZone } from "~/shopify/time-zone";
+import { shopTimeZone } from "~/shopify/time-zone.server";
 import { EVENT_TYPES } from "~/events/catalogue";
 import { reasonInfo, type ReasonAction, type ReasonInfo } from "~/events/reasons";
 import { LATENCY_BUCKETS_MS } from "./rollups.server";

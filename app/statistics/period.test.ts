@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isValidTimeZone } from "~/shops/time-zone";
+import { isValidTimeZone } from "~/shopify/time-zone";
 import {
   addDays,
   dayStart,

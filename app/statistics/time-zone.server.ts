@@ -4,8 +4,8 @@
 import type { Database } from "~/db.server";
 import { log } from "~/logging/logger.server";
 import { refreshShopTimezone } from "~/shopify/shop.server";
-import { zoneOrUtc, type ShopTimeZone } from "~/shops/time-zone";
-import { shopTimeZone } from "~/shops/time-zone.server";
+import { zoneOrUtc, type ShopTimeZone } from "~/shopify/time-zone";
+import { shopTimeZone } from "~/shopify/time-zone.server";
 
 export async function statisticsTimeZone(db: Database, shopDomain: string): Promise<ShopTimeZone> {
   try {
