@@ -115,9 +115,5 @@ export default tseslint.config(
     ignores: TEST_FILES,
     rules: { "no-restricted-imports": forbiddenImports("app/statistics", ["app/components"]) },
   },
-  {
-    files: ["app/shopify/shop.server.ts"],
-    rules: { "no-restricted-imports": forbiddenImports("app/shopify", ["app/statistics"]) },
-  },
   // ---- end of the temporary exceptions ----
 );
