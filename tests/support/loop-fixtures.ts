@@ -3,7 +3,7 @@
 // app/, because app code never depends on the stand-ins.
 import { generatePayload, type GenerateOptions } from "../../sandbox/loop/payloads";
 import { mapLoopWebhook, type MapResult, type MappedEvent, type MapLoopWebhookInput } from "~/events/mapping";
-import type { LoopTopic } from "~/loop/protocol";
+import { CONSUMED_TOPICS, type LoopTopic } from "~/loop/protocol";
 
 export const SHOP = "demo-shop.myshopify.com";
 /** The generator's default reference time; webhook Created-At in the fixtures. */
@@ -41,20 +41,6 @@ export function mapEvent(
   return result;
 }
 
-/** The topics that produce one of the 17 event types. */
-export const EVENT_TOPICS: readonly LoopTopic[] = [
-  "subscription/created",
-  "subscription/paused",
-  "subscription/resumed",
-  "subscription/cancelled",
-  "subscription/reactivated",
-  "subscription/expired",
-  "order/upcoming",
-  "order/processed",
-  "order/partiallyProcessed",
-  "order/outOfStock",
-  "order/skipped",
-  "order/paymentFailed",
-  "paymentMethod/expiringSoon",
-  "flow/completed",
-];
+/** The topics that produce one of the 17 event types: every topic the app consumes but subscription/updated, which has no
+ * Postscript event and only updates the subscription's state. */
+export const EVENT_TOPICS: readonly LoopTopic[] = CONSUMED_TOPICS.filter((topic) => topic !== "subscription/updated");
