@@ -14,7 +14,7 @@
 // tables (created in the bench's own databases only; without the flag they are dropped again): the indexes
 // proposed to make the rollup reads index-only.
 import { usageError } from "../lib/cli";
-import { benchFlags } from "./lib/environment";
+import { benchEnvironment, benchFlags } from "./lib/environment";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -511,6 +511,8 @@ function machine() {
 }
 
 async function main() {
+  // The overview reads the shop's connection views, which validate the app configuration.
+  benchEnvironment();
   const now = new Date();
   const info = machine();
   console.log(`bench:overview — ${EVENTS.toLocaleString("en-US")} events for ${SHOP} over ${DAYS} days, ${OTHERS.toLocaleString("en-US")} of other shops, ${RUNS} runs per scenario`);
