@@ -48,3 +48,25 @@ export async function recordTriggerUsage(db: Database, shop: string, body: unkno
   });
   return { status: 200, message: changed ? "Recorded" : "Already known" };
 }
+
+export interface FlowTriggerView {
+  handle: TriggerHandle;
+  name: string;
+  /** Flow's last word on the shop's workflows: true (an enabled workflow starts with it), false, or null (none yet). */
+  inUse: boolean | null;
+  lastSentAt: string | null;
+}
+
+/** The shop's triggers for the Settings page: whether Flow uses each, and when it was last sent. */
+export async function flowTriggerViews(db: Database, shop: string): Promise<FlowTriggerView[]> {
+  const [usage, sent] = await Promise.all([
+    db.flowTriggerUsage.findMany({ where: { shopDomain: shop } }),
+    db.flowTriggerFiring.groupBy({ by: ["trigger"], where: { shopDomain: shop, status: "sent" }, _max: { sentAt: true } }),
+  ]);
+  return (Object.keys(TRIGGER_NAMES) as TriggerHandle[]).map((handle) => ({
+    handle,
+    name: TRIGGER_NAMES[handle],
+    inUse: usage.find((u) => u.trigger === handle)?.hasEnabledFlow ?? null,
+    lastSentAt: sent.find((s) => s.trigger === handle)?._max.sentAt?.toISOString() ?? null,
+  }));
+}
