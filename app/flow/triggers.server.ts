@@ -70,10 +70,12 @@ async function recordIncident(
   shop: string,
   uses: Set<string>,
   trigger: TriggerHandle,
-  incident: { key: string; group: string; payload: Record<string, unknown>; events?: number; seenAt: Date },
+  incident: { key: string; group: string; payload: () => Promise<Record<string, unknown>>; events?: number; seenAt: Date },
 ): Promise<boolean> {
   const existing = await deps.db.flowTriggerFiring.findUnique({ where: { shopDomain_trigger_incidentKey: { shopDomain: shop, trigger, incidentKey: incident.key } }, select: { id: true } });
   if (existing) return false;
+  // Made only for a new incident: an incident under way is seen again on every pass.
+  const payload = await incident.payload();
   try {
     await deps.db.flowTriggerFiring.create({
       data: {
@@ -81,7 +83,7 @@ async function recordIncident(
         trigger,
         incidentKey: incident.key,
         incidentGroup: incident.group,
-        payload: JSON.stringify(incident.payload),
+        payload: JSON.stringify(payload),
         status: uses.has(trigger) ? "pending" : "not_used",
         events: incident.events ?? 1,
         lastSeenAt: incident.seenAt,
@@ -108,11 +110,11 @@ async function connectionIncidents(deps: FlowTriggerDependencies, shop: string, 
       key: `action_needed:${connection.actionNeededAt.toISOString()}`,
       group: CONNECTION,
       seenAt: now,
-      payload: {
+      payload: async () => ({
         reason: (connection.actionNeededReason ?? reasonInfo("key_rejected").title).replace(/\s+/g, " ").slice(0, 250),
         events_waiting: await waitingEvents(db, shop),
         settings_url: settingsUrl,
-      },
+      }),
     });
     return;
   }
@@ -125,7 +127,7 @@ async function connectionIncidents(deps: FlowTriggerDependencies, shop: string, 
       key: incident.incidentKey,
       group: CONNECTION,
       seenAt: now,
-      payload: { events_waiting: await waitingEvents(db, shop), settings_url: settingsUrl },
+      payload: async () => ({ events_waiting: await waitingEvents(db, shop), settings_url: settingsUrl }),
     });
   }
 }
@@ -179,14 +181,14 @@ async function undeliveredIncidents(deps: FlowTriggerDependencies, shop: string,
       group: reason,
       seenAt: lastAt,
       events: counted._sum.count ?? 1,
-      payload: {
+      payload: async () => ({
         ...(customerId ? { customer_id: customerId } : {}),
         event_type: event.eventType ?? "unknown",
         loop_subscription_id: event.subscriptionKey ?? "",
         reason: `${info.title}: ${event.reasonDetail ?? info.meaning}`.replace(/\s+/g, " ").slice(0, 250),
         events_affected: counted._sum.count ?? 1,
         event_url: deps.adminLink(shop, `/app/events/${event.id}`),
-      },
+      }),
     });
   }
 }

@@ -8,11 +8,13 @@ import { startShopifyAdminStandIn } from "../../sandbox/shopify/server";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { flowRequest, installShop, runRoute } from "../../tests/support/shopify";
 import { resetConfigForTests } from "~/config/env.server";
-import { connectPostscript } from "~/connections/postscript.server";
+import { connectPostscript, verifyPostscript } from "~/connections/postscript.server";
 import { createAppDeliveryWorker } from "~/delivery/runtime.server";
 import { FLOW_TOPIC } from "~/events/flow-action";
+import { createAppFlowTriggerWorker } from "~/flow/runtime.server";
 import { getEventDetail } from "~/statistics/event-log.server";
 import { action } from "./flow.actions.send-event";
+import { action as lifecycle } from "./flow.trigger-lifecycle";
 
 const SHOP = "flow-action.myshopify.com";
 const AVA = 7400000001; // a seeded customer of the Shopify stand-in: ava.thompson@example.com, +12015550101
@@ -127,5 +129,31 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
 
   it("answers 405 to anything but POST", async () => {
     expect((await runRoute(action, flowRequest(PATH, {}, { method: "GET" }))).status).toBe(405);
+  });
+
+  it("with the key revoked, 30 waiting events fire one 'needs action' trigger, and one 'back to normal' once it works again", async () => {
+    for (const trigger of ["postscript-needs-action", "deliveries-back-to-normal"]) {
+      const callback = { flow_trigger_definition_id: trigger, has_enabled_flow: true, shop_id: 1, shopify_domain: SHOP, timestamp: new Date().toISOString() };
+      expect((await runRoute(lifecycle, flowRequest("/flow/trigger-lifecycle", callback))).status).toBe(200);
+    }
+    const triggers = createAppFlowTriggerWorker(database.db);
+    const fired = (handle: string) => shopify.state.flowTriggers.filter((c) => c.handle === handle);
+    ps.setFaults({ revokedKeys: [DEMO_SHOP_KEY] });
+    for (let i = 0; i < 30; i++) {
+      expect((await runRoute(action, flowRequest(PATH, run(`run-revoked-${kind}-${i}`, { customer_id: AVA, event_type: "vip_tagged" })))).status).toBe(200);
+    }
+    await createAppDeliveryWorker(database.db).drainOnce();
+    expect(await database.db.postscriptConnection.findUniqueOrThrow({ where: { shopDomain: SHOP } })).toMatchObject({ status: "action_needed" });
+    for (let i = 0; i < 3; i++) await triggers.runOnce();
+    expect(fired("postscript-needs-action")).toHaveLength(1);
+    expect(fired("postscript-needs-action")[0]).toMatchObject({ userErrors: [], payload: { events_waiting: 30 } });
+
+    ps.resetFaults();
+    expect(await verifyPostscript(database.db, SHOP)).toMatchObject({ ok: true });
+    await createAppDeliveryWorker(database.db).drainOnce();
+    expect(await database.db.event.count({ where: { shopDomain: SHOP, dedupeKey: { startsWith: `flow:run-revoked-${kind}-` }, status: "delivered" } })).toBe(30);
+    for (let i = 0; i < 3; i++) await triggers.runOnce();
+    expect(fired("deliveries-back-to-normal")).toHaveLength(1);
+    expect(fired("postscript-needs-action")).toHaveLength(1);
   });
 });
