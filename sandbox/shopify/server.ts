@@ -637,6 +637,13 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
         return sendJson(res, 200, { faults: state.faults, throttleStatus: throttleStatus() });
       }
     }
+    if (path === SANDBOX_PATHS.flowTriggers) {
+      if (method === "GET") return sendJson(res, 200, { calls: state.flowTriggers });
+      if (method === "DELETE") {
+        state.flowTriggers.length = 0;
+        return sendJson(res, 200, { cleared: true });
+      }
+    }
     if (path === SANDBOX_PATHS.requests) {
       if (method === "GET") return sendJson(res, 200, { requests: state.requests });
       if (method === "DELETE") {
