@@ -64,11 +64,11 @@ describe.each(databaseKinds)("Flow triggers (%s)", (kind) => {
     );
 
   /** A Loop event that ended with `reason`, through transition() as delivery records it (rollups included). */
-  async function undelivered(reason: "postscript_rejected" | "no_identifier", persona = "ava") {
+  async function undelivered(reason: "postscript_rejected" | "no_identifier", persona = "ava", receivedAt = new Date()) {
     const n = ++seq;
     const body = generatePayload("subscription/created", { seed: `flow-${kind}-${n}`, shopDomain: SHOP, persona, now: Date.now() });
     const event = await database.db.event.create({
-      data: { shopDomain: SHOP, dedupeKey: `f-${n}`, loopWebhookId: `f-${n}`, topic: "subscription/created", eventType: "subscription_created", status: "pending", subscriptionKey: `sub-${n}`, occurredAt: new Date(), payload: JSON.stringify(body) },
+      data: { shopDomain: SHOP, dedupeKey: `f-${n}`, loopWebhookId: `f-${n}`, topic: "subscription/created", eventType: "subscription_created", status: "pending", subscriptionKey: `sub-${n}`, occurredAt: receivedAt, receivedAt, payload: JSON.stringify(body) },
     });
     await transition(database.db, event, { status: reason === "no_identifier" ? "skipped" : "failed", reason, reasonDetail: `${reason} for the test` });
     return event;
@@ -163,9 +163,11 @@ describe.each(databaseKinds)("Flow triggers (%s)", (kind) => {
     // After a quiet spell longer than the window, the same reason starts a new incident.
     await database.db.flowTriggerFiring.update({ where: { id: incident.id }, data: { lastSeenAt: new Date(Date.now() - 2 * QUIET_MS) } });
     await database.db.reasonRollup.updateMany({ where: { shopDomain: SHOP, reason: "postscript_rejected" }, data: { lastAt: new Date(Date.now() - 2 * QUIET_MS) } });
-    await undelivered("postscript_rejected");
+    // This one failed after a day of retries: the rollups count it in the hour it was received.
+    await undelivered("postscript_rejected", "ava", new Date(Date.now() - 25 * 60 * 60_000));
     await pass();
     expect(calls("loop-event-not-delivered")).toHaveLength(3);
+    expect(calls("loop-event-not-delivered")[2].payload).toMatchObject({ events_affected: 1, customer_id: 7400000001 });
   });
 
   it("sends nothing for a trigger the shop's workflows do not use", async () => {

@@ -162,8 +162,7 @@ async function undeliveredIncidents(deps: FlowTriggerDependencies, shop: string,
     });
     if (current && lastAt.getTime() - current.lastSeenAt.getTime() <= deps.quietMs) {
       if (lastAt > current.lastSeenAt) {
-        const counted = await db.reasonRollup.aggregate({ where: { shopDomain: shop, reason, hourStart: { gte: hourOf(current.createdAt) } }, _sum: { count: true } });
-        await db.flowTriggerFiring.update({ where: { id: current.id }, data: { lastSeenAt: lastAt, events: counted._sum.count ?? current.events } });
+        await db.flowTriggerFiring.update({ where: { id: current.id }, data: { lastSeenAt: lastAt, events: Math.max(current.events, await endedSince(db, shop, reason, current.createdAt)) } });
       }
       continue;
     }
@@ -173,30 +172,34 @@ async function undeliveredIncidents(deps: FlowTriggerDependencies, shop: string,
       select: { id: true, eventType: true, subscriptionKey: true, reasonDetail: true, topic: true, payload: true, loopWebhookId: true, occurredAt: true },
     });
     if (!event) continue; // pruned already
-    const counted = await db.reasonRollup.aggregate({ where: { shopDomain: shop, reason, hourStart: { gte: hourOf(since) } }, _sum: { count: true } });
+    const affected = await endedSince(db, shop, reason, since);
     const customerId = shopifyCustomerId(event);
     const info = reasonInfo(reason);
     await recordIncident(deps, shop, uses, "loop-event-not-delivered", {
       key: `${reason}:${event.id}`,
       group: reason,
       seenAt: lastAt,
-      events: counted._sum.count ?? 1,
+      events: affected,
       payload: async () => ({
         ...(customerId ? { customer_id: customerId } : {}),
         event_type: event.eventType ?? "unknown",
         loop_subscription_id: event.subscriptionKey ?? "",
         reason: `${info.title}: ${event.reasonDetail ?? info.meaning}`.replace(/\s+/g, " ").slice(0, 250),
-        events_affected: counted._sum.count ?? 1,
+        events_affected: affected,
         event_url: deps.adminLink(shop, `/app/events/${event.id}`),
       }),
     });
   }
 }
 
-function hourOf(date: Date): Date {
-  const hour = new Date(date);
-  hour.setUTCMinutes(0, 0, 0);
-  return hour;
+/**
+ * About how many events ended with `reason` since `since`, from the rollups: their rows are per hour the event
+ * was received (an event failing after a day's retries is counted in an old row), so the rows touched since
+ * then are added up; that may include a few earlier events of the same hours. At least one.
+ */
+async function endedSince(db: Database, shop: string, reason: string, since: Date): Promise<number> {
+  const counted = await db.reasonRollup.aggregate({ where: { shopDomain: shop, reason, lastAt: { gte: since } }, _sum: { count: true } });
+  return Math.max(1, counted._sum.count ?? 0);
 }
 
 export async function findIncidents(deps: FlowTriggerDependencies): Promise<void> {
