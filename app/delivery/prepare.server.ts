@@ -2,7 +2,8 @@
 // choices (disabled types), complete the customer's identifiers when Loop sent neither email nor phone (from
 // Shopify's customer record, else from earlier events of the same subscription), and derive customer_activation for a new subscription whose customer has no active account yet.
 // A payment failure whose payload has no retry counter is classified by the earlier failures of its order.
-// Every outcome is visible: pending (ready), skipped or failed with a reason.
+// Every outcome is visible: pending (ready), skipped or failed with a reason. Events a Shopify Flow workflow
+// asked for go through here too (prepareFlowEvent, at the end).
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
 import { isUniqueViolation } from "~/db.server";
