@@ -12,7 +12,7 @@ const LAYERS = [
     folders: ["server", "app/routes", "app/components", "app/workers"],
     files: ["app/root", "app/entry.server", "app/nonce"],
   },
-  { name: "features", folders: ["app/support", "app/statistics", "app/delivery", "app/ingest", "app/integrations", "app/maintenance"] },
+  { name: "features", folders: ["app/support", "app/statistics", "app/delivery", "app/ingest", "app/integrations", "app/maintenance", "app/flow"] },
   { name: "domain rules", folders: ["app/events", "app/connections", "app/settings", "app/compliance"] },
   { name: "clients of outside services", folders: ["app/postscript", "app/loop", "app/shopify", "app/http"], files: ["app/shopify.server"] },
   { name: "core", folders: ["app/db", "app/config", "app/logging", "app/secrets", "app/jobs"], files: ["app/db.server"] },
@@ -24,10 +24,11 @@ const LAYERS = [
 const FEATURE_NEIGHBOURS = {
   "app/support": ["app/statistics", "app/delivery"],
   "app/delivery": ["app/statistics"],
-  "app/maintenance": ["app/support", "app/statistics", "app/delivery", "app/ingest", "app/integrations"],
+  "app/maintenance": ["app/support", "app/statistics", "app/delivery", "app/ingest", "app/integrations", "app/flow"],
   "app/statistics": [],
   "app/ingest": [],
   "app/integrations": [],
+  "app/flow": [],
 };
 
 const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

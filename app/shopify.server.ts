@@ -83,6 +83,8 @@ export const storedOfflineSession = (shop: string) => shopify().sessionStorage!.
 export const authenticate = {
   admin: (request: Request) => shopify().authenticate.admin(request),
   webhook: (request: Request) => shopify().authenticate.webhook(request),
+  /** Shopify Flow's action and lifecycle requests: HMAC of the body with the app secret, and the shop's offline session. */
+  flow: (request: Request) => shopify().authenticate.flow(request),
 };
 export const addDocumentResponseHeaders: ShopifyApp["addDocumentResponseHeaders"] = (request, headers) =>
   shopify().addDocumentResponseHeaders(request, headers);

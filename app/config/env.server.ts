@@ -91,6 +91,12 @@ export const configSchema = z
     DELIVERY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
     SHOPIFY_ADMIN_API_ORIGIN: z.string().url("must be an absolute URL").optional(),
     EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    FLOW_TRIGGERS_ONLY_WHEN_USED: z
+      .enum(["true", "false", "1", "0"])
+      .default("true")
+      .transform((value) => value === "true" || value === "1"),
+    FLOW_INCIDENT_QUIET_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+    FLOW_TRIGGER_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
     ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -25,7 +25,10 @@ export type ConnectionAction =
   | "shop.uninstalled"
   | "support.deliveries_held"
   | "support.deliveries_released"
-  | "support.postscript_verify_requested";
+  | "support.postscript_verify_requested"
+  | "flow.trigger_usage"
+  | "flow.trigger_sent"
+  | "flow.trigger_failed";
 
 export type ChangeDetails = Record<string, string | number | boolean | null | string[]>;
 

@@ -2,10 +2,12 @@
 // choices (disabled types), complete the customer's identifiers when Loop sent neither email nor phone (from
 // Shopify's customer record, else from earlier events of the same subscription), and derive customer_activation for a new subscription whose customer has no active account yet.
 // A payment failure whose payload has no retry counter is classified by the earlier failures of its order.
-// Every outcome is visible: pending (ready), skipped or failed with a reason.
+// Every outcome is visible: pending (ready), skipped or failed with a reason. Events a Shopify Flow workflow
+// asked for go through here too (prepareFlowEvent, at the end).
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
 import { isUniqueViolation } from "~/db.server";
+import { flowCustomEvent, flowEventPayloadSchema, isFlowTopic } from "~/events/flow-action";
 import { customerActivationMapped, mapLoopWebhook, missingIdentifierReason, withIdentifiers, type MapResult, type MappedEvent } from "~/events/mapping";
 import type { UnusedFieldLog } from "~/events/unused-field-log.server";
 import { unusedFieldPaths } from "~/events/unused-fields";
@@ -38,6 +40,7 @@ const ACCESS_LOST = new Set(["access_lost", "refresh_failed"]);
 
 export async function prepareEvent(deps: PrepareDependencies, event: Event): Promise<void> {
   const { db } = deps;
+  if (isFlowTopic(event.topic)) return prepareFlowEvent(deps, event);
   const settings = await deps.settingsFor(event.shopDomain);
   let body: unknown;
   try {
@@ -222,4 +225,53 @@ async function recordUncheckedActivation(deps: PrepareDependencies, source: Even
     reason: "shopify_access_lost",
     reasonDetail: `Shopify could not be asked whether this customer's account is activated: ${accessLost}`,
   });
+}
+
+/**
+ * An event a Shopify Flow workflow asked for: Flow names the customer by id, so the email and phone come from
+ * Shopify's customer record (waited for while Shopify is busy, like Loop events' lookups). The event type is the
+ * merchant's own, so the Settings switches for Loop event types do not apply to it.
+ */
+async function prepareFlowEvent(deps: PrepareDependencies, event: Event): Promise<void> {
+  const { db } = deps;
+  let stored;
+  try {
+    stored = flowEventPayloadSchema.safeParse(JSON.parse(event.payload));
+  } catch {
+    stored = null;
+  }
+  if (!stored?.success) {
+    await transition(db, event, { status: "failed", reason: "invalid_payload", reasonDetail: "The stored Shopify Flow action could not be read" });
+    return;
+  }
+  const payload = stored.data;
+  const fields = { eventType: payload.eventType };
+  const lookup = await deps.lookupCustomer(event.shopDomain, payload.customerId);
+  const patient = deps.now().getTime() - event.receivedAt.getTime() < SHOPIFY_LOOKUP_PATIENCE_MS;
+  if (!lookup.ok && TRANSIENT.has(lookup.kind) && patient) {
+    await retryLater(db, event, deps.now(), lookup.retryAfterMs);
+    return;
+  }
+  if (!lookup.ok) {
+    const accessLost = ACCESS_LOST.has(lookup.kind);
+    await transition(db, event, {
+      ...fields,
+      status: "skipped",
+      reason: accessLost ? "shopify_access_lost" : "no_identifier",
+      reasonDetail: `Shopify Flow named customer ${payload.customerId}, and Shopify could not say who that is: ${lookup.message}`,
+    });
+    return;
+  }
+  const request = flowCustomEvent(payload, lookup.value, event.occurredAt);
+  const contact = { customerEmail: request?.email ?? null, customerPhone: request?.phone ?? null };
+  if (!request) {
+    await transition(db, event, {
+      ...fields,
+      status: "skipped",
+      reason: "no_identifier",
+      reasonDetail: `Shopify has no usable email or phone for customer ${payload.customerId}`,
+    });
+    return;
+  }
+  await transition(db, event, { ...fields, ...contact, request: JSON.stringify(request), status: "pending", nextAttemptAt: deps.now() });
 }

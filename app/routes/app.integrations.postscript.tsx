@@ -28,15 +28,17 @@ import { sendTestEvent } from "~/delivery/test-events.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
 import { statisticsTimeZone } from "~/statistics/time-zone.server";
+import { flowTriggerViews } from "~/flow/usage.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const db = getDatabase();
-  const [connection, settings, loopState] = await Promise.all([
+  const [connection, settings, loopState, flowTriggers] = await Promise.all([
     postscriptConnectionView(db, session.shop),
     readShopSettings(db, session.shop),
     loopConnectionStatus(db, session.shop),
+    flowTriggerViews(db, session.shop),
   ]);
   // The Integration overview's statistics are read only when that tab is shown (the default once connected).
   const url = new URL(request.url);
@@ -48,7 +50,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     const timeZone = await statisticsTimeZone(db, session.shop);
     overview = await loadOverview(db, session.shop, url.searchParams, new Date(), { timeZone, postscript: connection, loopStatus: loopState, settings });
   }
-  return { connection, settings, loopState, overview };
+  return { connection, settings, loopState, overview, flowTriggers };
 };
 
 export const links: LinksFunction = () => overviewStylesheets;
@@ -98,7 +100,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
 };
 
 export default function PostscriptIntegration() {
-  const { connection, settings, loopState, overview } = useLoaderData<typeof loader>();
+  const { connection, settings, loopState, overview, flowTriggers } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
   const requested = searchParams.get("tab");
@@ -159,7 +161,7 @@ export default function PostscriptIntegration() {
               )}
             </Layout.Section>
           ) : null}
-          {tab === "settings" ? <SettingsTab connection={connection} settings={settings} /> : null}
+          {tab === "settings" ? <SettingsTab connection={connection} settings={settings} flowTriggers={flowTriggers} /> : null}
         </div>
       </Layout>
     </Page>

@@ -129,4 +129,5 @@ export const SANDBOX_PATHS = {
   tokens: "/__sandbox/tokens",
   shop: "/__sandbox/shop",
   state: "/__sandbox/state",
+  flowTriggers: "/__sandbox/flow-triggers",
 } as const;

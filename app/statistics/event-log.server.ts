@@ -22,6 +22,7 @@ import type { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { Database } from "~/db.server";
 import { EVENT_TYPES, isEventType } from "~/events/catalogue";
+import { FLOW_SOURCE_LABEL, isFlowTopic } from "~/events/flow-action";
 import { formatDateTimeCompact, formatDateTimeSeconds } from "./format";
 import { maskedJson, maskEmail, maskPhone } from "./masking";
 import { readPeriodParams, resolvePeriod, type PeriodKey } from "./period";
@@ -172,6 +173,8 @@ export interface LogRow {
   subscriptionKey: string | null;
   loopOrderId: string | null;
   attempts: number;
+  /** Where the event came from: Loop Subscriptions, or a merchant's Shopify Flow workflow. */
+  source: string;
 }
 
 export interface LogPage {
@@ -366,6 +369,7 @@ function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, ti
     subscriptionKey: event.subscriptionKey,
     loopOrderId: event.loopOrderId,
     attempts: event.attemptCount,
+    source: isFlowTopic(event.topic) ? FLOW_SOURCE_LABEL : "Loop Subscriptions",
   };
 }
 

@@ -5,6 +5,7 @@ import { getConfig } from "~/config/env.server";
 import { createAppLoopWebhookRemovalWorker } from "~/connections/loop-webhook-removal.server";
 import { getDatabase } from "~/db.server";
 import { createAppDeliveryWorker } from "~/delivery/runtime.server";
+import { createAppFlowTriggerWorker } from "~/flow/runtime.server";
 import type { BackgroundWorker } from "~/jobs/background-worker";
 import { log } from "~/logging/logger.server";
 import { retentionWorker } from "~/statistics/retention.server";
@@ -16,6 +17,7 @@ export function appWorkers(): BackgroundWorker[] {
     createAppDeliveryWorker(),
     retentionWorker(getDatabase, { eventRetentionDays: config.EVENT_RETENTION_DAYS, rollupRetentionDays: config.ROLLUP_RETENTION_DAYS }),
     createAppLoopWebhookRemovalWorker(),
+    createAppFlowTriggerWorker(),
   ];
 }
 

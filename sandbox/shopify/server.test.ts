@@ -45,7 +45,33 @@ function expectCost(json: any, requested: number, actual: number | null) {
   expect(t).toEqual({ maximumAvailable: 2000, currentlyAvailable: expect.any(Number), restoreRate: 100 });
 }
 
+const FLOW_TRIGGER = `#graphql
+  mutation flowTriggerReceive($handle: String, $payload: JSON) {
+    flowTriggerReceive(handle: $handle, payload: $payload) { userErrors { field message } }
+  }`;
+
 describe("Shopify Admin GraphQL stand-in", () => {
+  it("records flowTriggerReceive calls and refuses, with userErrors, payloads that do not fit the trigger's declared fields", async () => {
+    const ok = await gql(FLOW_TRIGGER, { handle: "deliveries-back-to-normal", payload: { events_waiting: 3, settings_url: "https://demo-shop.myshopify.com/admin/apps/x" } });
+    expect(ok.json.data.flowTriggerReceive).toEqual({ userErrors: [] });
+    const wrong = await gql(FLOW_TRIGGER, { handle: "deliveries-back-to-normal", payload: { events_waiting: "3", colour: "red" } });
+    expect(wrong.json.data.flowTriggerReceive.userErrors).toEqual([
+      { field: ["payload"], message: "colour is not a field of trigger deliveries-back-to-normal" },
+      { field: ["payload"], message: "events_waiting is not a valid number_integer" },
+      { field: ["payload"], message: "settings_url is missing" },
+    ]);
+    const unknown = await gql(FLOW_TRIGGER, { handle: "no-such-trigger", payload: {} });
+    expect(unknown.json.data.flowTriggerReceive.userErrors).toEqual([{ field: ["handle"], message: "Could not find a trigger with handle no-such-trigger" }]);
+    const recorded = (await (await fetch(`${shopify.url}/__sandbox/flow-triggers`)).json()) as any;
+    expect(recorded.calls.map((c: any) => [c.handle, c.userErrors.length])).toEqual([
+      ["deliveries-back-to-normal", 0],
+      ["deliveries-back-to-normal", 3],
+      ["no-such-trigger", 1],
+    ]);
+    await fetch(`${shopify.url}/__sandbox/flow-triggers`, { method: "DELETE" });
+    expect(shopify.state.flowTriggers).toEqual([]);
+  });
+
   it("answers the customer query with state, email and phone, plus extensions.cost", async () => {
     const enabled = await gql(CUSTOMER_QUERY, { id: gid(7400000001) });
     expect(enabled.status).toBe(200);

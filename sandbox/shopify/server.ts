@@ -1,12 +1,14 @@
 // Shopify Admin GraphQL stand-in: a loopback server answering POST /admin/api/<version>/graphql.json for the
-// operations the app needs — `customer(id:)`, `customerGenerateAccountActivationUrl(customerId:)` and
-// `shop` — with Admin-API-shaped responses (extensions.cost, userErrors, top-level errors, THROTTLED, 401),
-// and the token endpoint POST /admin/oauth/access_token (token exchange, refresh of expiring offline tokens).
+// operations the app needs — `customer(id:)`, `customerGenerateAccountActivationUrl(customerId:)`, `shop` and
+// `flowTriggerReceive(handle:, payload:)` (payloads checked against the app's extensions/) — with
+// Admin-API-shaped responses (extensions.cost, userErrors, top-level errors, THROTTLED, 401), and the token
+// endpoint POST /admin/oauth/access_token (token exchange, refresh of expiring offline tokens).
 // Development/test tool only; not part of the production app. Wire details live in app/shopify/admin-protocol.ts.
 import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PERSONAS } from "../loop/personas";
+import { loadFlowExtensions, triggerPayloadProblems, type FlowExtension } from "./flow-extensions";
 import { GraphQLSyntaxError, parseDocument, resolveValue, type Field, type Operation } from "./graphql";
 import { parseTokenRequest, TokenStore, type OAuthClient } from "./oauth";
 import {
@@ -94,6 +96,15 @@ export interface ShopifyStandInState {
   bucket: { maximumAvailable: number; restoreRate: number; available: number; updatedAtMs: number };
   requests: RequestLog[];
   activationUrls: Array<{ customerId: string; url: string; at: string }>;
+  /** Every flowTriggerReceive call: the handle, the payload and the userErrors Shopify would answer (none: accepted). */
+  flowTriggers: FlowTriggerCall[];
+}
+
+export interface FlowTriggerCall {
+  at: string;
+  handle: string | null;
+  payload: unknown;
+  userErrors: Array<{ field: string[]; message: string }>;
 }
 
 export interface ShopifyStandInOptions {
@@ -114,6 +125,8 @@ export interface ShopifyStandInOptions {
   /** The shop's time zone (`shop { ianaTimezone }`), default America/New_York. */
   ianaTimezone?: string;
   bucket?: Partial<{ maximumAvailable: number; restoreRate: number }>;
+  /** The app's Flow trigger extensions (default: read from extensions/), against which flowTriggerReceive checks payloads. */
+  flowExtensions?: FlowExtension[];
   log?: (line: string) => void;
 }
 
@@ -146,7 +159,12 @@ const SCHEMA: Record<string, Record<string, FieldDef>> = {
       type: "CustomerGenerateAccountActivationUrlPayload",
       args: { customerId: { type: "ID!", required: true } },
     },
+    flowTriggerReceive: {
+      type: "FlowTriggerReceivePayload",
+      args: { handle: { type: "String", required: false }, payload: { type: "JSON", required: false }, body: { type: "String", required: false } },
+    },
   },
+  FlowTriggerReceivePayload: { userErrors: { type: "UserError" } },
   Customer: {
     id: { type: null }, state: { type: null }, email: { type: null }, phone: { type: null }, firstName: { type: null },
     lastName: { type: null }, displayName: { type: null }, verifiedEmail: { type: null }, createdAt: { type: null },
@@ -356,6 +374,18 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
     bucket: { maximumAvailable: bucketMax, restoreRate: opts.bucket?.restoreRate ?? DEFAULT_BUCKET.restoreRate, available: bucketMax, updatedAtMs: Date.now() },
     requests: [],
     activationUrls: [],
+    flowTriggers: [],
+  };
+  const triggers = new Map((opts.flowExtensions ?? loadFlowExtensions()).filter((e) => e.type === "flow_trigger").map((e) => [e.handle, e]));
+  /** As Shopify answers a trigger call: a userError for an unknown handle, a payload over 50 kB or one that does not fit the trigger's fields. */
+  const receiveFlowTrigger = (handle: unknown, payload: unknown): FlowTriggerCall => {
+    const call: FlowTriggerCall = { at: new Date().toISOString(), handle: typeof handle === "string" ? handle : null, payload, userErrors: [] };
+    const trigger = typeof handle === "string" ? triggers.get(handle) : undefined;
+    if (!trigger) call.userErrors.push({ field: ["handle"], message: `Could not find a trigger with handle ${String(handle)}` });
+    else if (Buffer.byteLength(JSON.stringify(payload ?? null)) > 50_000) call.userErrors.push({ field: ["payload"], message: "Payload exceeds the 50 KB limit" });
+    else for (const problem of triggerPayloadProblems(trigger, payload)) call.userErrors.push({ field: ["payload"], message: problem });
+    state.flowTriggers.push(call);
+    return call;
   };
   let nextCustomerId = 7500000001;
   const fallbackId = () => String(nextCustomerId++);
@@ -416,6 +446,11 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
       }
       if (f.name === "shop") {
         data[key] = project({ id: "gid://shopify/Shop/1", name: "Demo Shop", myshopifyDomain: state.shopDomain, email: "owner@example.com", currencyCode: "USD", ianaTimezone: state.ianaTimezone }, "Shop", f.selections);
+        continue;
+      }
+      if (f.name === "flowTriggerReceive") {
+        const call = receiveFlowTrigger(resolveValue(f.args.handle ?? { kind: "null" }, variables), resolveValue(f.args.payload ?? { kind: "null" }, variables));
+        data[key] = project({ userErrors: call.userErrors }, "FlowTriggerReceivePayload", f.selections);
         continue;
       }
       const argName = f.name === "customer" ? "id" : "customerId";
@@ -600,6 +635,13 @@ export async function startShopifyAdminStandIn(opts: ShopifyStandInOptions = {})
       if (method === "POST" || method === "GET") {
         refill();
         return sendJson(res, 200, { faults: state.faults, throttleStatus: throttleStatus() });
+      }
+    }
+    if (path === SANDBOX_PATHS.flowTriggers) {
+      if (method === "GET") return sendJson(res, 200, { calls: state.flowTriggers });
+      if (method === "DELETE") {
+        state.flowTriggers.length = 0;
+        return sendJson(res, 200, { cleared: true });
       }
     }
     if (path === SANDBOX_PATHS.requests) {

@@ -126,3 +126,17 @@ export async function untilTokenRefused(graphqlUrl: string, token: string): Prom
     return response.status === 401;
   }, 30_000, 50);
 }
+
+/**
+ * A Shopify Flow request (action run or trigger lifecycle callback) as Flow sends it: raw JSON body and the
+ * base64 HMAC-SHA256 of the body with the app secret in X-Shopify-Hmac-SHA256. Flow adds no timestamp.
+ */
+export function flowRequest(pathname: string, payload: unknown, options: { hmac?: string; method?: string } = {}) {
+  const body = JSON.stringify(payload);
+  const method = options.method ?? "POST";
+  return new Request(new URL(pathname, APP_URL), {
+    method,
+    headers: { "Content-Type": "application/json", "X-Shopify-Hmac-Sha256": options.hmac ?? getHmac(body, API_SECRET_KEY) },
+    body: method === "GET" ? undefined : body,
+  });
+}

@@ -141,15 +141,16 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
               </Text>
               <dl style={{ margin: 0 }}>
                 <InlineGrid columns={1} gap="300">
-                  <Field label="Happened in Loop">{event.occurredLabel}</Field>
+                  <Field label="Source">{event.source}</Field>
+                  <Field label={event.source === "Loop Subscriptions" ? "Happened in Loop" : "Happened"}>{event.occurredLabel}</Field>
                   <Field label="Received">{event.receivedFull}</Field>
                   <Field label="Delivered">{event.deliveredLabel}</Field>
                   <Field label="Customer">{event.customer}</Field>
                   <Field label="Loop subscription">{event.subscriptionKey}</Field>
                   <Field label="Loop order">{event.loopOrderId}</Field>
-                  <Field label="Loop topic">{event.topic}</Field>
+                  {event.source === "Loop Subscriptions" ? <Field label="Loop topic">{event.topic}</Field> : null}
                   {event.typeDecision ? <Field label="Why this event type">{event.typeDecision}</Field> : null}
-                  <Field label="Loop webhook id">{event.loopWebhookId}</Field>
+                  <Field label={event.source === "Loop Subscriptions" ? "Loop webhook id" : "Flow action run"}>{event.loopWebhookId}</Field>
                   <Field label="Postscript event id">{event.postscriptEventId}</Field>
                   <Field label="Event id">{event.id}</Field>
                 </InlineGrid>

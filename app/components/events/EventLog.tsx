@@ -199,6 +199,7 @@ export function EventLog({ data }: { data: EventLogData }) {
                       {row.type}
                     </Text>
                     {row.isTest ? <Badge tone="info">Test</Badge> : null}
+                    {row.source === "Shopify Flow" ? <Badge>Shopify Flow</Badge> : null}
                   </InlineStack>
                 </IndexTable.Cell>
                 <IndexTable.Cell>

@@ -1,9 +1,10 @@
 // Settings, as Shopify's own settings pages lay them out: a title and explanation on the left, the controls on
-// the right. Connection management, the event types, the payment retry count and the test recipient.
+// the right. Connection management, the event types, the payment retry count, the test recipient and Shopify Flow.
 import { Layout } from "@shopify/polaris";
 import { ConnectionSettings } from "./ConnectionSettings";
 import { PaymentRetrySettings, TestRecipientSettings } from "./DeliverySettings";
 import { EventSettings } from "./EventSettings";
+import { FlowSettings, type FlowTriggerData } from "./FlowSettings";
 import type { PostscriptConnectionData } from "./types";
 
 export interface SettingsData {
@@ -21,7 +22,7 @@ function testUnavailableReason(connection: PostscriptConnectionData, settings: S
 }
 
 /** Layout sections (render inside a Polaris Layout). Keys remount a form after a save, so it shows what was stored. */
-export function SettingsTab({ connection, settings }: { connection: PostscriptConnectionData; settings: SettingsData }) {
+export function SettingsTab({ connection, settings, flowTriggers }: { connection: PostscriptConnectionData; settings: SettingsData; flowTriggers: FlowTriggerData[] }) {
   return (
     <>
       <Layout.AnnotatedSection
@@ -56,6 +57,13 @@ export function SettingsTab({ connection, settings }: { connection: PostscriptCo
         description="Test events are sent as this subscriber, so you can check your Postscript flows without a real customer. Use a subscriber that exists in Postscript; leave both fields empty to clear it."
       >
         <TestRecipientSettings key={`${settings.testEmail}|${settings.testPhone}`} testEmail={settings.testEmail} testPhone={settings.testPhone} />
+      </Layout.AnnotatedSection>
+      <Layout.AnnotatedSection
+        id="shopify-flow"
+        title="Shopify Flow"
+        description="Automate around this integration in Shopify Flow: triggers tell your workflows when events cannot reach Postscript and when things are back to normal; the action sends any Flow event to Postscript."
+      >
+        <FlowSettings triggers={flowTriggers} />
       </Layout.AnnotatedSection>
     </>
   );

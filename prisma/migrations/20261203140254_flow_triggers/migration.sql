@@ -1,0 +1,39 @@
+-- CreateTable
+CREATE TABLE "FlowTriggerUsage" (
+    "shopDomain" TEXT NOT NULL,
+    "trigger" TEXT NOT NULL,
+    "hasEnabledFlow" BOOLEAN NOT NULL,
+    "reportedAt" DATETIME NOT NULL,
+    "updatedAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("shopDomain", "trigger")
+);
+
+-- CreateTable
+CREATE TABLE "FlowTriggerFiring" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "shopDomain" TEXT NOT NULL,
+    "trigger" TEXT NOT NULL,
+    "incidentKey" TEXT NOT NULL,
+    "incidentGroup" TEXT NOT NULL,
+    "payload" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lastError" TEXT,
+    "events" INTEGER NOT NULL DEFAULT 1,
+    "lastSeenAt" DATETIME NOT NULL,
+    "resolvedAt" DATETIME,
+    "nextAttemptAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "sentAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateIndex
+CREATE INDEX "FlowTriggerFiring_status_nextAttemptAt_idx" ON "FlowTriggerFiring"("status", "nextAttemptAt");
+
+-- CreateIndex
+CREATE INDEX "FlowTriggerFiring_shopDomain_trigger_incidentGroup_lastSeenAt_idx" ON "FlowTriggerFiring"("shopDomain", "trigger", "incidentGroup", "lastSeenAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "FlowTriggerFiring_shopDomain_trigger_incidentKey_key" ON "FlowTriggerFiring"("shopDomain", "trigger", "incidentKey");
+
