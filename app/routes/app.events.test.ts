@@ -80,7 +80,7 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     const response = await runRoute(detailLoader, await adminFetchRequest(SHOP, `/app/events/${ids.delivered}?back=%3Fperiod%3D7d%26id_token%3Dsecret`), { id: ids.delivered });
     const { event, backUrl } = await response.json();
     expect(backUrl).toBe("/app/events?period=7d");
-    expect(event.customer).toBe("a•••@example.com");
+    expect(event.email).toBe("a•••@example.com");
     expect(JSON.stringify(event)).not.toMatch(/ava\.thompson@|2015550101/);
     expect(event.attemptList).toHaveLength(1);
     const stranger = await (await runRoute(detailLoader, await adminFetchRequest(OTHER, `/app/events/${ids.delivered}`), { id: ids.delivered })).json();

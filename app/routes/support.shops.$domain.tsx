@@ -413,7 +413,7 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
       <Card padding="0">
         <IndexTable
           resourceName={{ singular: "event", plural: "events" }}
-          itemCount={events.rows.length}
+          itemCount={events.page.rows.length}
           selectable={false}
           emptyState={
             <Box padding="600">
@@ -424,7 +424,7 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
           }
           headings={[{ title: "Received" }, { title: "Event" }, { title: "Status" }, { title: "Attempts" }, { title: "Customer" }, { title: "Subscription" }, { title: "" }]}
         >
-          {events.rows.map((e, index) => (
+          {events.page.rows.map((e, index) => (
             <IndexTable.Row id={e.id} key={e.id} position={index}>
               <IndexTable.Cell>
                 <Link url={`${base}/events/${e.id}`} removeUnderline>
@@ -433,7 +433,7 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
               </IndexTable.Cell>
               <IndexTable.Cell>
                 <BlockStack gap="050" inlineAlign="start">
-                  <Text as="span">{e.eventType ?? e.topic}</Text>
+                  <Text as="span">{e.type === "unknown" ? e.topic : e.type}</Text>
                   {e.isTest ? <Badge tone="info">Test</Badge> : null}
                 </BlockStack>
               </IndexTable.Cell>
@@ -450,7 +450,7 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
               <IndexTable.Cell>
                 <BlockStack gap="050">
                   <Text as="span" numeric>
-                    {e.attemptCount}
+                    {e.attempts}
                   </Text>
                   {e.lastAttempt ? (
                     <Text as="span" tone="subdued" variant="bodySm">
@@ -478,9 +478,9 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
           ))}
         </IndexTable>
       </Card>
-      {events.next ? (
+      {events.page.hasNext && events.page.nextCursor ? (
         <InlineStack align="center">
-          <Button url={link({ tab: "events", after: events.next })}>Older events</Button>
+          <Button url={link({ tab: "events", after: events.page.nextCursor })}>Older events</Button>
         </InlineStack>
       ) : null}
     </BlockStack>

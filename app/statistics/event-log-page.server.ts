@@ -9,7 +9,7 @@ import { statisticsTimeZone } from "./time-zone.server";
 
 export async function loadEventLog(db: Database, shopDomain: string, search: URLSearchParams, now = new Date()): Promise<EventLogData> {
   const zone = await statisticsTimeZone(db, shopDomain);
-  const query = readLogQuery(search, zone.name, now);
+  const query = readLogQuery("merchant", search, zone.name, now);
   const page = await listEvents(db, shopDomain, query);
   const { period, filters } = query;
   return {
@@ -48,5 +48,5 @@ export async function loadEventDetail(db: Database, shopDomain: string, id: stri
   const backSearch = back && backSchema.test(back) ? new URLSearchParams(back) : new URLSearchParams();
   backSearch.delete("id_token");
   const backQuery = backSearch.toString();
-  return { event: await getEventDetail(db, shopDomain, id, zone.name), backUrl: `/app/events${backQuery ? `?${backQuery}` : ""}` };
+  return { event: await getEventDetail(db, shopDomain, id, "merchant", zone.name), backUrl: `/app/events${backQuery ? `?${backQuery}` : ""}` };
 }

@@ -21,7 +21,7 @@ async function countInLog(db: Database, shop: string, s: string, zone: string) {
   for (;;) {
     const params = new URLSearchParams(s);
     if (cursor) params.set("after", cursor);
-    const page = await listEvents(db, shop, readLogQuery(params, zone, NOW), 100);
+    const page = await listEvents(db, shop, readLogQuery("merchant", params, zone, NOW), 100);
     total += page.rows.length;
     if (!page.hasNext) return total;
     cursor = page.nextCursor;

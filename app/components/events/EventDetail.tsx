@@ -144,7 +144,7 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
                   <Field label="Happened in Loop">{event.occurredLabel}</Field>
                   <Field label="Received">{event.receivedFull}</Field>
                   <Field label="Delivered">{event.deliveredLabel}</Field>
-                  <Field label="Customer">{event.customer}</Field>
+                  <Field label="Customer">{event.email ?? event.phone}</Field>
                   <Field label="Loop subscription">{event.subscriptionKey}</Field>
                   <Field label="Loop order">{event.loopOrderId}</Field>
                   <Field label="Loop topic">{event.topic}</Field>

@@ -211,7 +211,7 @@ export function EventLog({ data }: { data: EventLogData }) {
                     ) : null}
                   </BlockStack>
                 </IndexTable.Cell>
-                <IndexTable.Cell>{row.customer ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                <IndexTable.Cell>{row.email ?? row.phone ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
                 <IndexTable.Cell>{row.subscriptionKey ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
                 <IndexTable.Cell>
                   <Text as="span" alignment="end" numeric>
