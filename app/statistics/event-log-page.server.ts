@@ -1,11 +1,23 @@
 // What the event log page and the event detail page need, in one call each (the routes stay thin).
-import type { EventLogData } from "~/components/events/EventLog";
 import type { Database } from "~/db.server";
 import { getConfig } from "~/config/env.server";
 import { LOG_REASON_CODES, reasonInfo } from "~/events/reasons";
 import { formatDateRange, formatDateTime } from "./format";
-import { getEventDetail, listEvents, readLogQuery, TYPE_CHOICES, type EventDetail } from "./event-log.server";
+import { getEventDetail, listEvents, readLogQuery, TYPE_CHOICES, type EventDetail, type LogPage, type Outcome } from "./event-log.server";
+import type { PeriodValue } from "./period";
 import { statisticsTimeZone } from "./time-zone.server";
+
+/** What the event log page shows. */
+export interface EventLogData {
+  page: LogPage;
+  filters: { type: string | null; outcome: Outcome | null; reason: string | null; q: string | null };
+  period: PeriodValue & { problem: string | null };
+  timeZone: { name: string; known: boolean };
+  typeChoices: { value: string; label: string; description: string }[];
+  reasonChoices: { value: string; label: string }[];
+  /** Events older than `days` are deleted (their counts stay in the overview); the period reaches before that. */
+  retention: { days: number; cutoffLabel: string; reachesPastCutoff: boolean };
+}
 
 export async function loadEventLog(db: Database, shopDomain: string, search: URLSearchParams, now = new Date()): Promise<EventLogData> {
   const zone = await statisticsTimeZone(db, shopDomain);
