@@ -91,7 +91,7 @@ export function periodFor(timeZone: string, search: URLSearchParams, now: Date) 
  */
 export async function shopStatistics(db: Database, domain: string, context: OverviewContext, search: URLSearchParams, now = new Date()): Promise<ShopStatistics> {
   const [overview, pending] = await Promise.all([
-    loadOverview(db, domain, search, now, context),
+    loadOverview(db, domain, context, search, now),
     db.event.count({ where: { shopDomain: domain, status: "pending" } }),
   ]);
   const zone = overview.timeZone.name;
