@@ -16,14 +16,7 @@ const PORTAL_TOKEN = "be82dc59d3494bce41cb30b15cb97ef6154a017c";
 const PORTAL_LINK = `https://${SHOP}/a/loop_subscriptions/customer/61000001?sessionToken=${PORTAL_TOKEN}`;
 
 // The network edge: the shop's time zone check must not reach Shopify from tests; every call is refused.
-const network = vi.hoisted(() => {
-  const calls: string[] = [];
-  globalThis.fetch = (async (input: RequestInfo | URL) => {
-    calls.push(String(input instanceof Request ? input.url : input));
-    throw new TypeError("network unreachable in tests");
-  }) as typeof fetch;
-  return { calls };
-});
+const network = await vi.hoisted(async () => (await import("../../tests/support/net")).refuseNetwork());
 
 const form = (fields: Record<string, string>) => {
   const body = new URLSearchParams(fields);

@@ -30,6 +30,7 @@ import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { TitledCard } from "~/components/support/TitledCard";
 import { UnusedLoopFields } from "~/components/support/UnusedLoopFields";
+import { EmptyRows } from "~/components/support/EmptyRows";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { EVENT_TYPES } from "~/events/catalogue";
@@ -416,11 +417,7 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
           itemCount={events.page.rows.length}
           selectable={false}
           emptyState={
-            <Box padding="600">
-              <Text as="p" alignment="center" tone="subdued">
-                No events match.
-              </Text>
-            </Box>
+            <EmptyRows>No events match.</EmptyRows>
           }
           headings={[{ title: "Received" }, { title: "Event" }, { title: "Status" }, { title: "Attempts" }, { title: "Customer" }, { title: "Subscription" }, { title: "" }]}
         >
@@ -524,11 +521,7 @@ function History({ data }: { data: Data }) {
   return (
     <Card padding="0">
       {history.length === 0 ? (
-        <Box padding="600">
-          <Text as="p" alignment="center" tone="subdued">
-            No configuration changes recorded.
-          </Text>
-        </Box>
+        <EmptyRows>No configuration changes recorded.</EmptyRows>
       ) : (
         <DataTable
           columnContentTypes={["text", "text", "text", "text"]}
