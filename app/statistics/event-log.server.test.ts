@@ -3,6 +3,7 @@
 // the CSV export streamed page by page with proper escaping. Always one shop's events only.
 import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { waitFor } from "../../tests/support/wait";
 import type { Database } from "~/db.server";
 import { csvField, csvLine, exportEventsCsv, getEventDetail, listEvents, readLogQuery, type LogPage, type Viewer } from "./event-log.server";
 import { seedEvent, seedEvents } from "./seed.testutil";
@@ -12,15 +13,16 @@ const OTHER = "log-other.myshopify.com";
 const NOW = new Date("2026-11-25T15:20:00Z");
 const query = (s: string, zone = "UTC", viewer: Viewer = "merchant") => readLogQuery(viewer, new URLSearchParams(s), zone, NOW);
 
-/** Counts event.findMany calls, to see when the CSV stream reads the database. */
+/** Counts event.findMany calls, and those still running, to see when the CSV stream reads the database. */
 function countingReads(db: Database) {
-  const counter = { reads: 0 };
+  const counter = { reads: 0, running: 0 };
   const event = new Proxy(db.event, {
     get(target, property, receiver) {
       if (property === "findMany") {
         return (...args: Parameters<typeof target.findMany>) => {
           counter.reads++;
-          return target.findMany(...args);
+          counter.running++;
+          return target.findMany(...args).finally(() => counter.running--);
         };
       }
       return Reflect.get(target, property, receiver);
@@ -270,14 +272,15 @@ describe.each(databaseKinds)("event log (%s)", (kind) => {
     const reader = exportEventsCsv(counted, SHOP, query("period=7d"), 2).getReader();
     const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // keep the BOM, to see it is there
     const chunks: string[] = [];
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-    // The stream keeps at most one page ready ahead of the reader: reading everything eagerly would make 3 reads.
+    // The stream keeps one page ready ahead of the reader, and no more: once it has read that page and stopped
+    // (no read running), the count is exact. Reading everything eagerly would stop at 3.
+    const readAhead = (reads: number) => waitFor(`the stream to read ${reads} page(s) and stop`, () => counter.reads >= reads && counter.running === 0, 10_000, 20);
     chunks.push(decoder.decode((await reader.read()).value));
-    await settle();
-    expect(counter.reads).toBeLessThanOrEqual(1);
+    await readAhead(1);
+    expect(counter.reads).toBe(1);
     chunks.push(decoder.decode((await reader.read()).value));
-    await settle();
-    expect(counter.reads).toBeLessThanOrEqual(2);
+    await readAhead(2);
+    expect(counter.reads).toBe(2);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
