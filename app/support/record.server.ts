@@ -80,7 +80,7 @@ function periodView(period: LogQuery["period"], timeZone: string): PeriodView {
   };
 }
 
-export function periodFor(timeZone: string, search: URLSearchParams, now: Date) {
+function periodFor(timeZone: string, search: URLSearchParams, now: Date) {
   const period = resolvePeriod(readPeriodParams(search), timeZone, now, { fallback: "7d", withBuckets: false });
   return { start: period.start!, end: period.end!, view: periodView(period, timeZone) };
 }
