@@ -45,20 +45,19 @@ const NO_STAND_INS = {
   message: "App and server code must not depend on the stand-ins (sandbox/) or test support (tests/); move what both need into app/.",
 };
 
-/** The no-restricted-imports patterns for code in `source` (a folder or file of LAYERS), less `except`. */
-function forbiddenImports(source, except = []) {
+/** The no-restricted-imports patterns for code in `source` (a folder or file of LAYERS). */
+function forbiddenImports(source) {
   const level = LAYERS.findIndex((layer) => layer.folders.includes(source) || layer.files?.includes(source));
   const patterns = [NO_STAND_INS];
   for (const layer of LAYERS.slice(0, level)) {
     for (const target of [...layer.folders, ...(layer.files ?? [])]) {
-      if (except.includes(target)) continue;
       patterns.push({ regex: importOf(target), message: `${source} is in the ${LAYERS[level].name} layer and must not import ${target} (${layer.name}, above it): see docs/architecture.md.` });
     }
   }
   const neighbours = FEATURE_NEIGHBOURS[source];
   if (neighbours) {
     for (const target of Object.keys(FEATURE_NEIGHBOURS)) {
-      if (target === source || neighbours.includes(target) || except.includes(target)) continue;
+      if (target === source || neighbours.includes(target)) continue;
       patterns.push({ regex: importOf(target), message: `${source} must not use ${target}: features use only the neighbours listed in FEATURE_NEIGHBOURS (eslint.config.js).` });
     }
   }
@@ -110,11 +109,4 @@ export default tseslint.config(
     files: ["app/**/*.testutil.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [NO_STAND_INS] }] },
   },
-  // ---- TEMPORARY layer exceptions: imports still to be moved (delete this block when they are) ----
-  {
-    files: ["app/statistics/event-log-page.server.ts"],
-    ignores: TEST_FILES,
-    rules: { "no-restricted-imports": forbiddenImports("app/statistics", ["app/components"]) },
-  },
-  // ---- end of the temporary exceptions ----
 );

@@ -159,13 +159,28 @@ export interface LoopActionResult {
 // Connect with an API token
 // ---------------------------------------------------------------------------------------------------------
 
-export function checkLoopTokenInput(raw: unknown): { ok: true; token: string } | { ok: false; message: string } {
-  const token = typeof raw === "string" ? raw.trim() : "";
-  if (!token) return { ok: false, message: "Paste the API token you generated in Loop admin." };
-  if (/\s/.test(token)) return { ok: false, message: "The token contains spaces. Copy it again without spaces or line breaks." };
-  if (token.length < 8 || token.length > 512) return { ok: false, message: "That does not look like a Loop API token. Copy the whole token from Loop admin." };
-  return { ok: true, token };
+/**
+ * A credential pasted into a form: trimmed, with no space or line break inside (a copy that took part of the
+ * page along), and of a plausible length. Each failure is told in the merchant's words.
+ */
+function pastedCredential(minLength: number, messages: { empty: string; spaces: string; length: string }) {
+  return z
+    .unknown()
+    .transform((raw) => (typeof raw === "string" ? raw.trim() : ""))
+    .pipe(z.string().min(1, messages.empty).regex(/^\S*$/, messages.spaces).min(minLength, messages.length).max(512, messages.length));
 }
+
+/** The first problem with a pasted credential, or the credential. */
+function checkPasted(schema: ReturnType<typeof pastedCredential>, raw: unknown): { ok: true; value: string } | { ok: false; message: string } {
+  const result = schema.safeParse(raw);
+  return result.success ? { ok: true, value: result.data } : { ok: false, message: result.error.issues[0].message };
+}
+
+const loopTokenInput = pastedCredential(8, {
+  empty: "Paste the API token you generated in Loop admin.",
+  spaces: "The token contains spaces. Copy it again without spaces or line breaks.",
+  length: "That does not look like a Loop API token. Copy the whole token from Loop admin.",
+});
 
 interface TopicOutcome {
   topic: string;
@@ -180,10 +195,10 @@ interface TopicOutcome {
  * reconnect (new token, or the same one again) the old subscriptions are replaced, never duplicated.
  */
 export async function connectLoopWithToken(db: Database, shopDomain: string, rawToken: unknown): Promise<LoopActionResult> {
-  const input = checkLoopTokenInput(rawToken);
+  const input = checkPasted(loopTokenInput, rawToken);
   if (!input.ok) return { ok: false, field: "token", message: input.message };
   // Loop's own words end up in the messages; should Loop ever echo the token, it stops here.
-  return withoutToken(await connectWithCheckedToken(db, shopDomain, input.token), input.token);
+  return withoutToken(await connectWithCheckedToken(db, shopDomain, input.value), input.value);
 }
 
 function withoutToken(result: LoopActionResult, token: string): LoopActionResult {
@@ -399,13 +414,11 @@ export function tryOpenToken(shopDomain: string, row: { tokenCiphertext: string 
 // Manual set-up: the merchant adds the webhooks in Loop and pastes the signing secret
 // ---------------------------------------------------------------------------------------------------------
 
-export function checkSigningSecretInput(raw: unknown): { ok: true; secret: string } | { ok: false; message: string } {
-  const secret = typeof raw === "string" ? raw.trim() : "";
-  if (!secret) return { ok: false, message: "Paste the signing secret Loop shows for the webhook." };
-  if (/\s/.test(secret)) return { ok: false, message: "The secret contains spaces. Copy it again without spaces or line breaks." };
-  if (secret.length < 16 || secret.length > 512) return { ok: false, message: "That looks too short for a Loop signing secret. Copy the whole secret." };
-  return { ok: true, secret };
-}
+const signingSecretInput = pastedCredential(16, {
+  empty: "Paste the signing secret Loop shows for the webhook.",
+  spaces: "The secret contains spaces. Copy it again without spaces or line breaks.",
+  length: "That looks too short for a Loop signing secret. Copy the whole secret.",
+});
 
 // What a pasted secret can be bound to: the topics the app consumes, or OTHER_LOOP_TOPICS for a webhook the
 // merchant added for a topic the app does not use (any of the shop's secrets may sign those; they are only
@@ -420,7 +433,7 @@ const manualTopicsInput = z
  * pasted again (one saved before topics were asked, say) gets the topics chosen now.
  */
 export async function addManualLoopSecret(db: Database, shopDomain: string, rawSecret: unknown, rawTopics: unknown): Promise<LoopActionResult> {
-  const input = checkSigningSecretInput(rawSecret);
+  const input = checkPasted(signingSecretInput, rawSecret);
   if (!input.ok) return { ok: false, field: "secret", message: input.message };
   const topicsInput = manualTopicsInput.safeParse(rawTopics);
   if (!topicsInput.success) return { ok: false, field: "topics", message: "Choose the Loop topic(s) of the webhook this signing secret belongs to." };
@@ -434,9 +447,9 @@ export async function addManualLoopSecret(db: Database, shopDomain: string, rawS
     };
   }
   const manual = await db.loopWebhook.findMany({ where: { shopDomain, topic: MANUAL_TOPIC } });
-  const same = manual.find((row) => openedOrNull(shopDomain, row) === input.secret);
+  const same = manual.find((row) => openedOrNull(shopDomain, row) === input.value);
   if (same) return bindManualSecret(db, shopDomain, same, topics);
-  const sealed = sealSecret(input.secret, loopWebhookSecretContext(shopDomain, null));
+  const sealed = sealSecret(input.value, loopWebhookSecretContext(shopDomain, null));
   const now = new Date();
   await db.$transaction(async (tx) => {
     await tx.loopWebhook.create({
@@ -447,7 +460,7 @@ export async function addManualLoopSecret(db: Database, shopDomain: string, rawS
         address: loopWebhookAddress(shopDomain),
         secretCiphertext: sealed.ciphertext,
         secretKeyId: sealed.keyId,
-        secretLastFour: lastFour(input.secret),
+        secretLastFour: lastFour(input.value),
         boundTopics: JSON.stringify(topics),
       },
     });
@@ -463,7 +476,7 @@ export async function addManualLoopSecret(db: Database, shopDomain: string, rawS
       actionNeededReason: null,
     };
     await tx.loopConnection.upsert({ where: { shopDomain }, create: { shopDomain, ...fields }, update: fields });
-    await recordChange(tx, shopDomain, "merchant", "loop.manual_secret_added", { mode: "manual", secretLastFour: lastFour(input.secret), secrets: manual.length + 1, topics });
+    await recordChange(tx, shopDomain, "merchant", "loop.manual_secret_added", { mode: "manual", secretLastFour: lastFour(input.value), secrets: manual.length + 1, topics });
   });
   return { ok: true, message: `Signing secret saved. Loop's deliveries of ${topics.join(", ")} signed with it are accepted.` };
 }

@@ -9,6 +9,7 @@ import { postscriptKeyContext } from "~/connections/secret-contexts";
 import { PostscriptClient } from "~/postscript/client.server";
 import { lastFour, sealSecret } from "~/secrets/secrets.server";
 import { deliveryHoldState, holdDeliveries, releaseDeliveries } from "./holds.server";
+import { createPendingEvent } from "./pending-event.testutil";
 import { TEST_DELIVERY_POLICY } from "./policy.testutil";
 import { deliveryCredentials } from "./runtime.server";
 import { VirtualClock } from "~/jobs/virtual-clock";
@@ -58,22 +59,7 @@ describe.each(databaseKinds)("delivery holds (%s)", (kind) => {
     expect(await deliveryCredentials(db, SHOP)).toMatchObject({ hold: "held_by_support" });
 
     const ids: string[] = [];
-    for (let n = 0; n < 3; n++) {
-      const event = await db.event.create({
-        data: {
-          shopDomain: SHOP,
-          dedupeKey: `held-${n}`,
-          loopWebhookId: `held-${n}`,
-          topic: "order/upcoming",
-          eventType: "order_upcoming",
-          status: "pending",
-          occurredAt: new Date(Date.now() - 60_000 + n),
-          payload: "{}",
-          request: JSON.stringify({ type: "order_upcoming", email: `held${n}@example.com`, external_id: `loop:held-${n}` }),
-        },
-      });
-      ids.push(event.id);
-    }
+    for (let n = 0; n < 3; n++) ids.push((await createPendingEvent(db, SHOP)).id);
     await worker().drainOnce();
     const held = await db.event.findMany({ where: { id: { in: ids } } });
     expect(held.map((e) => [e.status, e.reason])).toEqual([

@@ -14,7 +14,7 @@ import { openAppInShopifyAdmin, untilTokenRefused } from "../../tests/support/sh
 import { resetConfigForTests } from "~/config/env.server";
 import { connectPostscript } from "~/connections/postscript.server";
 import { storedOfflineSession } from "~/shopify.server";
-import { loadOverview } from "~/statistics/overview.server";
+import { loadOverview, readOverviewContext } from "~/statistics/overview.server";
 import { SHOPIFY_LOOKUP_PATIENCE_MS } from "./prepare.server";
 import { createAppDeliveryWorker } from "./runtime.server";
 
@@ -120,7 +120,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
     expect(waiting.status).toBe("received");
     expect(waiting.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
 
-    const overview = await loadOverview(database.db, SHOP, new URLSearchParams({ period: "7d" }));
+    const overview = await loadOverview(database.db, SHOP, await readOverviewContext(database.db, SHOP), new URLSearchParams({ period: "7d" }));
     const group = overview.errors.find((e) => e.code === "shopify_access_lost");
     expect(group).toMatchObject({ count: 2, title: "No access to Shopify", outcome: "skipped" });
     expect(group!.todo).toMatch(/Opening the app from Shopify admin/);

@@ -1,13 +1,12 @@
 // The delivery worker against the Postscript stand-in over real HTTP, on every test database.
-import type { Event } from "@prisma/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startPostscriptStandIn } from "../../sandbox/postscript/server";
 import { DEMO_SHOP_KEY, TEA_SHOP_KEY } from "../../sandbox/postscript/seed";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { PostscriptClient } from "~/postscript/client.server";
-import type { CustomEventInput } from "~/postscript/protocol";
 import { systemClock, type Clock } from "~/jobs/clock";
+import { createPendingEvent } from "./pending-event.testutil";
 import { TEST_DELIVERY_POLICY } from "./policy.testutil";
 import { VirtualClock } from "~/jobs/virtual-clock";
 import { createDeliveryWorker, type DeliveryDependencies, type PostscriptCredentials } from "./worker.server";
@@ -25,7 +24,6 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
     [SHOP_B, TEA_SHOP_KEY],
   ]);
   const rejected: string[] = [];
-  let seq = 0;
 
   beforeAll(async () => {
     ps = await startPostscriptStandIn();
@@ -63,24 +61,7 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
     });
   }
 
-  async function pendingEvent(shop: string, fields: Partial<Omit<Event, "request">> & { request?: CustomEventInput } = {}) {
-    const { request, ...rest } = fields;
-    const n = ++seq;
-    return database.db.event.create({
-      data: {
-        shopDomain: shop,
-        dedupeKey: `wh-${n}`,
-        loopWebhookId: `wh-${n}`,
-        topic: "order/upcoming",
-        eventType: "order_upcoming",
-        status: "pending",
-        occurredAt: new Date(Date.now() - 60_000 + n),
-        payload: "{}",
-        request: JSON.stringify(request ?? { type: "order_upcoming", email: `c${n}@example.com`, external_id: `loop:wh-${n}` }),
-        ...rest,
-      },
-    });
-  }
+  const pendingEvent = (shop: string, fields?: Parameters<typeof createPendingEvent>[2]) => createPendingEvent(database.db, shop, fields);
 
   async function received(): Promise<{ path: string; status: number; body: any }[]> {
     const json = await (await fetch(`${ps.url}/__sandbox/requests?path=/api/v2/events`)).json();

@@ -305,21 +305,23 @@ const subscriptionSchema = z
   })
   .passthrough();
 
-const billingAttemptSchema = z
-  .object({
-    retryCount: optInt,
-    maxRetries: optInt,
-    attemptCount: optInt,
-    attemptNumber: optInt,
-    maxAttempts: optInt,
-    retriesLeft: optInt,
-    remainingRetries: optInt,
-    nextRetryAtEpoch: optDate,
-    nextRetryAt: optDate,
-    errorCode: optString,
-    errorMessage: optString,
-  })
-  .passthrough();
+// order/paymentFailed retry information: undocumented, so every name a generator variant uses is read, on the
+// order itself or inside its billingAttempt.
+const retryFields = {
+  retryCount: optInt,
+  maxRetries: optInt,
+  attemptCount: optInt,
+  attemptNumber: optInt,
+  maxAttempts: optInt,
+  retriesLeft: optInt,
+  remainingRetries: optInt,
+  nextRetryAtEpoch: optDate,
+  nextRetryAt: optDate,
+  errorCode: optString,
+  errorMessage: optString,
+};
+
+const billingAttemptSchema = z.object(retryFields).passthrough();
 
 const orderSchema = z
   .object({
@@ -346,23 +348,12 @@ const orderSchema = z
     billingAddress: addressSchema.nullish(),
     lines: z.array(lineSchema).nullish(),
     lineItems: z.array(lineSchema).nullish(),
-    // order/paymentFailed retry information — undocumented, every generator variant + alternatives.
+    ...retryFields,
     paymentRetryCount: optInt,
-    retryCount: optInt,
-    maxRetries: optInt,
-    attemptCount: optInt,
-    attemptNumber: optInt,
-    maxAttempts: optInt,
-    retriesLeft: optInt,
-    remainingRetries: optInt,
-    nextRetryAtEpoch: optDate,
-    nextRetryAt: optDate,
     nextRetryDate: optDate,
     billingAttempt: billingAttemptSchema.nullish(),
     billingAttemptErrorCode: optString,
     billingAttemptErrorMessage: optString,
-    errorCode: optString,
-    errorMessage: optString,
     ...portalFields,
   })
   .passthrough();

@@ -281,32 +281,17 @@ describe("exact Postscript requests", () => {
     const failed = (retriesDone: number) =>
       mapEvent("order/paymentFailed", { seed: "pf", persona: "sophie", retryInfo: "billingAttempt", retryState: { retriesDone, maxRetries: 3 }, portalLink: false });
 
-    it("1 of 3 retries made → payment_attempt_failed_with_retries_left", () => {
-      const m = failed(1);
+    // The retry position decides the type; the next retry date is sent only while a retry is left.
+    it.each([
+      { retriesDone: 1, type: "payment_attempt_failed_with_retries_left", next: { next_retry_date: "2025-06-03" } },
+      { retriesDone: 2, type: "payment_attempt_failed_last_retry_left", next: { next_retry_date: "2025-06-03" } },
+      { retriesDone: 3, type: "payment_attempt_failed", next: {} },
+    ])("$retriesDone of 3 retries made → $type", ({ retriesDone, type, next }) => {
+      const m = failed(retriesDone);
       expect(m.event).toEqual({
-        type: "payment_attempt_failed_with_retries_left",
+        type,
         ...head,
-        properties: { ...order, retries_left: 2, retry_count: 1, max_retries: 3, attempt_number: 2, next_retry_date: "2025-06-03", ...rest },
-      });
-      expectValid(m);
-    });
-
-    it("2 of 3 → payment_attempt_failed_last_retry_left", () => {
-      const m = failed(2);
-      expect(m.event).toEqual({
-        type: "payment_attempt_failed_last_retry_left",
-        ...head,
-        properties: { ...order, retries_left: 1, retry_count: 2, max_retries: 3, attempt_number: 3, next_retry_date: "2025-06-03", ...rest },
-      });
-      expectValid(m);
-    });
-
-    it("3 of 3 → payment_attempt_failed (no next retry)", () => {
-      const m = failed(3);
-      expect(m.event).toEqual({
-        type: "payment_attempt_failed",
-        ...head,
-        properties: { ...order, retries_left: 0, retry_count: 3, max_retries: 3, attempt_number: 4, ...rest },
+        properties: { ...order, retries_left: 3 - retriesDone, retry_count: retriesDone, max_retries: 3, attempt_number: retriesDone + 1, ...next, ...rest },
       });
       expectValid(m);
     });

@@ -3,6 +3,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { waitFor } from "../../tests/support/wait";
 import { sqliteFilePath } from "~/db/url";
 import { postgresEventInsert, sqliteEventInsert, type EventInsert, type InsertRow } from "./event-insert.server";
 import { createEventWriter, newEventId, type NewEventRow } from "./event-writer.server";
@@ -124,10 +125,14 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
     other.prepare("BEGIN IMMEDIATE").run(); // holds the write lock, as an open Prisma transaction would
     const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url)));
     const pending = writer.write(row("w-locked"));
+    let settled = false;
+    void pending.finally(() => (settled = true)).catch(() => undefined);
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 5);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(ticks).toBeGreaterThan(10); // the event loop kept turning while the insert waited
+    // The event loop keeps turning while the insert waits: a wait that blocked it would let no tick run until it
+    // had given up (settled, with the lock still held).
+    await waitFor("the event loop to turn while the insert waits", () => ticks > 10, 10_000, 10);
+    expect(settled).toBe(false);
     other.prepare("COMMIT").run();
     other.close();
     clearInterval(ticker);
@@ -135,23 +140,33 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
     await writer.close();
   });
 
-  it("answers every webhook within its wait, those queued behind a blocked write included", async () => {
+  it("counts a webhook's wait from when it was queued, those queued behind a blocked write included", async () => {
     const other = new BetterSqlite3(sqliteFilePath(database.url));
     other.prepare("BEGIN IMMEDIATE").run();
-    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url)), { maxWaitMs: 300 });
-    const waited: number[] = [];
-    const write = (id: string) => {
-      const started = Date.now();
-      return writer.write(row(id)).then(
-        () => "stored",
-        () => (waited.push(Date.now() - started), "refused"),
-      );
+    const insert = sqliteEventInsert(sqliteFilePath(database.url));
+    // The deadline each batch is given for the lock, beside the webhooks it holds.
+    const batches: { ids: string[]; deadline: number | undefined }[] = [];
+    const watched: EventInsert = {
+      insert: (rows, deadline) => (batches.push({ ids: rows.map((r) => r.webhookId), deadline }), insert.insert(rows, deadline)),
+      close: () => insert.close(),
     };
-    const first = write("w-q-0");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const queued = Array.from({ length: 5 }, (_, i) => write(`w-q-${i + 1}`));
-    expect(await Promise.all([first, ...queued])).toEqual(Array(6).fill("refused"));
-    expect(Math.max(...waited)).toBeLessThan(300 + 150);
+    const writer = createEventWriter(watched, { maxWaitMs: 300 });
+    const write = (id: string) => writer.write(row(id)).then(() => "stored", () => "refused");
+    const queuedAt = (ids: string[]) => {
+      const from = Date.now();
+      const results = ids.map(write);
+      return { results, from, to: Date.now() };
+    };
+    const first = queuedAt(["w-q-0"]);
+    await waitFor("the first write to meet the lock", () => batches.length === 1, 10_000, 10);
+    const queued = queuedAt(Array.from({ length: 5 }, (_, i) => `w-q-${i + 1}`));
+    expect(await Promise.all([...first.results, ...queued.results])).toEqual(Array(6).fill("refused"));
+    // The second batch began only when the first gave up, yet its deadline runs from when its webhooks were queued.
+    expect(batches.map((b) => b.ids)).toEqual([["w-q-0"], ["w-q-1", "w-q-2", "w-q-3", "w-q-4", "w-q-5"]]);
+    for (const [batch, { from, to }] of [[batches[0], first], [batches[1], queued]] as const) {
+      expect(batch.deadline).toBeGreaterThanOrEqual(from + 300);
+      expect(batch.deadline).toBeLessThanOrEqual(to + 300);
+    }
     other.prepare("ROLLBACK").run();
     other.close();
     await writer.close();

@@ -1,5 +1,5 @@
 // Receiving Loop's webhooks (POST /webhooks/loop?shop=<domain>). Loop waits 5 s for a 2xx and retries
-// anything else for 48 h (research loop-subscriptions.md §1.7), so this does only what must happen before
+// anything else for 48 h (docs/protocols.md, Webhook delivery), so this does only what must happen before
 // the answer: authenticate, check, and store the raw event durably. Mapping and delivery happen in the
 // worker. Nothing is written for a request that is not authenticated.
 //
@@ -31,7 +31,7 @@ export interface IngestDependencies {
   maxBodyBytes: number;
   /** How far X-Loop-Webhook-Created-At may lie before or after now; absent: Loop's retry window plus an hour, 5 minutes. */
   createdAtWindow?: CreatedAtWindow;
-  /** Accepted X-Loop-Signature encodings; which one Loop uses is unverified (research §1.8). */
+  /** Accepted X-Loop-Signature encodings; which one Loop uses is not documented (docs/protocols.md, Signing). */
   signatureEncodings: SignatureEncoding[];
   /** Where webhooks of topics the app does not consume are counted (support sees them); absent: not counted. */
   unusedFields?: UnusedFieldLog;

@@ -18,7 +18,7 @@ export const INGEST_POOL_SIZE = 4;
 /**
  * How long a webhook waits, in all, for SQLite's write lock held by someone else before it is answered 503
  * (webhooks queued behind a blocked write count their time in the queue). Loop waits
- * 5 s for an answer (research loop-subscriptions.md §1.7): a 503 within that makes Loop retry on its schedule,
+ * 5 s for an answer (docs/protocols.md, Webhook delivery): a 503 within that makes Loop retry on its schedule,
  * where a slower answer would count as a timeout anyway.
  */
 export const SQLITE_LOCK_WAIT_MS = 4_000;

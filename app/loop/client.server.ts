@@ -12,6 +12,7 @@ import {
   TOKEN_HEADER,
   type LoopTokenCheckData,
 } from "./protocol";
+import { parseJsonBody } from "~/http/json";
 
 export type LoopFailureKind =
   /** 401: the token is wrong or was deleted in Loop (Loop answers "invalid token"). */
@@ -161,7 +162,7 @@ export class LoopClient {
     if (isRedirect(status)) {
       return { ok: false, status, durationMs, failure: { kind: "rejected", status, message: `Loop answered ${status} with a redirect that was not followed (another address, or too many)` } };
     }
-    const parsed = envelope.safeParse(parseJson(text));
+    const parsed = envelope.safeParse(parseJsonBody(text));
     const message = parsed.success ? parsed.data.message : undefined;
     if (status >= 200 && status < 300) {
       if (!parsed.success) return malformed(status, durationMs);
@@ -214,12 +215,3 @@ function malformed(status: number | null, durationMs: number): LoopResult<never>
     failure: { kind: "malformed_response", status, message: "Loop answered with a body that is not its documented envelope" },
   };
 }
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-

@@ -3,6 +3,7 @@
 // the newest key, so the old key can then be removed from the list. Idempotent: values already under the
 // newest key are left alone, and a second run re-seals nothing. It knows every feature's sealed columns, so it
 // sits above those features rather than beside the sealing itself in app/secrets.
+import type { LoopConnection, LoopWebhook, LoopWebhookRemoval, PostscriptConnection, Prisma, SupportUser } from "@prisma/client";
 import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { getConfig } from "~/config/env.server";
 import { formatSealedToken, parseSealedToken, sealedTokenPrefix, shopifyAccessTokenContext, shopifyRefreshTokenContext } from "~/shopify/session-storage.server";
@@ -34,6 +35,45 @@ interface SealedColumn {
 const page = (take: number) => ({ orderBy: { id: "asc" as const }, take });
 const after = (cursor: string | undefined) => (cursor ? { id: { gt: cursor } } : {});
 
+/** The calls rotation makes on a table; the Prisma model of each sealed table provides them. */
+interface SealedTable<Row> {
+  findMany(args: { where: object; orderBy: { id: "asc" }; take: number }): PromiseLike<Row[]>;
+  count(args: { where: object }): PromiseLike<number>;
+  updateMany(args: { where: object; data: object }): PromiseLike<{ count: number }>;
+}
+
+/**
+ * A sealed column stored as ciphertext with the id of its key in a column beside it. `optional`: the secret may
+ * be absent (a null ciphertext), and such rows are not counted. Writes compare the ciphertext, so a concurrent
+ * change wins.
+ */
+function keyIdColumn<Row extends { id: string }>(spec: {
+  name: string;
+  table: (db: Database) => SealedTable<Row>;
+  ciphertext: keyof Row & string;
+  keyId: keyof Row & string;
+  optional: boolean;
+  context: (row: Row) => string;
+}): SealedColumn {
+  const { ciphertext, keyId } = spec;
+  const present = spec.optional ? { [ciphertext]: { not: null } } : {};
+  return {
+    name: spec.name,
+    async due(db, newest, cursor, take) {
+      const rows = await spec.table(db).findMany({ where: { ...after(cursor), ...present, NOT: { [keyId]: newest } }, ...page(take) });
+      return rows.map((r) => ({ id: r.id, ciphertext: r[ciphertext] as string, keyId: (r[keyId] as string | null) ?? "", context: spec.context(r) }));
+    },
+    current: async (db, newest) => spec.table(db).count({ where: { ...present, [keyId]: newest } }),
+    async replace(db, previous, next) {
+      const { count } = await spec.table(db).updateMany({
+        where: { id: previous.id, [ciphertext]: previous.ciphertext },
+        data: { [ciphertext]: next.ciphertext, [keyId]: next.keyId },
+      });
+      return count === 1;
+    },
+  };
+}
+
 // Shopify's session tokens carry their key id inside the column value (the library owns the Session table's
 // columns), and rows from before sealing hold the bare token. A prefix match in SQL cannot tell which key sealed
 // a value (LIKE reads "_" in a key id as a wildcard, and SQLite's LIKE ignores case), so every row with a token
@@ -46,112 +86,68 @@ function sessionTokenValue(id: string, stored: string, context: string): SealedV
 /** What the Session row holds for `value` now: how a concurrent write is told apart. */
 const storedSessionToken = (value: SealedValue) => value.plaintext ?? formatSealedToken(value);
 
+/** A Shopify token column of the Session table; `present` selects the rows that hold a token. */
+function sessionTokenColumn(name: string, field: "accessToken" | "refreshToken", present: Prisma.SessionWhereInput, context: (shop: string) => string): SealedColumn {
+  return {
+    name,
+    async due(db, _newest, cursor, take) {
+      const rows = await db.session.findMany({ where: { ...after(cursor), ...present }, ...page(take) });
+      return rows.map((r) => sessionTokenValue(r.id, r[field]!, context(r.shop)));
+    },
+    async current(db, newest) {
+      const rows = await db.session.findMany({ where: { [field]: { startsWith: sealedTokenPrefix(newest) } }, select: { accessToken: true, refreshToken: true } });
+      return rows.filter((r) => (r[field] ?? "").startsWith(sealedTokenPrefix(newest))).length;
+    },
+    async replace(db, previous, next) {
+      const { count } = await db.session.updateMany({ where: { id: previous.id, [field]: storedSessionToken(previous) }, data: { [field]: formatSealedToken(next) } });
+      return count === 1;
+    },
+  };
+}
+
 export const SEALED_COLUMNS: SealedColumn[] = [
-  {
+  keyIdColumn<PostscriptConnection>({
     name: "Postscript keys",
-    async due(db, newest, cursor, take) {
-      const rows = await db.postscriptConnection.findMany({ where: { ...after(cursor), keyCiphertext: { not: null }, NOT: { keyKeyId: newest } }, ...page(take) });
-      return rows.map((r) => ({ id: r.id, ciphertext: r.keyCiphertext!, keyId: r.keyKeyId ?? "", context: postscriptKeyContext(r.shopDomain) }));
-    },
-    current: (db, newest) => db.postscriptConnection.count({ where: { keyCiphertext: { not: null }, keyKeyId: newest } }),
-    async replace(db, previous, next) {
-      const { count } = await db.postscriptConnection.updateMany({
-        where: { id: previous.id, keyCiphertext: previous.ciphertext },
-        data: { keyCiphertext: next.ciphertext, keyKeyId: next.keyId },
-      });
-      return count === 1;
-    },
-  },
-  {
+    table: (db) => db.postscriptConnection,
+    ciphertext: "keyCiphertext",
+    keyId: "keyKeyId",
+    optional: true,
+    context: (r) => postscriptKeyContext(r.shopDomain),
+  }),
+  keyIdColumn<LoopConnection>({
     name: "Loop tokens",
-    async due(db, newest, cursor, take) {
-      const rows = await db.loopConnection.findMany({ where: { ...after(cursor), tokenCiphertext: { not: null }, NOT: { tokenKeyId: newest } }, ...page(take) });
-      return rows.map((r) => ({ id: r.id, ciphertext: r.tokenCiphertext!, keyId: r.tokenKeyId ?? "", context: loopTokenContext(r.shopDomain) }));
-    },
-    current: (db, newest) => db.loopConnection.count({ where: { tokenCiphertext: { not: null }, tokenKeyId: newest } }),
-    async replace(db, previous, next) {
-      const { count } = await db.loopConnection.updateMany({
-        where: { id: previous.id, tokenCiphertext: previous.ciphertext },
-        data: { tokenCiphertext: next.ciphertext, tokenKeyId: next.keyId },
-      });
-      return count === 1;
-    },
-  },
-  {
+    table: (db) => db.loopConnection,
+    ciphertext: "tokenCiphertext",
+    keyId: "tokenKeyId",
+    optional: true,
+    context: (r) => loopTokenContext(r.shopDomain),
+  }),
+  keyIdColumn<LoopWebhook>({
     name: "Loop webhook secrets",
-    async due(db, newest, cursor, take) {
-      const rows = await db.loopWebhook.findMany({ where: { ...after(cursor), NOT: { secretKeyId: newest } }, ...page(take) });
-      return rows.map((r) => ({ id: r.id, ciphertext: r.secretCiphertext, keyId: r.secretKeyId, context: loopWebhookSecretContext(r.shopDomain, r.loopWebhookId) }));
-    },
-    current: (db, newest) => db.loopWebhook.count({ where: { secretKeyId: newest } }),
-    async replace(db, previous, next) {
-      const { count } = await db.loopWebhook.updateMany({
-        where: { id: previous.id, secretCiphertext: previous.ciphertext },
-        data: { secretCiphertext: next.ciphertext, secretKeyId: next.keyId },
-      });
-      return count === 1;
-    },
-  },
-  {
+    table: (db) => db.loopWebhook,
+    ciphertext: "secretCiphertext",
+    keyId: "secretKeyId",
+    optional: false,
+    context: (r) => loopWebhookSecretContext(r.shopDomain, r.loopWebhookId),
+  }),
+  keyIdColumn<LoopWebhookRemoval>({
     name: "Loop removal tokens",
-    async due(db, newest, cursor, take) {
-      const rows = await db.loopWebhookRemoval.findMany({ where: { ...after(cursor), NOT: { tokenKeyId: newest } }, ...page(take) });
-      return rows.map((r) => ({ id: r.id, ciphertext: r.tokenCiphertext, keyId: r.tokenKeyId, context: loopWebhookRemovalTokenContext(r.shopDomain) }));
-    },
-    current: (db, newest) => db.loopWebhookRemoval.count({ where: { tokenKeyId: newest } }),
-    async replace(db, previous, next) {
-      const { count } = await db.loopWebhookRemoval.updateMany({
-        where: { id: previous.id, tokenCiphertext: previous.ciphertext },
-        data: { tokenCiphertext: next.ciphertext, tokenKeyId: next.keyId },
-      });
-      return count === 1;
-    },
-  },
-  {
+    table: (db) => db.loopWebhookRemoval,
+    ciphertext: "tokenCiphertext",
+    keyId: "tokenKeyId",
+    optional: false,
+    context: (r) => loopWebhookRemovalTokenContext(r.shopDomain),
+  }),
+  keyIdColumn<SupportUser>({
     name: "Support TOTP secrets",
-    async due(db, newest, cursor, take) {
-      const rows = await db.supportUser.findMany({ where: { ...after(cursor), totpCiphertext: { not: null }, NOT: { totpKeyId: newest } }, ...page(take) });
-      return rows.map((r) => ({ id: r.id, ciphertext: r.totpCiphertext!, keyId: r.totpKeyId ?? "", context: totpContext(r.id) }));
-    },
-    current: (db, newest) => db.supportUser.count({ where: { totpCiphertext: { not: null }, totpKeyId: newest } }),
-    async replace(db, previous, next) {
-      const { count } = await db.supportUser.updateMany({
-        where: { id: previous.id, totpCiphertext: previous.ciphertext },
-        data: { totpCiphertext: next.ciphertext, totpKeyId: next.keyId },
-      });
-      return count === 1;
-    },
-  },
-  {
-    name: "Shopify access tokens",
-    async due(db, _newest, cursor, take) {
-      const rows = await db.session.findMany({ where: { ...after(cursor), accessToken: { not: "" } }, ...page(take) });
-      return rows.map((r) => sessionTokenValue(r.id, r.accessToken, shopifyAccessTokenContext(r.shop)));
-    },
-    async current(db, newest) {
-      const rows = await db.session.findMany({ where: { accessToken: { startsWith: sealedTokenPrefix(newest) } }, select: { accessToken: true } });
-      return rows.filter((r) => r.accessToken.startsWith(sealedTokenPrefix(newest))).length;
-    },
-    async replace(db, previous, next) {
-      const { count } = await db.session.updateMany({ where: { id: previous.id, accessToken: storedSessionToken(previous) }, data: { accessToken: formatSealedToken(next) } });
-      return count === 1;
-    },
-  },
-  {
-    name: "Shopify refresh tokens",
-    async due(db, _newest, cursor, take) {
-      const rows = await db.session.findMany({ where: { ...after(cursor), refreshToken: { not: null }, NOT: { refreshToken: "" } }, ...page(take) });
-      return rows.map((r) => sessionTokenValue(r.id, r.refreshToken!, shopifyRefreshTokenContext(r.shop)));
-    },
-    async current(db, newest) {
-      const rows = await db.session.findMany({ where: { refreshToken: { startsWith: sealedTokenPrefix(newest) } }, select: { refreshToken: true } });
-      return rows.filter((r) => r.refreshToken!.startsWith(sealedTokenPrefix(newest))).length;
-    },
-    async replace(db, previous, next) {
-      const { count } = await db.session.updateMany({ where: { id: previous.id, refreshToken: storedSessionToken(previous) }, data: { refreshToken: formatSealedToken(next) } });
-      return count === 1;
-    },
-  },
+    table: (db) => db.supportUser,
+    ciphertext: "totpCiphertext",
+    keyId: "totpKeyId",
+    optional: true,
+    context: (r) => totpContext(r.id),
+  }),
+  sessionTokenColumn("Shopify access tokens", "accessToken", { accessToken: { not: "" } }, shopifyAccessTokenContext),
+  sessionTokenColumn("Shopify refresh tokens", "refreshToken", { refreshToken: { not: null }, NOT: { refreshToken: "" } }, shopifyRefreshTokenContext),
 ];
 
 export interface ColumnRotation {

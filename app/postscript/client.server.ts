@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { timedFetch } from "~/http/timed-fetch.server";
 import { PATHS, SHOP_TOKEN_HEADER, type CustomEventInput } from "./protocol";
+import { parseJsonBody } from "~/http/json";
 
 export type PostscriptFailureKind =
   /** 401/403: the key is wrong, revoked, or the shop's plan has no API access (docs/protocols.md, Postscript authentication). */
@@ -106,7 +107,7 @@ export class PostscriptClient {
     }
     const { response, text, durationMs } = sent;
     const status = response.status;
-    const json = parseJson(text);
+    const json = parseJsonBody(text);
     if (status >= 200 && status < 300) {
       if (json === undefined) return malformed(status, durationMs);
       return { ok: true, value: json, status, durationMs };
@@ -122,14 +123,6 @@ function malformed(status: number | null, durationMs: number): PostscriptResult<
     durationMs,
     failure: { kind: "malformed_response", status, message: "Postscript answered with a body it does not document" },
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Postscript's message from any of its three error shapes (docs/protocols.md, Postscript errors). */

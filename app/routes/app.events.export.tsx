@@ -31,7 +31,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   }
   const db = getDatabase();
   const zone = await statisticsTimeZone(db, grant.shop);
-  const query = readLogQuery(new URLSearchParams(grant.search), zone.name);
+  const query = readLogQuery("merchant", new URLSearchParams(grant.search), zone.name);
   return new Response(exportEventsCsv(db, grant.shop, query), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

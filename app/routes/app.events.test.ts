@@ -16,14 +16,7 @@ const PORTAL_TOKEN = "be82dc59d3494bce41cb30b15cb97ef6154a017c";
 const PORTAL_LINK = `https://${SHOP}/a/loop_subscriptions/customer/61000001?sessionToken=${PORTAL_TOKEN}`;
 
 // The network edge: the shop's time zone check must not reach Shopify from tests; every call is refused.
-const network = vi.hoisted(() => {
-  const calls: string[] = [];
-  globalThis.fetch = (async (input: RequestInfo | URL) => {
-    calls.push(String(input instanceof Request ? input.url : input));
-    throw new TypeError("network unreachable in tests");
-  }) as typeof fetch;
-  return { calls };
-});
+const network = await vi.hoisted(async () => (await import("../../tests/support/net")).refuseNetwork());
 
 const form = (fields: Record<string, string>) => {
   const body = new URLSearchParams(fields);
@@ -80,7 +73,7 @@ describe.each(databaseKinds)("event log routes (%s)", (kind) => {
     const response = await runRoute(detailLoader, await adminFetchRequest(SHOP, `/app/events/${ids.delivered}?back=%3Fperiod%3D7d%26id_token%3Dsecret`), { id: ids.delivered });
     const { event, backUrl } = await response.json();
     expect(backUrl).toBe("/app/events?period=7d");
-    expect(event.customer).toBe("a•••@example.com");
+    expect(event.email).toBe("a•••@example.com");
     expect(JSON.stringify(event)).not.toMatch(/ava\.thompson@|2015550101/);
     expect(event.attemptList).toHaveLength(1);
     const stranger = await (await runRoute(detailLoader, await adminFetchRequest(OTHER, `/app/events/${ids.delivered}`), { id: ids.delivered })).json();

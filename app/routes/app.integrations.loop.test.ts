@@ -115,6 +115,8 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
 
   it("refuses an empty token, a bad token, a token without the webhook scope and another store's token", async () => {
     expect(await submit({ intent: "connect-token", token: " " })).toMatchObject({ ok: false, field: "token", message: "Paste the API token you generated in Loop admin." });
+    expect(await submit({ intent: "connect-token", token: "loop_abc def123" })).toMatchObject({ ok: false, field: "token", message: expect.stringMatching(/^The token contains spaces/) });
+    expect(await submit({ intent: "connect-token", token: "  abc  " })).toMatchObject({ ok: false, field: "token", message: expect.stringMatching(/^That does not look like a Loop API token/) });
     expect(await submit({ intent: "connect-token", token: "loop_unknown_123456789" })).toMatchObject({
       ok: false,
       message: expect.stringMatching(/^Loop did not accept this token\./),

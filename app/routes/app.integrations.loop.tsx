@@ -3,8 +3,9 @@
 // action starts with the Shopify session and works on that shop's rows only (logic: app/connections/loop.server.ts).
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, Collapsible, DescriptionList, InlineStack, Layout, List, Modal, Page as PolarisPage, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, Collapsible, DescriptionList, InlineStack, Layout, List, Page as PolarisPage, Text } from "@shopify/polaris";
 import { useCallback, useState, type ReactNode } from "react";
+import { DisconnectModal } from "~/components/common/DisconnectModal";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { StatusBadge } from "~/components/common/StatusBadge";
@@ -230,29 +231,18 @@ function DisconnectButton({ mode }: { mode: "api" | "manual" }) {
       <Button tone="critical" onClick={() => setOpen(true)}>
         Disconnect
       </Button>
-      <Modal
+      <DisconnectModal
+        service="Loop"
         open={open}
         onClose={() => setOpen(false)}
-        title="Disconnect Loop?"
-        primaryAction={{
-          content: "Disconnect",
-          destructive: true,
-          loading: fetcher.state !== "idle",
-          onAction: () => fetcher.submit({ intent: "disconnect" }, { method: "post" }),
-        }}
-        secondaryActions={[{ content: "Cancel", onAction: () => setOpen(false) }]}
-      >
-        <Modal.Section>
-          <BlockStack gap="200">
-            <Text as="p">The app stops accepting Loop&apos;s events, so nothing new reaches Postscript.</Text>
-            <Text as="p" tone="subdued">
-              {mode === "api"
-                ? "The app removes its webhooks from Loop and deletes the token and signing secrets here. The history is kept."
-                : "The signing secrets are deleted here. Remove the webhooks you created in Loop admin too. The history is kept."}
-            </Text>
-          </BlockStack>
-        </Modal.Section>
-      </Modal>
+        fetcher={fetcher}
+        effect="The app stops accepting Loop's events, so nothing new reaches Postscript."
+        detail={
+          mode === "api"
+            ? "The app removes its webhooks from Loop and deletes the token and signing secrets here. The history is kept."
+            : "The signing secrets are deleted here. Remove the webhooks you created in Loop admin too. The history is kept."
+        }
+      />
     </>
   );
 }

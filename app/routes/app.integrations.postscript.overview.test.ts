@@ -10,11 +10,7 @@ const SHOP = "overview-tab.myshopify.com";
 const OTHER = "overview-tab-other.myshopify.com";
 
 // The time zone check must not reach Shopify from tests: every call is refused.
-vi.hoisted(() => {
-  globalThis.fetch = (async () => {
-    throw new TypeError("network unreachable in tests");
-  }) as typeof fetch;
-});
+await vi.hoisted(async () => (await import("../../tests/support/net")).refuseNetwork());
 
 describe.each(databaseKinds)("Postscript page, Integration overview tab (%s)", (kind) => {
   const database = withTestDatabase(kind);

@@ -48,7 +48,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   let overview = null;
   if (showsOverview) {
     const timeZone = await statisticsTimeZone(db, session.shop);
-    overview = await loadOverview(db, session.shop, url.searchParams, new Date(), { timeZone, postscript: connection, loopStatus: loopState, settings });
+    overview = await loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings }, url.searchParams);
   }
   return { connection, settings, loopState, overview, flowTriggers };
 };

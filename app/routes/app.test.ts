@@ -16,14 +16,7 @@ const SHOP = "test-shop.myshopify.com";
 
 // The network edge: @shopify/shopify-api captures fetch when it is imported, so replace it before any import.
 // Every call is recorded and refused, which also proves that a valid token for an installed shop needs none.
-const network = vi.hoisted(() => {
-  const calls: string[] = [];
-  globalThis.fetch = (async (input: RequestInfo | URL) => {
-    calls.push(String(input instanceof Request ? input.url : input));
-    throw new TypeError("network unreachable in tests");
-  }) as typeof fetch;
-  return { calls };
-});
+const network = await vi.hoisted(async () => (await import("../../tests/support/net")).refuseNetwork());
 
 describe.each(databaseKinds)("admin authentication (%s)", (kind) => {
   const database = withTestDatabase(kind);

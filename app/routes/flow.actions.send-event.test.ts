@@ -70,7 +70,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
     expect(await database.db.eventRollup.aggregate({ where: { shopDomain: SHOP, eventType: "vip_tagged" }, _sum: { received: true, delivered: true } })).toMatchObject({
       _sum: { received: 1, delivered: 1 },
     });
-    expect(await getEventDetail(database.db, SHOP, queued.id, "UTC")).toMatchObject({ source: "Shopify Flow", type: "vip_tagged", outcome: "delivered" });
+    expect(await getEventDetail(database.db, SHOP, queued.id, "merchant", "UTC")).toMatchObject({ source: "Shopify Flow", type: "vip_tagged", outcome: "delivered" });
   });
 
   it("does not queue a run twice when Flow sends it again, even long after (a stale replay of a signed request)", async () => {

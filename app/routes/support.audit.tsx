@@ -7,6 +7,7 @@ import { Badge, BlockStack, Box, Button, Card, IndexTable, InlineStack, Link, Pa
 import { useState } from "react";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
+import { EmptyRows } from "~/components/support/EmptyRows";
 import { getDatabase } from "~/db.server";
 import { listAudit, listRefusals, recordAudit, type RefusalCountView } from "~/support/audit.server";
 import { clientOf, requireStaff } from "~/support/auth.server";
@@ -77,11 +78,7 @@ export default function SupportAudit() {
               itemCount={entries.length}
               selectable={false}
               emptyState={
-                <Box padding="600">
-                  <Text as="p" alignment="center" tone="subdued">
-                    No entries match.
-                  </Text>
-                </Box>
+                <EmptyRows>No entries match.</EmptyRows>
               }
               headings={[{ title: "When (UTC)" }, { title: "Who" }, { title: "Action" }, { title: "Outcome" }, { title: "Shop" }, { title: "Details" }, { title: "From" }]}
             >
@@ -161,11 +158,7 @@ function RefusalCounts({ refusals }: { refusals: RefusalCountView[] }) {
         itemCount={refusals.length}
         selectable={false}
         emptyState={
-          <Box padding="600">
-            <Text as="p" alignment="center" tone="subdued">
-              Nothing refused.
-            </Text>
-          </Box>
+          <EmptyRows>Nothing refused.</EmptyRows>
         }
         headings={[{ title: "Minute (UTC)" }, { title: "From" }, { title: "Refused" }, { title: "Count" }, { title: "" }]}
       >

@@ -30,6 +30,7 @@ import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { TitledCard } from "~/components/support/TitledCard";
 import { UnusedLoopFields } from "~/components/support/UnusedLoopFields";
+import { EmptyRows } from "~/components/support/EmptyRows";
 import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { EVENT_TYPES } from "~/events/catalogue";
@@ -413,18 +414,14 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
       <Card padding="0">
         <IndexTable
           resourceName={{ singular: "event", plural: "events" }}
-          itemCount={events.rows.length}
+          itemCount={events.page.rows.length}
           selectable={false}
           emptyState={
-            <Box padding="600">
-              <Text as="p" alignment="center" tone="subdued">
-                No events match.
-              </Text>
-            </Box>
+            <EmptyRows>No events match.</EmptyRows>
           }
           headings={[{ title: "Received" }, { title: "Event" }, { title: "Status" }, { title: "Attempts" }, { title: "Customer" }, { title: "Subscription" }, { title: "" }]}
         >
-          {events.rows.map((e, index) => (
+          {events.page.rows.map((e, index) => (
             <IndexTable.Row id={e.id} key={e.id} position={index}>
               <IndexTable.Cell>
                 <Link url={`${base}/events/${e.id}`} removeUnderline>
@@ -433,7 +430,7 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
               </IndexTable.Cell>
               <IndexTable.Cell>
                 <BlockStack gap="050" inlineAlign="start">
-                  <Text as="span">{e.eventType ?? e.topic}</Text>
+                  <Text as="span">{e.type === "unknown" ? e.topic : e.type}</Text>
                   {e.isTest ? <Badge tone="info">Test</Badge> : null}
                 </BlockStack>
               </IndexTable.Cell>
@@ -450,7 +447,7 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
               <IndexTable.Cell>
                 <BlockStack gap="050">
                   <Text as="span" numeric>
-                    {e.attemptCount}
+                    {e.attempts}
                   </Text>
                   {e.lastAttempt ? (
                     <Text as="span" tone="subdued" variant="bodySm">
@@ -478,9 +475,9 @@ function Events({ data, link, operator }: { data: Data; link: (c: Record<string,
           ))}
         </IndexTable>
       </Card>
-      {events.next ? (
+      {events.page.hasNext && events.page.nextCursor ? (
         <InlineStack align="center">
-          <Button url={link({ tab: "events", after: events.next })}>Older events</Button>
+          <Button url={link({ tab: "events", after: events.page.nextCursor })}>Older events</Button>
         </InlineStack>
       ) : null}
     </BlockStack>
@@ -524,11 +521,7 @@ function History({ data }: { data: Data }) {
   return (
     <Card padding="0">
       {history.length === 0 ? (
-        <Box padding="600">
-          <Text as="p" alignment="center" tone="subdued">
-            No configuration changes recorded.
-          </Text>
-        </Box>
+        <EmptyRows>No configuration changes recorded.</EmptyRows>
       ) : (
         <DataTable
           columnContentTypes={["text", "text", "text", "text"]}

@@ -9,17 +9,19 @@ import { Facts } from "~/components/support/Facts";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
 import { getDatabase } from "~/db.server";
+import { getEventDetail } from "~/statistics/event-log.server";
 import { shopTimeZone } from "~/shopify/time-zone.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requireStaff } from "~/support/auth.server";
-import { eventDetail } from "~/support/record.server";
 
 export const loader = async (args: LoaderFunctionArgs) => {
   const db = getDatabase();
   const staff = await requireStaff(args, "viewer", db);
   const domain = (args.params.domain ?? "").toLowerCase();
   const eventId = args.params.eventId ?? "";
-  const event = /^[A-Za-z0-9_-]{1,64}$/.test(eventId) && /^[a-z0-9][a-z0-9.-]{0,254}$/.test(domain) ? await eventDetail(db, domain, eventId) : null;
+  const valid = /^[A-Za-z0-9_-]{1,64}$/.test(eventId) && /^[a-z0-9][a-z0-9.-]{0,254}$/.test(domain);
+  const zone = valid ? await shopTimeZone(db, domain) : null;
+  const event = zone ? await getEventDetail(db, domain, eventId, "support", zone.name) : null;
   await recordAudit(db, {
     user: { id: staff.userId, email: staff.email },
     action: "event.viewed",
@@ -28,8 +30,7 @@ export const loader = async (args: LoaderFunctionArgs) => {
     details: { eventId: eventId.slice(0, 64) },
     client: clientOf(args),
   });
-  if (!event) throw Response.json({ message: "This shop has no such event." }, { status: 404 });
-  const zone = await shopTimeZone(db, domain);
+  if (!event || !zone) throw Response.json({ message: "This shop has no such event." }, { status: 404 });
   return {
     staff: { email: staff.email, role: staff.role, csrf: staff.csrfToken },
     operator: hasRole(staff, "operator"),
@@ -63,7 +64,7 @@ export default function SupportEvent() {
     <SupportFrame staff={staff}>
       <Page
         backAction={{ content: domain, url: `${shopUrl}?tab=events` }}
-        title={event.eventType ?? "Unmapped event"}
+        title={event.type === "unknown" ? "Unmapped event" : event.type}
         titleMetadata={event.isTest ? <Badge tone="info">Test event</Badge> : undefined}
         subtitle={`${domain} · event ${event.id}`}
         primaryAction={operator && event.status === "failed" ? { content: "Replay…", url: `${shopUrl}?tab=events&confirm=replay-one&event=${event.id}` } : undefined}
@@ -76,10 +77,10 @@ export default function SupportEvent() {
           <Card padding="0">
             <Box padding="400">
               <Text as="h2" variant="headingMd">
-                Attempts ({event.attempts.length})
+                Attempts ({event.attemptList.length})
               </Text>
             </Box>
-            {event.attempts.length === 0 ? (
+            {event.attemptList.length === 0 ? (
               <Box padding="400">
                 <Text as="p" tone="subdued">
                   Not sent yet.
@@ -89,7 +90,7 @@ export default function SupportEvent() {
               <DataTable
                 columnContentTypes={["text", "text", "numeric", "numeric", "text"]}
                 headings={["Started", "Outcome", "HTTP", "Duration (ms)", "Error"]}
-                rows={event.attempts.map((a) => [
+                rows={event.attemptList.map((a) => [
                   <Time key="s" iso={a.startedAt} timeZone={tz} seconds />,
                   a.outcome,
                   a.httpStatus ?? "—",

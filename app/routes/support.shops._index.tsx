@@ -2,11 +2,12 @@
 // every shop, the ones with problems first.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
-import { Banner, BlockStack, Box, Button, Card, IndexTable, InlineStack, Link, Page, Text, TextField } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, IndexTable, InlineStack, Link, Page, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { ConnectionBadge, ProblemBadge } from "~/components/support/badges";
 import { SupportFrame } from "~/components/support/SupportFrame";
 import { Time } from "~/components/support/Time";
+import { EmptyRows } from "~/components/support/EmptyRows";
 import { getDatabase } from "~/db.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, requireStaff } from "~/support/auth.server";
@@ -70,11 +71,7 @@ export default function SupportShops() {
               itemCount={list.rows.length}
               selectable={false}
               emptyState={
-                <Box padding="600">
-                  <Text as="p" alignment="center" tone="subdued">
-                    No shops to show.
-                  </Text>
-                </Box>
+                <EmptyRows>No shops to show.</EmptyRows>
               }
               headings={[
                 { title: "Shop" },

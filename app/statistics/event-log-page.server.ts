@@ -1,15 +1,27 @@
 // What the event log page and the event detail page need, in one call each (the routes stay thin).
-import type { EventLogData } from "~/components/events/EventLog";
 import type { Database } from "~/db.server";
 import { getConfig } from "~/config/env.server";
 import { LOG_REASON_CODES, reasonInfo } from "~/events/reasons";
 import { formatDateRange, formatDateTime } from "./format";
-import { getEventDetail, listEvents, readLogQuery, TYPE_CHOICES, type EventDetail } from "./event-log.server";
+import { getEventDetail, listEvents, readLogQuery, TYPE_CHOICES, type EventDetail, type LogPage, type Outcome } from "./event-log.server";
+import type { PeriodValue } from "./period";
 import { statisticsTimeZone } from "./time-zone.server";
+
+/** What the event log page shows. */
+export interface EventLogData {
+  page: LogPage;
+  filters: { type: string | null; outcome: Outcome | null; reason: string | null; q: string | null };
+  period: PeriodValue & { problem: string | null };
+  timeZone: { name: string; known: boolean };
+  typeChoices: { value: string; label: string; description: string }[];
+  reasonChoices: { value: string; label: string }[];
+  /** Events older than `days` are deleted (their counts stay in the overview); the period reaches before that. */
+  retention: { days: number; cutoffLabel: string; reachesPastCutoff: boolean };
+}
 
 export async function loadEventLog(db: Database, shopDomain: string, search: URLSearchParams, now = new Date()): Promise<EventLogData> {
   const zone = await statisticsTimeZone(db, shopDomain);
-  const query = readLogQuery(search, zone.name, now);
+  const query = readLogQuery("merchant", search, zone.name, now);
   const page = await listEvents(db, shopDomain, query);
   const { period, filters } = query;
   return {
@@ -48,5 +60,5 @@ export async function loadEventDetail(db: Database, shopDomain: string, id: stri
   const backSearch = back && backSchema.test(back) ? new URLSearchParams(back) : new URLSearchParams();
   backSearch.delete("id_token");
   const backQuery = backSearch.toString();
-  return { event: await getEventDetail(db, shopDomain, id, zone.name), backUrl: `/app/events${backQuery ? `?${backQuery}` : ""}` };
+  return { event: await getEventDetail(db, shopDomain, id, "merchant", zone.name), backUrl: `/app/events${backQuery ? `?${backQuery}` : ""}` };
 }

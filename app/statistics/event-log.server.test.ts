@@ -1,25 +1,28 @@
 // The event log: keyset pages in both directions, every filter, one event in detail with phones and emails
-// masked, and the CSV export streamed page by page with proper escaping. Always one shop's events only.
+// masked, the same rows for the merchant and for support staff (each masked as that viewer may see them), and
+// the CSV export streamed page by page with proper escaping. Always one shop's events only.
 import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { waitFor } from "../../tests/support/wait";
 import type { Database } from "~/db.server";
-import { csvField, csvLine, exportEventsCsv, getEventDetail, listEvents, readLogQuery, type LogPage } from "./event-log.server";
+import { csvField, csvLine, exportEventsCsv, getEventDetail, listEvents, readLogQuery, type LogPage, type Viewer } from "./event-log.server";
 import { seedEvent, seedEvents } from "./seed.testutil";
 
 const SHOP = "log.myshopify.com";
 const OTHER = "log-other.myshopify.com";
 const NOW = new Date("2026-11-25T15:20:00Z");
-const query = (s: string, zone = "UTC") => readLogQuery(new URLSearchParams(s), zone, NOW);
+const query = (s: string, zone = "UTC", viewer: Viewer = "merchant") => readLogQuery(viewer, new URLSearchParams(s), zone, NOW);
 
-/** Counts event.findMany calls, to see when the CSV stream reads the database. */
+/** Counts event.findMany calls, and those still running, to see when the CSV stream reads the database. */
 function countingReads(db: Database) {
-  const counter = { reads: 0 };
+  const counter = { reads: 0, running: 0 };
   const event = new Proxy(db.event, {
     get(target, property, receiver) {
       if (property === "findMany") {
         return (...args: Parameters<typeof target.findMany>) => {
           counter.reads++;
-          return target.findMany(...args);
+          counter.running++;
+          return target.findMany(...args).finally(() => counter.running--);
         };
       }
       return Reflect.get(target, property, receiver);
@@ -151,7 +154,7 @@ describe.each(databaseKinds)("event log (%s)", (kind) => {
     // The other shop's identical customer never shows.
     expect((await listEvents(db, OTHER, query("q=ava.thompson@example.com"))).rows.map((r) => r.id)).toEqual([other.id]);
     const row = (await listEvents(db, SHOP, query("q=S-555"))).rows[0];
-    expect(row).toMatchObject({ type: "subscription_created", outcome: "delivered", customer: "a•••@example.com", subscriptionKey: "S-555", receivedLabel: "Nov 24, 10:00:00 AM" });
+    expect(row).toMatchObject({ type: "subscription_created", outcome: "delivered", email: "a•••@example.com", phone: "+1••••••0101", subscriptionKey: "S-555", receivedLabel: "Nov 24, 10:00:00 AM" });
     await db.event.deleteMany({});
   });
 
@@ -169,7 +172,7 @@ describe.each(databaseKinds)("event log (%s)", (kind) => {
       phone: "+12015550101",
       payload: { payload: { id: 1, customer: { email: "ava.thompson@example.com", phone: "+12015550101", firstName: "Ava" } } },
     });
-    const detail = await getEventDetail(db, SHOP, failed.id, "America/New_York");
+    const detail = await getEventDetail(db, SHOP, failed.id, "merchant", "America/New_York");
     expect(detail).toMatchObject({ status: "failed", reasonTitle: "Postscript rejected the event", reasonDetail: "phone: not a valid number", canReplay: true, receivedFull: "Nov 24, 2026, 5:00:00 AM" });
     expect(detail!.payload).toContain('"email": "a•••@example.com"');
     expect(detail!.payload).toContain('"phone": "+1••••••0101"');
@@ -181,9 +184,79 @@ describe.each(databaseKinds)("event log (%s)", (kind) => {
       ["retry", 503, "unavailable"],
       ["failed", 422, "rejected"],
     ]);
-    expect(await getEventDetail(db, OTHER, failed.id, "UTC")).toBeNull();
+    expect(await getEventDetail(db, OTHER, failed.id, "merchant", "UTC")).toBeNull();
     const delivered = await seedEvent(db, { shop: SHOP, receivedAt: "2026-11-24T11:00:00Z", outcome: "delivered" });
-    expect((await getEventDetail(db, SHOP, delivered.id, "UTC"))!.canReplay).toBe(false);
+    expect((await getEventDetail(db, SHOP, delivered.id, "merchant", "UTC"))!.canReplay).toBe(false);
+    await db.event.deleteMany({});
+  });
+
+  it("lists the same rows for the merchant and for support staff, with equal filters and pages, masked per viewer", async () => {
+    const db = database.db;
+    const key = "sk_live_51HxQ2eK9v7Tt0Pq";
+    const opaque = "a".repeat(20) + "B".repeat(20);
+    const portal = `https://${SHOP}/a/loop_subscriptions/customer/61000001?sessionToken=tok-4f2a9c7e1b`;
+    const detailText = `Postscript answered 422 (Authorization: Bearer ${key}); request ${opaque}; link ${portal}`;
+    const seeded = await seedEvents(db, [
+      ...Array.from({ length: 5 }, (_, i) => ({ shop: SHOP, receivedAt: new Date(Date.parse("2026-11-24T10:00:00Z") + i * 60_000), outcome: "delivered" as const, email: `c${i}@example.com`, phone: "+12015550101", subscriptionKey: `S-${i}` })),
+      { shop: SHOP, receivedAt: "2026-11-24T09:00:00Z", type: "order_upcoming", outcome: "failed", reason: "postscript_rejected", reasonDetail: detailText, email: "liam@example.com" },
+      { shop: SHOP, receivedAt: "2026-11-24T08:00:00Z", outcome: "pending", retries: 1 },
+      { shop: SHOP, receivedAt: "2026-11-24T07:00:00Z", type: null, outcome: "received" },
+      { shop: OTHER, receivedAt: "2026-11-24T10:30:00Z", outcome: "delivered", email: "c0@example.com" },
+    ]);
+    const failed = seeded[5];
+    const read = (viewer: Viewer, s: string, pageSize = 3) => listEvents(db, SHOP, query(`period=7d&${s}`, "UTC", viewer), pageSize);
+
+    // Filters and pages: the same events, in the same order, with the same cursors, whoever looks.
+    for (const s of ["", "status=failed", "status=pending", "outcome=waiting", "outcome=waiting&status=pending", "outcome=delivered&status=failed", "type=order_upcoming", "type=unknown", "reason=postscript_rejected", "q=c2@example.com", "q=S-4"]) {
+      let cursor: string | null = null;
+      for (let n = 0; n < 5; n++) {
+        const after: string = cursor ? `&after=${cursor}` : "";
+        const [merchant, support] = await Promise.all([read("merchant", s + after), read("support", s + after)]);
+        expect(support.rows.map((r) => r.id), s).toEqual(merchant.rows.map((r) => r.id));
+        expect({ ...support, rows: [] }, s).toEqual({ ...merchant, rows: [] });
+        if (!merchant.hasNext) break;
+        cursor = merchant.nextCursor;
+      }
+    }
+    expect((await read("support", "status=failed")).rows.map((r) => r.id)).toEqual([failed.id]);
+    expect((await read("support", "outcome=delivered&status=failed")).rows).toEqual([]);
+
+    // Masking: customers' emails and phones partly hidden for both; support sees each row's last attempt.
+    const [merchantRow, supportRow] = await Promise.all([read("merchant", "q=c2@example.com"), read("support", "q=c2@example.com")]).then((pages) => pages.map((p) => p.rows[0]));
+    expect(merchantRow).toMatchObject({ email: "c•••@example.com", phone: "+1••••••0101", subscriptionKey: "S-2", outcome: "delivered" });
+    expect(supportRow).toMatchObject({ email: "c•••@example.com", phone: "+1••••••0101", subscriptionKey: "S-2", outcome: "delivered", lastAttempt: { httpStatus: 201, outcome: "delivered" } });
+    expect("lastAttempt" in merchantRow).toBe(false);
+    const { lastAttempt: _, ...supportFields } = supportRow;
+    expect({ ...supportFields, reasonTitle: null }).toEqual({ ...merchantRow, reasonTitle: null });
+
+    // Free text: a credential never shows; support staff also lose long opaque tokens; a portal link's token is masked for both.
+    const [merchantFailed, supportFailed] = await Promise.all([read("merchant", "status=failed"), read("support", "status=failed")]).then((pages) => pages.map((p) => p.rows[0]));
+    expect(merchantFailed.reasonTitle).toBe("Postscript rejected the event");
+    expect(supportFailed.reasonTitle).not.toBe(merchantFailed.reasonTitle);
+    expect(merchantFailed.reasonDetail).toContain(opaque);
+    expect(supportFailed.reasonDetail).not.toContain(opaque);
+    expect(supportFailed.lastAttempt?.message).toBe(supportFailed.reasonDetail);
+    for (const text of [merchantFailed.reasonDetail, supportFailed.reasonDetail]) {
+      expect(text).toContain("Bearer [redacted]");
+      expect(text).toContain("sessionToken=••••7e1b");
+      expect(text).not.toMatch(/sk_live|tok-4f2a/);
+    }
+
+    // One event in detail: the payload and the request are the merchant's to see (masked), never support's.
+    const [merchantDetail, supportDetail] = await Promise.all((["merchant", "support"] as const).map((viewer) => getEventDetail(db, SHOP, failed.id, viewer, "UTC", NOW)));
+    expect(merchantDetail!.payload).toContain('"email": "l•••@example.com"');
+    expect(merchantDetail!.request).toContain('"email": "l•••@example.com"');
+    expect([supportDetail!.payload, supportDetail!.request]).toEqual([null, null]);
+    expect(supportDetail!.attemptList.map((a) => a.message)).toEqual([supportFailed.reasonDetail]);
+    expect(merchantDetail!.attemptList.map((a) => a.message)).toEqual([merchantFailed.reasonDetail]);
+    expect(JSON.stringify([merchantDetail, supportDetail])).not.toMatch(/sk_live|tok-4f2a|liam@/);
+    expect(await getEventDetail(db, OTHER, failed.id, "support", "UTC")).toBeNull();
+
+    // Each viewer's own default period: everything the shop has for the merchant, the last 7 days for support.
+    expect(query("", "UTC", "merchant").period.key).toBe("all");
+    expect(query("", "UTC", "support").period.key).toBe("7d");
+    // The export is the merchant's own data, unmasked: never made for support.
+    expect(() => exportEventsCsv(db, SHOP, query("", "UTC", "support"))).toThrow();
     await db.event.deleteMany({});
   });
 
@@ -199,14 +272,15 @@ describe.each(databaseKinds)("event log (%s)", (kind) => {
     const reader = exportEventsCsv(counted, SHOP, query("period=7d"), 2).getReader();
     const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // keep the BOM, to see it is there
     const chunks: string[] = [];
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-    // The stream keeps at most one page ready ahead of the reader: reading everything eagerly would make 3 reads.
+    // The stream keeps one page ready ahead of the reader, and no more: once it has read that page and stopped
+    // (no read running), the count is exact. Reading everything eagerly would stop at 3.
+    const readAhead = (reads: number) => waitFor(`the stream to read ${reads} page(s) and stop`, () => counter.reads >= reads && counter.running === 0, 10_000, 20);
     chunks.push(decoder.decode((await reader.read()).value));
-    await settle();
-    expect(counter.reads).toBeLessThanOrEqual(1);
+    await readAhead(1);
+    expect(counter.reads).toBe(1);
     chunks.push(decoder.decode((await reader.read()).value));
-    await settle();
-    expect(counter.reads).toBeLessThanOrEqual(2);
+    await readAhead(2);
+    expect(counter.reads).toBe(2);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

@@ -1,6 +1,7 @@
 // The event log: the shop's raw events, newest first, filtered and paged with a keyset cursor on
 // (receivedAt, id) — never OFFSET, so page 1 000 costs what page 1 costs — plus one event in detail and the
-// filtered log as a streamed CSV. Every query is scoped by the shop.
+// filtered log as a streamed CSV. Every query is scoped by the shop. The merchant's event log and the support
+// console both read it: the same filters, pages and rows, shown as the viewer may see them (VIEWERS below).
 //
 // How a page is read, so that each filter is served by an index on both databases. SQLite has no table
 // statistics here (nothing runs ANALYZE), and without them its planner prefers the index that gives the
@@ -15,7 +16,7 @@
 //                                        rows is read by id
 //   a reason                             candidates from the hours the reason rollups name, when they are few
 //                                        (none: nothing is read at all)
-//   waiting, or failed/skipped/a reason when there are few such events (counted on the covering
+//   waiting, a status, or failed/skipped/a reason when there are few such events (counted on the covering
 //   (shopDomain, status, nextAttemptAt) index)   candidates from the status index, as above
 // A candidate list is used only up to MAX_CANDIDATES events; beyond that the ordered scan is the better plan.
 import type { Prisma } from "@prisma/client";
@@ -23,13 +24,47 @@ import { z } from "zod";
 import type { Database } from "~/db.server";
 import { EVENT_TYPES, isEventType } from "~/events/catalogue";
 import { FLOW_SOURCE_LABEL, isFlowTopic } from "~/events/flow-action";
+import { LOG_REASON_CODES, REASON_CODES, reasonInfo, reasonTitle, type Audience } from "~/events/reasons";
+import { EVENT_STATUSES } from "~/events/statuses";
+import { redactCredentials } from "~/secrets/redaction";
 import { formatDateTimeCompact, formatDateTimeSeconds } from "./format";
-import { maskedJson, maskEmail, maskPhone } from "./masking";
-import { readPeriodParams, resolvePeriod, type PeriodKey } from "./period";
-import { LOG_REASON_CODES, REASON_CODES, reasonInfo, reasonTitle } from "~/events/reasons";
+import { maskedJson, maskEmail, maskPhone, maskPortalTokens } from "./masking";
+import { readPeriodParams, resolvePeriod, type PeriodKey, type ResolveOptions } from "./period";
 
 export const LOG_PAGE_SIZE = 50;
 export const CSV_PAGE_SIZE = 1_000;
+
+/** Who is reading the log: the shop's merchant, or support staff of the app. */
+export type Viewer = Audience;
+
+/**
+ * What each viewer is shown. Both see customers' emails and phones partly masked (./masking.ts) and never a
+ * portal link's session token. Free text that may quote a request (a reason's detail, an attempt's message)
+ * loses credential-shaped text for both; support staff, who work for the app and not for the shop, also lose
+ * long opaque tokens (the merchant keeps them: they are the ids a merchant matches against Postscript or Loop),
+ * never see the Loop payload or the Postscript request, and get the last attempt in each row, to diagnose
+ * deliveries from the list. Reasons are titled in each viewer's words.
+ */
+const VIEWERS = {
+  merchant: {
+    freeText: (text: string) => redactCredentials(maskPortalTokens(text), { opaqueTokens: false }),
+    showsRequests: true,
+    lastAttemptInRows: false,
+    // The log opens on every event the shop still has; a period narrows it.
+    period: { fallback: "all", allowAll: true } satisfies ResolveOptions,
+  },
+  support: {
+    freeText: (text: string) => redactCredentials(maskPortalTokens(text)),
+    showsRequests: false,
+    lastAttemptInRows: true,
+    // The console's presets, as on the shop's record (the statistics' default period).
+    period: { fallback: "7d" } satisfies ResolveOptions,
+  },
+} as const;
+
+function freeText(viewer: Viewer, text: string | null): string | null {
+  return text === null ? null : VIEWERS[viewer].freeText(text);
+}
 
 export const OUTCOMES = {
   delivered: { label: "Delivered", statuses: ["delivered"] },
@@ -70,7 +105,7 @@ const optionalText = z
   .optional()
   .catch(undefined);
 
-/** The log's filters as they appear in the URL; anything unreadable is ignored. */
+/** The log's filters as they appear in the URL (the same for every viewer); anything unreadable is ignored. */
 export const logFiltersSchema = z.object({
   type: z
     .string()
@@ -78,6 +113,8 @@ export const logFiltersSchema = z.object({
     .optional()
     .catch(undefined),
   outcome: z.enum(["delivered", "skipped", "failed", "waiting"]).optional().catch(undefined),
+  /** One exact status (the support console's filter); with an outcome, only when the outcome holds it. */
+  status: z.enum(EVENT_STATUSES).optional().catch(undefined),
   reason: z
     .enum(REASON_CODES)
     .refine((code) => LOG_REASON_CODES.includes(code))
@@ -89,17 +126,21 @@ export const logFiltersSchema = z.object({
 export type LogFilters = z.infer<typeof logFiltersSchema>;
 
 export interface LogQuery {
+  viewer: Viewer;
   filters: LogFilters;
   timeZone: string;
   now: Date;
   period: { key: PeriodKey; fromDate: string | null; toDate: string | null; start: Date | null; end: Date | null; problem: string | null; today: string };
 }
 
-/** Reads the log's filters and period from the URL (the period resolves exactly as the overview's does). */
-export function readLogQuery(search: URLSearchParams, timeZone: string, now = new Date()): LogQuery {
+/**
+ * Reads the log's filters and period from the URL, for one viewer. The period resolves exactly as the
+ * viewer's statistics do (the overview's periods), with the viewer's default.
+ */
+export function readLogQuery(viewer: Viewer, search: URLSearchParams, timeZone: string, now = new Date()): LogQuery {
   const filters = logFiltersSchema.parse(Object.fromEntries([...search.entries()].filter(([key]) => key in logFiltersSchema.shape)));
-  const period = resolvePeriod(readPeriodParams(search), timeZone, now, { fallback: "all", allowAll: true, withBuckets: false });
-  return { filters, timeZone, period, now };
+  const period = resolvePeriod(readPeriodParams(search), timeZone, now, { ...VIEWERS[viewer].period, withBuckets: false });
+  return { viewer, filters, timeZone, period, now };
 }
 
 /** What a search text may be: an email, a phone number, a Loop subscription id or a Loop order id. */
@@ -122,13 +163,9 @@ export function logWhere(shopDomain: string, query: LogQuery): Prisma.EventWhere
   const and: Prisma.EventWhereInput[] = [];
   const where: Prisma.EventWhereInput = { shopDomain };
   if (filters.type) where.eventType = filters.type === "unknown" ? null : filters.type;
-  if (filters.outcome) where.status = { in: [...OUTCOMES[filters.outcome].statuses] };
-  if (filters.reason) {
-    where.reason = filters.reason;
-    // A reason is an error when the event ended with it (as the overview counts it); a retrying event keeps
-    // the reason of its last attempt, and shows under the "waiting" outcome instead.
-    if (!filters.outcome) where.status = { in: ["skipped", "failed"] };
-  }
+  const statuses = statusesOf(filters);
+  if (statuses) where.status = { in: statuses };
+  if (filters.reason) where.reason = filters.reason;
   if (period.start && period.end) where.receivedAt = { gte: period.start, lt: period.end };
   if (filters.q) and.push(searchCondition(filters.q));
   if (and.length) where.AND = and;
@@ -150,31 +187,71 @@ const listSelect = {
   topic: true,
   status: true,
   reason: true,
+  reasonDetail: true,
   isTest: true,
   customerEmail: true,
   customerPhone: true,
   subscriptionKey: true,
   loopOrderId: true,
   attemptCount: true,
+  deliveredAt: true,
+  nextAttemptAt: true,
 } satisfies Prisma.EventSelect;
 
+const attemptSelect = { id: true, startedAt: true, durationMs: true, httpStatus: true, outcome: true, errorClass: true, message: true } satisfies Prisma.DeliveryAttemptSelect;
+
+/** Rows with their last attempt, for a viewer who sees it in the list. */
+const listWithLastAttemptSelect = {
+  ...listSelect,
+  attempts: { orderBy: [{ startedAt: "desc" }, { id: "desc" }], take: 1, select: attemptSelect },
+} satisfies Prisma.EventSelect;
+
+type ListedEvent = Prisma.EventGetPayload<{ select: typeof listSelect }> & { attempts?: AttemptRow[] };
+type AttemptRow = Prisma.DeliveryAttemptGetPayload<{ select: typeof attemptSelect }>;
+
+export interface AttemptView {
+  id: string;
+  startedAt: string;
+  startedLabel: string;
+  durationMs: number;
+  httpStatus: number | null;
+  outcome: string;
+  errorClass: string | null;
+  /** Free text, redacted for the viewer. */
+  message: string | null;
+}
+
+/** One event in the list, as its viewer may see it. */
 export interface LogRow {
   id: string;
   receivedAt: string;
   receivedLabel: string;
+  occurredAt: string;
+  /** The Postscript event type, or "unknown" when the event could not be read. */
   type: string;
   typeKnown: boolean;
+  topic: string;
   outcome: Outcome;
   status: string;
   reason: string | null;
+  /** The reason in the viewer's words. */
   reasonTitle: string | null;
+  /** Free text, redacted for the viewer. */
+  reasonDetail: string | null;
   isTest: boolean;
-  customer: string | null;
+  /** The customer's email and phone, masked. */
+  email: string | null;
+  phone: string | null;
   subscriptionKey: string | null;
   loopOrderId: string | null;
   attempts: number;
   /** Where the event came from: Loop Subscriptions, or a merchant's Shopify Flow workflow. */
   source: string;
+  deliveredAt: string | null;
+  /** When the next attempt is due, while the event waits to be sent. */
+  nextAttemptAt: string | null;
+  /** The latest attempt, for viewers who see it in the list (support); absent otherwise. */
+  lastAttempt?: AttemptView | null;
 }
 
 export interface LogPage {
@@ -205,8 +282,13 @@ type Plan =
   | { kind: "scan"; where: Prisma.EventWhereInput; byType: boolean }
   | { kind: "candidates"; keys: Key[] };
 
+/** The statuses the filters allow; null when any. */
 function statusesOf(filters: LogFilters): string[] | null {
-  if (filters.outcome) return [...OUTCOMES[filters.outcome].statuses];
+  const outcome: readonly string[] | null = filters.outcome ? OUTCOMES[filters.outcome].statuses : null;
+  if (filters.status) return !outcome || outcome.includes(filters.status) ? [filters.status] : [];
+  if (outcome) return [...outcome];
+  // A reason is an error when the event ended with it (as the overview counts it); a retrying event keeps the
+  // reason of its last attempt, and shows under the "waiting" outcome (or its own status) instead.
   if (filters.reason) return ["skipped", "failed"];
   return null;
 }
@@ -238,16 +320,18 @@ async function planLog(db: Database, shopDomain: string, query: LogQuery): Promi
   let sources: Prisma.EventWhereInput[] | null = null;
   /** The reason rollups have counted the hour-range source already. */
   let counted = false;
+  const statuses = statusesOf(filters);
+  if (statuses?.length === 0) return { kind: "candidates", keys: [] };
   if (filters.q) {
     sources = searchConditions(filters.q).map((condition) => ({ shopDomain, ...condition }));
-  } else if (filters.reason && filters.outcome !== "waiting" && filters.outcome !== "delivered") {
-    // No index has the reason, but the reason rollups say in which hours such events were received: when they
-    // are few, only those hours are read (none at all: nothing is read).
+  } else if (filters.reason && statuses?.every((status) => status === "skipped" || status === "failed")) {
+    // No index has the reason, but the reason rollups (which count the events that ended skipped or failed) say
+    // in which hours such events were received: when they are few, only those hours are read (none at all:
+    // nothing is read).
     sources = await reasonHourRanges(db, shopDomain, filters.reason, query);
     counted = sources !== null;
   }
   if (!sources && (!filters.type || filters.outcome === "waiting")) {
-    const statuses = statusesOf(filters);
     if (statuses && (filters.outcome === "waiting" || (!statuses.includes("delivered") && !filters.type))) {
       sources = [{ shopDomain, status: { in: statuses } }];
     }
@@ -333,17 +417,18 @@ async function readKeys<S extends Prisma.EventSelect>(
   return wanted.map((k) => byId.get(k.id)).filter((row): row is NonNullable<typeof row> => row !== undefined);
 }
 
-/** One page of the log, newest first. `after` pages to older events, `before` back to newer ones. */
+/** One page of the log, newest first, as the query's viewer sees it. `after` pages to older events, `before` back to newer ones. */
 export async function listEvents(db: Database, shopDomain: string, query: LogQuery, pageSize = LOG_PAGE_SIZE): Promise<LogPage> {
   const { after, before } = query.filters;
   const backwards = !after && Boolean(before);
   const cursor = after ?? before ?? null;
   const plan = await planLog(db, shopDomain, query);
-  const found = await readKeys(db, shopDomain, plan, cursor, backwards ? "before" : "after", pageSize + 1, listSelect);
+  const select = VIEWERS[query.viewer].lastAttemptInRows ? listWithLastAttemptSelect : listSelect;
+  const found: ListedEvent[] = await readKeys(db, shopDomain, plan, cursor, backwards ? "before" : "after", pageSize + 1, select);
   const more = found.length > pageSize;
   const page = found.slice(0, pageSize);
   if (backwards) page.reverse();
-  const rows = page.map((event) => logRow(event, query.timeZone, query.now));
+  const rows = page.map((event) => logRow(event, query));
   return {
     rows,
     hasNext: backwards ? true : more,
@@ -353,23 +438,50 @@ export async function listEvents(db: Database, shopDomain: string, query: LogQue
   };
 }
 
-function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, timeZone: string, now: Date): LogRow {
-  return {
+interface View {
+  viewer: Viewer;
+  timeZone: string;
+  now: Date;
+}
+
+function logRow(event: ListedEvent, view: View): LogRow {
+  const row: LogRow = {
     id: event.id,
     receivedAt: event.receivedAt.toISOString(),
-    receivedLabel: formatDateTimeCompact(timeZone, event.receivedAt, now),
+    receivedLabel: formatDateTimeCompact(view.timeZone, event.receivedAt, view.now),
+    occurredAt: event.occurredAt.toISOString(),
     type: event.eventType ?? "unknown",
     typeKnown: isEventType(event.eventType),
+    topic: event.topic,
     outcome: outcomeOf(event.status),
     status: event.status,
     reason: event.reason,
-    reasonTitle: event.reason ? reasonTitle(event.reason, "merchant") : null,
+    reasonTitle: event.reason ? reasonTitle(event.reason, view.viewer) : null,
+    reasonDetail: freeText(view.viewer, event.reasonDetail),
     isTest: event.isTest,
-    customer: event.customerEmail ? maskEmail(event.customerEmail) : event.customerPhone ? maskPhone(event.customerPhone) : null,
+    email: maskEmail(event.customerEmail),
+    phone: maskPhone(event.customerPhone),
     subscriptionKey: event.subscriptionKey,
     loopOrderId: event.loopOrderId,
     attempts: event.attemptCount,
     source: isFlowTopic(event.topic) ? FLOW_SOURCE_LABEL : "Loop Subscriptions",
+    deliveredAt: event.deliveredAt?.toISOString() ?? null,
+    nextAttemptAt: event.status === "pending" || event.status === "paused" ? event.nextAttemptAt.toISOString() : null,
+  };
+  if (event.attempts) row.lastAttempt = event.attempts[0] ? attemptView(event.attempts[0], view) : null;
+  return row;
+}
+
+function attemptView(attempt: AttemptRow, view: View): AttemptView {
+  return {
+    id: attempt.id,
+    startedAt: attempt.startedAt.toISOString(),
+    startedLabel: formatDateTimeCompact(view.timeZone, attempt.startedAt, view.now),
+    durationMs: attempt.durationMs,
+    httpStatus: attempt.httpStatus,
+    outcome: attempt.outcome,
+    errorClass: attempt.errorClass,
+    message: freeText(view.viewer, attempt.message),
   };
 }
 
@@ -378,67 +490,47 @@ function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, ti
 // ---------------------------------------------------------------------------------------------------------
 
 export interface EventDetail extends LogRow {
-  topic: string;
   receivedFull: string;
   occurredLabel: string;
   deliveredLabel: string | null;
-  reasonDetail: string | null;
   reasonMeaning: string | null;
   /** Why the event has its type, when that took a judgement (payment failures), as decided when it was prepared. */
   typeDecision: string | null;
   postscriptEventId: string | null;
   loopWebhookId: string;
+  /** What Loop sent and what was sent to Postscript, masked; null for viewers who do not see them (support). */
   payload: string | null;
   request: string | null;
-  attempts: number;
-  attemptList: {
-    id: string;
-    startedAt: string;
-    startedLabel: string;
-    durationMs: number;
-    httpStatus: number | null;
-    outcome: string;
-    errorClass: string | null;
-    message: string | null;
-  }[];
+  /** Every attempt, oldest first. */
+  attemptList: AttemptView[];
   canReplay: boolean;
 }
 
 /**
- * One event of the shop with its attempts, oldest first, as both the merchant's event page and the support
- * console read it. Scoped by the shop: an id of another shop's event is not found.
+ * One event of the shop with its attempts, oldest first, as the viewer may see it. Scoped by the shop: an id of
+ * another shop's event is not found (null).
  */
-export function readShopEvent(db: Database, shopDomain: string, id: string) {
-  return db.event.findFirst({ where: { id, shopDomain }, include: { attempts: { orderBy: { startedAt: "asc" } } } });
-}
-
-/** One event of the shop with its attempts; phones and emails masked. Null when the shop has no such event. */
-export async function getEventDetail(db: Database, shopDomain: string, id: string, timeZone: string, now = new Date()): Promise<EventDetail | null> {
-  const event = await readShopEvent(db, shopDomain, id);
+export async function getEventDetail(db: Database, shopDomain: string, id: string, viewer: Viewer, timeZone: string, now = new Date()): Promise<EventDetail | null> {
+  const event = await db.event.findFirst({
+    where: { id, shopDomain },
+    select: { ...listSelect, typeDecision: true, postscriptEventId: true, loopWebhookId: true, payload: true, request: true, attempts: { orderBy: [{ startedAt: "asc" }, { id: "asc" }], select: attemptSelect } },
+  });
   if (!event) return null;
+  const view: View = { viewer, timeZone, now };
+  const { attempts, ...fields } = event;
+  const showsRequests = VIEWERS[viewer].showsRequests;
   return {
-    ...logRow(event, timeZone, now),
-    topic: event.topic,
+    ...logRow(fields, view),
     receivedFull: formatDateTimeSeconds(timeZone, event.receivedAt)!,
     occurredLabel: formatDateTimeSeconds(timeZone, event.occurredAt)!,
     deliveredLabel: formatDateTimeSeconds(timeZone, event.deliveredAt),
-    reasonDetail: event.reasonDetail,
     reasonMeaning: event.reason ? reasonInfo(event.reason).meaning : null,
     typeDecision: event.typeDecision,
     postscriptEventId: event.postscriptEventId,
     loopWebhookId: event.loopWebhookId,
-    payload: maskedJson(event.payload),
-    request: maskedJson(event.request),
-    attemptList: event.attempts.map((a) => ({
-      id: a.id,
-      startedAt: a.startedAt.toISOString(),
-      startedLabel: formatDateTimeCompact(timeZone, a.startedAt, now),
-      durationMs: a.durationMs,
-      httpStatus: a.httpStatus,
-      outcome: a.outcome,
-      errorClass: a.errorClass,
-      message: a.message,
-    })),
+    payload: showsRequests ? maskedJson(event.payload) : null,
+    request: showsRequests ? maskedJson(event.request) : null,
+    attemptList: attempts.map((attempt) => attemptView(attempt, view)),
     canReplay: event.status === "failed",
   };
 }
@@ -496,9 +588,11 @@ export function csvLine(values: unknown[]): string {
 
 /**
  * The filtered log as CSV, newest first, read from the database one keyset page at a time as the client reads
- * the stream: memory stays at one page whatever the size, and a slow download only slows its own reads.
+ * the stream: memory stays at one page whatever the size, and a slow download only slows its own reads. It is
+ * the merchant's own data, unmasked (customers' emails and phones in full), so only the merchant gets it.
  */
 export function exportEventsCsv(db: Database, shopDomain: string, query: LogQuery, pageSize = CSV_PAGE_SIZE): ReadableStream<Uint8Array> {
+  if (query.viewer !== "merchant") throw new Error("Only the merchant exports the event log: the export is not masked.");
   const encoder = new TextEncoder();
   let plan: Plan | null = null;
   let cursor: Cursor | null = null;

@@ -21,7 +21,7 @@ async function countInLog(db: Database, shop: string, s: string, zone: string) {
   for (;;) {
     const params = new URLSearchParams(s);
     if (cursor) params.set("after", cursor);
-    const page = await listEvents(db, shop, readLogQuery(params, zone, NOW), 100);
+    const page = await listEvents(db, shop, readLogQuery("merchant", params, zone, NOW), 100);
     total += page.rows.length;
     if (!page.hasNext) return total;
     cursor = page.nextCursor;
@@ -49,7 +49,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
         },
       },
     }) as unknown as Database;
-    const data = await loadOverview(counted, SHOP, search(), NOW, context);
+    const data = await loadOverview(counted, SHOP, context, search(), NOW);
     expect(data.postscript.status).toBe("connected");
     expect(data.summary.current.received).toBe(2);
     // Six rollup reads, the unmapped and paused events, and whether the shop has any rollup or event yet.
@@ -86,7 +86,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
         { shop: OTHER, receivedAt: "2026-11-24T11:00:00Z", outcome: "paused" },
       ]);
 
-      const data = await loadOverview(db, SHOP, search(), NOW);
+      const data = await loadOverview(db, SHOP, await readOverviewContext(db, SHOP), search(), NOW);
       expect(data.timeZone).toEqual({ name: "America/New_York", known: true, offset: "UTC−5", partHour: false, dayStartsAt: "12:00 AM" });
       expect(data.period).toMatchObject({
         key: "7d",
@@ -147,14 +147,14 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       expect(await countInLog(db, SHOP, "period=7d&reason=postscript_unavailable", "America/New_York")).toBe(1);
 
       // The other shop sees only its own.
-      const other = await loadOverview(db, OTHER, search(), NOW);
+      const other = await loadOverview(db, OTHER, await readOverviewContext(db, OTHER), search(), NOW);
       expect(other.summary.current).toEqual({ received: 3, delivered: 0, skipped: 0, failed: 1, waiting: 2 });
       expect(other.errors.map((e) => e.code)).toEqual(["not_connected", "rate_limited"]);
       expect(other.timeZone).toMatchObject({ name: "UTC", known: false });
     });
 
     it("shows the last 24 hours by the hour and compares with the 24 hours before", async () => {
-      const data = await loadOverview(database.db, SHOP, search("period=24h"), NOW);
+      const data = await loadOverview(database.db, SHOP, await readOverviewContext(database.db, SHOP), search("period=24h"), NOW);
       expect(data.period).toMatchObject({ start: "2026-11-24T16:00:00.000Z", end: "2026-11-25T16:00:00.000Z", granularity: "hour" });
       expect(data.chart).toHaveLength(24);
       expect(data.chart[0].label).toBe("Nov 24, 11 AM");
@@ -167,11 +167,11 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
     });
 
     it("reads a custom range and reports one it cannot show", async () => {
-      const data = await loadOverview(database.db, SHOP, search("tab=overview&period=custom&from=2026-11-20&to=2026-11-21"), NOW);
+      const data = await loadOverview(database.db, SHOP, await readOverviewContext(database.db, SHOP), search("tab=overview&period=custom&from=2026-11-20&to=2026-11-21"), NOW);
       expect(data.period).toMatchObject({ key: "custom", label: "Custom", range: "Nov 20 – Nov 21, 2026", granularity: "hour" });
       expect(data.summary.current).toMatchObject({ received: 2, delivered: 2 });
       expect(data.types.find((t) => t.type === "subscription_created")!.logUrl).toBe("/app/events?period=custom&from=2026-11-20&to=2026-11-21&type=subscription_created");
-      const bad = await loadOverview(database.db, SHOP, search("period=custom&from=2026-11-21&to=2026-11-20"), NOW);
+      const bad = await loadOverview(database.db, SHOP, await readOverviewContext(database.db, SHOP), search("period=custom&from=2026-11-21&to=2026-11-20"), NOW);
       expect(bad.period).toMatchObject({ key: "7d", problem: "The custom period ends before it starts" });
     });
   });
@@ -189,14 +189,14 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       // Nov 24, 23:40 local (18:10Z): already Nov 25 by the same rule.
       { shop: SHOP, receivedAt: "2026-11-24T18:10:00Z", outcome: "delivered" },
     ]);
-    const data = await loadOverview(db, SHOP, search("period=custom&from=2026-11-24&to=2026-11-24"), NOW);
+    const data = await loadOverview(db, SHOP, await readOverviewContext(db, SHOP), search("period=custom&from=2026-11-24&to=2026-11-24"), NOW);
     expect(data.timeZone).toEqual({ name: "Asia/Kolkata", known: true, offset: "UTC+5:30", partHour: true, dayStartsAt: "11:30 PM" });
     expect(data.period).toMatchObject({ start: "2026-11-23T18:00:00.000Z", end: "2026-11-24T18:00:00.000Z", granularity: "hour" });
     expect(data.summary.current).toMatchObject({ received: 2, delivered: 1, failed: 1 });
     expect(data.chart[0].label).toBe("Nov 23, 11:30 PM");
     expect(data.chart[0].delivered).toBe(1);
     expect(await countInLog(db, SHOP, "period=custom&from=2026-11-24&to=2026-11-24", "Asia/Kolkata")).toBe(2);
-    const week = await loadOverview(db, SHOP, search("period=7d"), NOW);
+    const week = await loadOverview(db, SHOP, await readOverviewContext(db, SHOP), search("period=7d"), NOW);
     expect(week.chart.slice(-3).map((b) => [b.label, b.delivered, b.failed])).toEqual([
       ["Nov 23", 1, 0],
       ["Nov 24", 1, 1],
@@ -215,11 +215,11 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       { shop: SHOP, receivedAt: "2026-11-02T04:30:00Z", outcome: "delivered" }, // 23:30 EST, Nov 1
       { shop: SHOP, receivedAt: "2026-11-02T05:00:00Z", outcome: "delivered" }, // 00:00 EST, Nov 2
     ]);
-    const day = await loadOverview(db, SHOP, search("period=custom&from=2026-11-01&to=2026-11-01"), NOW);
+    const day = await loadOverview(db, SHOP, await readOverviewContext(db, SHOP), search("period=custom&from=2026-11-01&to=2026-11-01"), NOW);
     expect(day.chart).toHaveLength(25);
     expect(day.summary.current.delivered).toBe(4);
     expect(day.chart.filter((b) => b.label === "Nov 1, 1 AM").map((b) => b.delivered)).toEqual([1, 1]);
-    const days = await loadOverview(db, SHOP, search("period=custom&from=2026-10-31&to=2026-11-02"), NOW);
+    const days = await loadOverview(db, SHOP, await readOverviewContext(db, SHOP), search("period=custom&from=2026-10-31&to=2026-11-02"), NOW);
     expect(days.chart.map((b) => [b.label, b.delivered])).toEqual([
       ["Oct 31", 0],
       ["Nov 1", 4],
@@ -232,7 +232,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
   it("knows a shop before its first event, and a shop whose time zone is unknown", async () => {
     const SHOP = "overview-empty.myshopify.com";
     await shopWithZone(database.db, SHOP, null);
-    const data = await loadOverview(database.db, SHOP, search("period=30d"), NOW);
+    const data = await loadOverview(database.db, SHOP, await readOverviewContext(database.db, SHOP), search("period=30d"), NOW);
     expect(data.hasEvents).toBe(false);
     expect(data.timeZone).toEqual({ name: "UTC", known: false, offset: "UTC+0", partHour: false, dayStartsAt: "12:00 AM" });
     expect(data.summary.current).toEqual({ received: 0, delivered: 0, skipped: 0, failed: 0, waiting: 0 });

@@ -132,7 +132,7 @@ export interface OverviewContext {
   settings: Pick<ShopSettingsView, "disabledEventTypes" | "deliveriesPausedAt">;
 }
 
-/** The overview's context read on its own, for callers that have not read the shop's rows. */
+/** The overview's context read on its own, for a caller with no page that has read the shop's rows (a benchmark, a test). */
 export async function readOverviewContext(db: Database, shopDomain: string): Promise<OverviewContext> {
   const [timeZone, postscript, loopStatus, settings] = await Promise.all([
     shopTimeZone(db, shopDomain),
@@ -144,15 +144,8 @@ export async function readOverviewContext(db: Database, shopDomain: string): Pro
 }
 
 /** Everything the Integration Overview shows, as plain serialisable data. */
-export async function loadOverview(
-  db: Database,
-  shopDomain: string,
-  searchParams: URLSearchParams,
-  now = new Date(),
-  context?: OverviewContext,
-): Promise<OverviewData> {
-  const given = context ?? (await readOverviewContext(db, shopDomain));
-  const { timeZone: zone, postscript, settings } = given;
+export async function loadOverview(db: Database, shopDomain: string, context: OverviewContext, searchParams: URLSearchParams, now = new Date()): Promise<OverviewData> {
+  const { timeZone: zone, postscript, settings } = context;
   const period = resolvePeriod(readPeriodParams(searchParams), zone.name, now, { withBuckets: true });
   const start = period.start!;
   const end = period.end!;
@@ -302,7 +295,7 @@ export async function loadOverview(
       actionNeededReason: postscript.actionNeededReason,
       since: formatDateTime(zone.name, postscriptStatus === "action_needed" ? postscript.actionNeededAt : postscript.disconnectedAt),
     },
-    loop: { status: connectionStatus(given.loopStatus) },
+    loop: { status: connectionStatus(context.loopStatus) },
     deliveriesHeldSince: formatDateTime(zone.name, settings.deliveriesPausedAt),
     waitingNow: { paused, unmapped: unmappedCurrent.length },
     summary: {

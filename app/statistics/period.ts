@@ -27,6 +27,17 @@ export const PERIOD_PRESETS = [
 export type PeriodPreset = (typeof PERIOD_PRESETS)[number]["id"];
 export type PeriodKey = PeriodPreset | "custom" | "all";
 
+/** A resolved period as a page shows and edits it (the period picker). */
+export interface PeriodValue {
+  key: PeriodKey;
+  fromDate: string | null;
+  toDate: string | null;
+  /** The shop's date today. */
+  today: string;
+  /** What the button shows, e.g. "Nov 19 – Nov 25, 2026". */
+  range: string | null;
+}
+
 export const DEFAULT_OVERVIEW_PERIOD: PeriodPreset = "7d";
 /** The longest custom range, and how far back it may start (the rollups are kept for 730 days by default). */
 export const MAX_CUSTOM_DAYS = 366;

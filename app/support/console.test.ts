@@ -464,13 +464,13 @@ describe.each(databaseKinds)("support console (%s)", (kind) => {
       errors: expect.arrayContaining([expect.objectContaining({ code: "postscript_rejected", count: 2 }), expect.objectContaining({ code: "disabled", count: 1 })]),
     });
     const events = (await (await call(shopLoader, shopPath(SHOP, "?tab=events"), { jar, params: params() })).json()) as any;
-    expect(events.events.rows).toHaveLength(5);
-    const failed = events.events.rows.find((r: any) => r.status === "failed");
-    expect(failed).toMatchObject({ email: "j•••@example.com", phone: "+1••••••4567", attemptCount: 1, lastAttempt: { httpStatus: 400, outcome: "failed" } });
+    expect(events.events.page.rows).toHaveLength(5);
+    const failed = events.events.page.rows.find((r: any) => r.status === "failed");
+    expect(failed).toMatchObject({ email: "j•••@example.com", phone: "+1••••••4567", attempts: 1, lastAttempt: { httpStatus: 400, outcome: "failed" } });
     const filtered = (await (await call(shopLoader, shopPath(SHOP, "?tab=events&status=failed"), { jar, params: params() })).json()) as any;
-    expect(filtered.events.rows.map((r: any) => r.status)).toEqual(["failed", "failed"]);
+    expect(filtered.events.page.rows.map((r: any) => r.status)).toEqual(["failed", "failed"]);
     const detail = (await (await call(eventLoader, `${shopPath()}/events/${seeded.failed[0]}`, { jar, params: { domain: SHOP, eventId: seeded.failed[0] } })).json()) as any;
-    expect(detail.event.attempts).toEqual([expect.objectContaining({ httpStatus: 400, outcome: "failed", message: "invalid subscriber; Authorization: Bearer [redacted]" })]);
+    expect(detail.event.attemptList).toEqual([expect.objectContaining({ httpStatus: 400, outcome: "failed", message: "invalid subscriber; Authorization: Bearer [redacted]" })]);
     // An event of another shop is not found under this shop.
     const foreign = await call(eventLoader, `${shopPath(OTHER)}/events/${seeded.failed[0]}`, { jar, params: { domain: OTHER, eventId: seeded.failed[0] } });
     expect(foreign.status).toBe(404);
@@ -492,7 +492,7 @@ describe.each(databaseKinds)("support console (%s)", (kind) => {
       const detail = (await (await call(eventLoader, `${shopPath()}/events/${event.id}`, { jar, params: { domain: SHOP, eventId: event.id } })).json()) as any;
       // (The long path is cut out as credential-shaped text too; the token is what must not show.)
       expect(detail.event.reasonDetail).toMatch(/^Postscript answered 422: property customer_portal_link \(https:\/\/.+\?sessionToken=••••7e1b\) is too long$/);
-      expect(detail.event.attempts[0].message).toContain("?sessionToken=••••7e1b)");
+      expect(detail.event.attemptList[0].message).toContain("?sessionToken=••••7e1b)");
       expect(JSON.stringify(detail)).not.toContain("tok-4f2a");
     } finally {
       await database.db.event.delete({ where: { id: event.id } });

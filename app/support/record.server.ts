@@ -5,24 +5,21 @@
 //
 // The statistics and error groups are the merchant's own (the Integration Overview's loadOverview), over the
 // same periods (app/statistics/period.ts) in the shop's time zone.
-import type { Prisma } from "@prisma/client";
 import { recentChanges, type ChangeEntry } from "~/connections/history.server";
 import { loopConnectionView, type LoopConnectionView } from "~/connections/loop.server";
 import { postscriptConnectionView, type PostscriptConnectionView } from "~/connections/postscript.server";
 import type { Database } from "~/db.server";
 import { deliveryHoldState, type DeliveryHoldState } from "~/delivery/holds.server";
 import { EVENT_TYPES } from "~/events/catalogue";
-import { reasonTitle } from "~/events/reasons";
-import { EVENT_STATUSES } from "~/events/statuses";
 import { unusedLoopFields, type UnusedFieldView } from "~/events/unused-field-log.server";
 import { readShopSettings } from "~/settings/shop-settings.server";
 import { zoneOrUtc } from "~/shopify/time-zone";
 import { shopTimeZone } from "~/shopify/time-zone.server";
-import { readShopEvent } from "~/statistics/event-log.server";
+import { listEvents, readLogQuery, type LogPage, type LogQuery } from "~/statistics/event-log.server";
 import { formatDateTime } from "~/statistics/format";
 import { loadOverview, type OverviewContext } from "~/statistics/overview.server";
 import { PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
-import { maskEmail, maskPhone, maskPortalTokens } from "~/statistics/masking";
+import { maskEmail, maskPhone } from "~/statistics/masking";
 import { redactCredentials } from "~/secrets/redaction";
 
 export interface PeriodView {
@@ -67,11 +64,11 @@ export interface ShopRecord {
 }
 
 
-export function periodFor(timeZone: string, search: URLSearchParams, now: Date) {
-  const period = resolvePeriod(readPeriodParams(search), timeZone, now, { fallback: "7d", withBuckets: false });
+/** A period as the console shows it; the console offers bounded periods only. */
+function periodView(period: LogQuery["period"], timeZone: string): PeriodView {
   const start = period.start!;
   const end = period.end!;
-  const view: PeriodView = {
+  return {
     key: period.key,
     label: PERIOD_PRESETS.find((p) => p.id === period.key)?.label ?? `${period.fromDate} – ${period.toDate}`,
     start: start.toISOString(),
@@ -81,7 +78,11 @@ export function periodFor(timeZone: string, search: URLSearchParams, now: Date) 
     timeZone,
     problem: period.problem,
   };
-  return { start, end, view };
+}
+
+function periodFor(timeZone: string, search: URLSearchParams, now: Date) {
+  const period = resolvePeriod(readPeriodParams(search), timeZone, now, { fallback: "7d", withBuckets: false });
+  return { start: period.start!, end: period.end!, view: periodView(period, timeZone) };
 }
 
 /**
@@ -90,7 +91,7 @@ export function periodFor(timeZone: string, search: URLSearchParams, now: Date) 
  */
 export async function shopStatistics(db: Database, domain: string, context: OverviewContext, search: URLSearchParams, now = new Date()): Promise<ShopStatistics> {
   const [overview, pending] = await Promise.all([
-    loadOverview(db, domain, search, now, context),
+    loadOverview(db, domain, context, search, now),
     db.event.count({ where: { shopDomain: domain, status: "pending" } }),
   ]);
   const zone = overview.timeZone.name;
@@ -158,146 +159,20 @@ export async function loadShopRecord(db: Database, domain: string, search: URLSe
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Event log
+// Event log: the merchant's own (app/statistics/event-log.server.ts), as support staff may see it.
 // ---------------------------------------------------------------------------------------------------------
 
-const PAGE_SIZE = 50;
-
-export interface AttemptView {
-  startedAt: string;
-  durationMs: number;
-  httpStatus: number | null;
-  outcome: string;
-  errorClass: string | null;
-  message: string | null;
+export interface ShopEventList {
+  page: LogPage;
+  period: PeriodView;
+  filter: { status: string | null; type: string | null };
 }
 
-export interface EventRow {
-  id: string;
-  receivedAt: string;
-  occurredAt: string;
-  eventType: string | null;
-  topic: string;
-  status: string;
-  reason: string | null;
-  reasonTitle: string | null;
-  reasonDetail: string | null;
-  isTest: boolean;
-  subscriptionKey: string | null;
-  loopOrderId: string | null;
-  email: string | null;
-  phone: string | null;
-  attemptCount: number;
-  lastAttempt: AttemptView | null;
-  deliveredAt: string | null;
-  nextAttemptAt: string | null;
-}
-
-export interface EventDetail extends EventRow {
-  loopWebhookId: string;
-  typeDecision: string | null;
-  postscriptEventId: string | null;
-  attempts: AttemptView[];
-}
-
-export interface EventLogFilter {
-  status?: string | null;
-  type?: string | null;
-  /** Keyset cursor: "<receivedAt ISO>_<id>" of the last row shown. */
-  after?: string | null;
-}
-
-/** Free text that may quote a request: credentials cut out, a portal link's token masked (even a short one). */
-function redactFreeText(text: string | null): string | null {
-  return text === null ? null : redactCredentials(maskPortalTokens(text));
-}
-
-function attemptView(a: { startedAt: Date; durationMs: number; httpStatus: number | null; outcome: string; errorClass: string | null; message: string | null }): AttemptView {
-  return {
-    startedAt: a.startedAt.toISOString(),
-    durationMs: a.durationMs,
-    httpStatus: a.httpStatus,
-    outcome: a.outcome,
-    errorClass: a.errorClass,
-    message: redactFreeText(a.message),
-  };
-}
-
-type EventWithAttempts = Prisma.EventGetPayload<{ include: { attempts: true } }>;
-
-function eventRow(e: EventWithAttempts): EventRow {
-  const last = [...e.attempts].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())[0];
-  return {
-    id: e.id,
-    receivedAt: e.receivedAt.toISOString(),
-    occurredAt: e.occurredAt.toISOString(),
-    eventType: e.eventType,
-    topic: e.topic,
-    status: e.status,
-    reason: e.reason,
-    reasonTitle: e.reason ? reasonTitle(e.reason, "support") : null,
-    reasonDetail: redactFreeText(e.reasonDetail),
-    isTest: e.isTest,
-    subscriptionKey: e.subscriptionKey,
-    loopOrderId: e.loopOrderId,
-    email: maskEmail(e.customerEmail),
-    phone: maskPhone(e.customerPhone),
-    attemptCount: e.attemptCount,
-    lastAttempt: last ? attemptView(last) : null,
-    deliveredAt: e.deliveredAt?.toISOString() ?? null,
-    nextAttemptAt: e.status === "pending" || e.status === "paused" ? e.nextAttemptAt.toISOString() : null,
-  };
-}
-
-export async function listShopEvents(
-  db: Database,
-  domain: string,
-  search: URLSearchParams,
-  now = new Date(),
-): Promise<{ rows: EventRow[]; next: string | null; period: PeriodView; filter: { status: string | null; type: string | null } }> {
+export async function listShopEvents(db: Database, domain: string, search: URLSearchParams, now = new Date()): Promise<ShopEventList> {
   const zone = await shopTimeZone(db, domain);
-  const { start, end, view } = periodFor(zone.name, search, now);
-  const status = (EVENT_STATUSES as readonly string[]).includes(search.get("status") ?? "") ? search.get("status") : null;
-  const type = EVENT_TYPES.some((e) => e.type === search.get("type")) ? search.get("type") : null;
-  const after = /^\d{4}-\d\d-\d\dT[\d:.]+Z_[A-Za-z0-9]+$/.test(search.get("after") ?? "") ? search.get("after")! : null;
-  let cursor: Prisma.EventWhereInput = {};
-  if (after) {
-    const [at, id] = after.split("_");
-    const date = new Date(at);
-    cursor = { OR: [{ receivedAt: { lt: date } }, { receivedAt: date, id: { lt: id } }] };
-  }
-  const rows = await db.event.findMany({
-    where: {
-      shopDomain: domain,
-      receivedAt: { gte: start, lt: end },
-      ...(status ? { status } : {}),
-      ...(type ? { eventType: type } : {}),
-      ...cursor,
-    },
-    orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
-    take: PAGE_SIZE + 1,
-    include: { attempts: { orderBy: { startedAt: "desc" }, take: 1 } },
-  });
-  const shown = rows.slice(0, PAGE_SIZE);
-  const last = shown[shown.length - 1];
-  return {
-    rows: shown.map(eventRow),
-    next: rows.length > PAGE_SIZE && last ? `${last.receivedAt.toISOString()}_${last.id}` : null,
-    period: view,
-    filter: { status, type },
-  };
-}
-
-export async function eventDetail(db: Database, domain: string, eventId: string): Promise<EventDetail | null> {
-  const event = await readShopEvent(db, domain, eventId);
-  if (!event) return null;
-  return {
-    ...eventRow(event),
-    loopWebhookId: event.loopWebhookId,
-    typeDecision: event.typeDecision,
-    postscriptEventId: event.postscriptEventId,
-    attempts: event.attempts.map(attemptView),
-  };
+  const query = readLogQuery("support", search, zone.name, now);
+  const page = await listEvents(db, domain, query);
+  return { page, period: periodView(query.period, zone.name), filter: { status: query.filters.status ?? null, type: query.filters.type ?? null } };
 }
 
 /** The configuration history; an email address in a detail (a member of staff's, say) is shown as is, anything else email- or credential-shaped is masked. */

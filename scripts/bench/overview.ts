@@ -354,10 +354,10 @@ interface Scenario {
 }
 
 function scenarios(): Scenario[] {
-  const overview = (search: string): Scenario => ({ name: `overview ${search}`, run: async (db, now) => loadOverview(db, SHOP, new URLSearchParams(search), now, await readOverviewContext(db, SHOP)) });
+  const overview = (search: string): Scenario => ({ name: `overview ${search}`, run: async (db, now) => loadOverview(db, SHOP, await readOverviewContext(db, SHOP), new URLSearchParams(search), now) });
   const log = (search: string): Scenario => ({
     name: `log first page${search ? ` ${search}` : ""}`,
-    run: (db, now) => listEvents(db, SHOP, readLogQuery(new URLSearchParams(search), "America/New_York", now)),
+    run: (db, now) => listEvents(db, SHOP, readLogQuery("merchant", new URLSearchParams(search), "America/New_York", now)),
   });
   /** The page after `pages` pages (its cursor found once, then reused): keyset pages cost the same at any depth. */
   const deepPage = (pages: number): Scenario => {
@@ -366,11 +366,11 @@ function scenarios(): Scenario[] {
       name: `log page ${pages + 1} (keyset cursor)`,
       async run(db, now) {
         if (cursor === null) {
-          let page = await listEvents(db, SHOP, readLogQuery(new URLSearchParams(), "America/New_York", now));
-          for (let i = 1; i < pages; i++) page = await listEvents(db, SHOP, readLogQuery(new URLSearchParams({ after: page.nextCursor! }), "America/New_York", now));
+          let page = await listEvents(db, SHOP, readLogQuery("merchant", new URLSearchParams(), "America/New_York", now));
+          for (let i = 1; i < pages; i++) page = await listEvents(db, SHOP, readLogQuery("merchant", new URLSearchParams({ after: page.nextCursor! }), "America/New_York", now));
           cursor = page.nextCursor!;
         }
-        return listEvents(db, SHOP, readLogQuery(new URLSearchParams({ after: cursor }), "America/New_York", now));
+        return listEvents(db, SHOP, readLogQuery("merchant", new URLSearchParams({ after: cursor }), "America/New_York", now));
       },
     };
   };
@@ -441,7 +441,7 @@ async function measure(kind: string, url: string, now: Date) {
   // Self-check: over the whole period the overview must count exactly the seeded events.
   const today = localDate("America/New_York", now.getTime());
   const all = new URLSearchParams({ period: "custom", from: addDays(today, -DAYS - 1), to: today });
-  const check = await loadOverview(db, SHOP, all, now);
+  const check = await loadOverview(db, SHOP, await readOverviewContext(db, SHOP), all, now);
   if (DAYS <= 365 && check.summary.current.received !== EVENTS) throw new Error(`${kind}: overview counted ${check.summary.current.received} events, seeded ${EVENTS}`);
   const results: { scenario: string; medianMs: number; p95Ms: number; minMs: number; maxMs: number; runs: number }[] = [];
   for (const scenario of scenarios()) {

@@ -9,7 +9,7 @@ import type { Database } from "~/db.server";
 import { signBody } from "~/loop/protocol";
 import type { AppServer } from "../support/app-server";
 import { databaseKinds } from "../support/databases";
-import { startEndToEnd, type EndToEnd } from "../support/end-to-end";
+import { openEvents, startEndToEnd, type EndToEnd } from "../support/end-to-end";
 import { waitFor } from "../support/wait";
 
 const SHOP = "demo-shop.myshopify.com";
@@ -59,7 +59,9 @@ describe.each(databaseKinds)("replayed Loop webhooks, end to end (%s)", (kind) =
     expect(replay.status).toBe(200);
     expect(await replay.json()).toEqual({ accepted: true, duplicate: true });
     await waitFor("the original's delivery", async () => ((await events(["replay-original"]))[0]?.status === "delivered" ? true : undefined));
+    await waitFor("the worker to have nothing left to send", async () => (await openEvents(db, SHOP)) === 0);
     expect(await events(["replay-original", "replay-copy"])).toHaveLength(1);
+    expect((await delivered()).filter((e) => e.external_id === "loop:replay-original")).toHaveLength(1);
     expect((await delivered()).filter((e) => e.external_id?.includes("replay-copy"))).toEqual([]);
     expect(app.output()).toMatch(/"reason":"duplicate_body".*"webhookId":"replay-copy"/);
   });

@@ -7,11 +7,10 @@ import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
 import { connectLoopWithToken } from "~/connections/loop.server";
 import { verifyPostscript } from "~/connections/postscript.server";
 import type { Database } from "~/db.server";
-import { OPEN_STATUSES } from "~/delivery/transitions.server";
 import { EVENT_TYPE_NAMES } from "~/events/catalogue";
 import { mapLoopWebhook } from "~/events/mapping";
 import { databaseKinds } from "../support/databases";
-import { startEndToEnd, type EndToEnd } from "../support/end-to-end";
+import { openEvents, startEndToEnd, type EndToEnd } from "../support/end-to-end";
 import { waitFor } from "../support/wait";
 
 const SHOP = "demo-shop.myshopify.com";
@@ -44,10 +43,6 @@ describe.each(databaseKinds)("pipeline end to end (%s)", (kind) => {
     const result = await json(`${loop.url}/__sandbox/send`, { method: "POST", body: JSON.stringify({ shopDomain: SHOP, topic, persona: "ava", ...extra }) });
     expect(result.subscriptions).toBe(1);
     return result;
-  }
-
-  async function openEvents(): Promise<number> {
-    return db.event.count({ where: { shopDomain: SHOP, status: { in: OPEN_STATUSES } } });
   }
 
   async function postscriptEvents(): Promise<any[]> {
@@ -115,7 +110,7 @@ describe.each(databaseKinds)("pipeline end to end (%s)", (kind) => {
     const webhookId = result.deliveries[0].webhookId;
     await waitFor("the event at Postscript", async () => ((await postscriptEvents()).length > before ? true : undefined));
     // Both copies were answered before send() returned; once no event is open the worker has nothing left to send.
-    await waitFor("the worker to have nothing left to send", async () => (await openEvents()) === 0);
+    await waitFor("the worker to have nothing left to send", async () => (await openEvents(db, SHOP)) === 0);
     expect(await db.event.count({ where: { shopDomain: SHOP, loopWebhookId: webhookId } })).toBe(1);
     expect((await postscriptEvents()).filter((e) => e.external_id === `loop:${webhookId}`)).toHaveLength(1);
   });
@@ -132,7 +127,7 @@ describe.each(databaseKinds)("pipeline end to end (%s)", (kind) => {
 
     ps.resetFaults();
     expect(await verifyPostscript(db, SHOP)).toMatchObject({ ok: true });
-    await waitFor("the paused events to go out", async () => (await openEvents()) === 0);
+    await waitFor("the paused events to go out", async () => (await openEvents(db, SHOP)) === 0);
     const sent = (await postscriptEvents()).filter((e) => e.type === "order_upcoming");
     expect(sent.length).toBeGreaterThanOrEqual(3);
   });

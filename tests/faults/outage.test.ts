@@ -3,7 +3,7 @@
 // where a merchant looks: the Integration Overview counts the events waiting, and the attempts are recorded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retryDelayMs } from "~/jobs/backoff";
-import { loadOverview } from "~/statistics/overview.server";
+import { loadOverview, readOverviewContext } from "~/statistics/overview.server";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { databaseKinds } from "../support/databases";
 import { deliveredCounts, openEvents, range, setUpPipeline, waitFor, WebhookSender, type Pipeline } from "./support";
@@ -46,7 +46,7 @@ describe.each(databaseKinds)("Postscript outage (%s)", (kind) => {
     const outageStarted = Date.now();
     await sender.sendAll(range(DURING, `during-${kind}`), () => app!.url);
     await waitFor("retries under way", async () => (await pipeline.db.deliveryAttempt.count({ where: { outcome: "retry" } })) >= DURING * 2, 20_000);
-    const during = await loadOverview(pipeline.db, shop, new URLSearchParams());
+    const during = await loadOverview(pipeline.db, shop, await readOverviewContext(pipeline.db, shop), new URLSearchParams());
     const waitingInDb = await pipeline.db.event.count({ where: { shopDomain: shop, status: { in: ["received", "pending", "paused"] } } });
     expect(during.summary.current.waiting).toBeGreaterThan(0);
     expect(during.summary.current.waiting).toBe(waitingInDb);
@@ -89,7 +89,7 @@ describe.each(databaseKinds)("Postscript outage (%s)", (kind) => {
     for (let i = 1; i < means.length; i++) expect(means[i]).toBeGreaterThan(means[i - 1] * 1.2);
 
     // After: the overview counts them delivered, with the outage in their delivery time.
-    const after = await loadOverview(pipeline.db, shop, new URLSearchParams());
+    const after = await loadOverview(pipeline.db, shop, await readOverviewContext(pipeline.db, shop), new URLSearchParams());
     expect(after.summary.current.waiting).toBe(0);
     expect(after.summary.current.delivered).toBe(await pipeline.db.event.count({ where: { shopDomain: shop } }));
     console.log(

@@ -10,7 +10,6 @@ import { connectLoopShops, connectPostscriptShop, uniqueWebhooks, type LoopSecre
 import type { WebhookTemplate } from "../../scripts/bench/lib/load-generator";
 import { resetConfigForTests } from "~/config/env.server";
 import { disconnectDatabase, type Database } from "~/db.server";
-import { OPEN_STATUSES } from "~/delivery/transitions.server";
 import { baseServerEnv } from "../support/app-server";
 import { setTestEnv } from "../support/connections";
 import { createTestDatabase, useDatabase as pointAppAt, type DatabaseKind, type TestDatabase } from "../support/databases";
@@ -181,9 +180,6 @@ export function deliveredCounts(ps: PostscriptStandIn): Map<string, number> {
 }
 
 
-/** Events not in a final state (still to be mapped, sent, retried, or paused). */
-export function openEvents(db: Database): Promise<number> {
-  return db.event.count({ where: { status: { in: OPEN_STATUSES } } });
-}
+export { openEvents } from "../support/end-to-end";
 
 export const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);

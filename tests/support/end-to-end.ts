@@ -9,6 +9,7 @@ import { startShopifyAdminStandIn, type ShopifyStandIn } from "../../sandbox/sho
 import { resetConfigForTests } from "~/config/env.server";
 import { connectPostscript } from "~/connections/postscript.server";
 import { disconnectDatabase, type Database } from "~/db.server";
+import { OPEN_STATUSES } from "~/delivery/transitions.server";
 import { baseServerEnv, startAppServer, type AppServer } from "./app-server";
 import { createTestDatabase, useDatabase as pointAppAt, type DatabaseKind, type TestDatabase } from "./databases";
 import { closedPort } from "./net";
@@ -71,4 +72,12 @@ export async function startEndToEnd(kind: DatabaseKind, { shops, loop: loopOptio
       await Promise.all([ps.close(), loop?.close(), shopify.close()]);
     },
   };
+}
+
+/**
+ * Events not in a final state (still to be mapped, sent, retried, or paused), of one shop or of all. None left
+ * means the worker has nothing more to send: a test that counts what reached Postscript waits for this first.
+ */
+export function openEvents(db: Database, shopDomain?: string): Promise<number> {
+  return db.event.count({ where: { ...(shopDomain ? { shopDomain } : {}), status: { in: OPEN_STATUSES } } });
 }

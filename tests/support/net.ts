@@ -25,3 +25,17 @@ export async function hangingServer(): Promise<{ url: string; close(): Promise<v
     },
   };
 }
+
+/**
+ * Replaces fetch with one that records each URL and refuses it: tests never reach the internet, and a test can
+ * check which calls were tried. @shopify/shopify-api keeps the fetch it finds when it is imported, so call this
+ * in vi.hoisted, before any import: `const network = await vi.hoisted(async () => (await import("…/net")).refuseNetwork());`
+ */
+export function refuseNetwork(): { calls: string[] } {
+  const calls: string[] = [];
+  globalThis.fetch = (async (input: RequestInfo | URL) => {
+    calls.push(String(input instanceof Request ? input.url : input));
+    throw new TypeError("network unreachable in tests");
+  }) as typeof fetch;
+  return { calls };
+}

@@ -145,7 +145,7 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
                   <Field label={event.source === "Loop Subscriptions" ? "Happened in Loop" : "Happened"}>{event.occurredLabel}</Field>
                   <Field label="Received">{event.receivedFull}</Field>
                   <Field label="Delivered">{event.deliveredLabel}</Field>
-                  <Field label="Customer">{event.customer}</Field>
+                  <Field label="Customer">{event.email ?? event.phone}</Field>
                   <Field label="Loop subscription">{event.subscriptionKey}</Field>
                   <Field label="Loop order">{event.loopOrderId}</Field>
                   {event.source === "Loop Subscriptions" ? <Field label="Loop topic">{event.topic}</Field> : null}

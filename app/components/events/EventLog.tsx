@@ -5,20 +5,9 @@ import { useAppBridge } from "@shopify/app-bridge-react";
 import { Badge, BlockStack, Card, ChoiceList, EmptySearchResult, Filters, IndexTable, InlineStack, Page, Text, type AppliedFilterInterface } from "@shopify/polaris";
 import { ExportIcon } from "@shopify/polaris-icons";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { PeriodPicker, type PeriodValue } from "~/components/overview/PeriodPicker";
-import type { LogPage, Outcome } from "~/statistics/event-log.server";
+import { PeriodPicker } from "~/components/overview/PeriodPicker";
+import type { EventLogData } from "~/statistics/event-log-page.server";
 import { OutcomeBadge } from "./OutcomeBadge";
-
-export interface EventLogData {
-  page: LogPage;
-  filters: { type: string | null; outcome: Outcome | null; reason: string | null; q: string | null };
-  period: PeriodValue & { problem: string | null };
-  timeZone: { name: string; known: boolean };
-  typeChoices: { value: string; label: string; description: string }[];
-  reasonChoices: { value: string; label: string }[];
-  /** Events older than `days` are deleted (their counts stay in the overview); the period reaches before that. */
-  retention: { days: number; cutoffLabel: string; reachesPastCutoff: boolean };
-}
 
 const OUTCOME_CHOICES = [
   { value: "delivered", label: "Delivered" },
@@ -212,7 +201,7 @@ export function EventLog({ data }: { data: EventLogData }) {
                     ) : null}
                   </BlockStack>
                 </IndexTable.Cell>
-                <IndexTable.Cell>{row.customer ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                <IndexTable.Cell>{row.email ?? row.phone ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
                 <IndexTable.Cell>{row.subscriptionKey ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
                 <IndexTable.Cell>
                   <Text as="span" alignment="end" numeric>

@@ -5,17 +5,7 @@ import { useNavigate, useSearchParams } from "@remix-run/react";
 import { BlockStack, Box, Button, DatePicker, InlineStack, OptionList, Popover, Text } from "@shopify/polaris";
 import { CalendarIcon } from "@shopify/polaris-icons";
 import { useCallback, useState } from "react";
-import { MAX_CUSTOM_DAYS, PERIOD_PRESETS, periodSearch, type PeriodKey } from "~/statistics/period";
-
-export interface PeriodValue {
-  key: PeriodKey;
-  fromDate: string | null;
-  toDate: string | null;
-  /** The shop's date today. */
-  today: string;
-  /** What the button shows, e.g. "Nov 19 – Nov 25, 2026". */
-  range: string | null;
-}
+import { MAX_CUSTOM_DAYS, PERIOD_PRESETS, periodSearch, type PeriodKey, type PeriodValue } from "~/statistics/period";
 
 interface Props {
   period: PeriodValue;

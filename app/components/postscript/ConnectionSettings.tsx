@@ -1,8 +1,9 @@
 // Settings → Connection: what is connected (masked key, label, dates, Postscript shop), and the actions:
 // replace the key, verify it again, disconnect (after a confirmation).
 import { useFetcher } from "@remix-run/react";
-import { BlockStack, Box, Button, Card, Collapsible, DescriptionList, InlineError, InlineStack, Modal, Text } from "@shopify/polaris";
+import { BlockStack, Box, Button, Card, Collapsible, DescriptionList, InlineError, InlineStack, Text } from "@shopify/polaris";
 import { useCallback, useState } from "react";
+import { DisconnectModal } from "~/components/common/DisconnectModal";
 import { useFetcherDone } from "~/components/common/useFetcherDone";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { StatusBadge } from "~/components/common/StatusBadge";
@@ -86,27 +87,14 @@ export function ConnectionSettings({ connection }: { connection: PostscriptConne
           </Box>
         </Collapsible>
       </BlockStack>
-      <Modal
+      <DisconnectModal
+        service="Postscript"
         open={confirming}
         onClose={() => setConfirming(false)}
-        title="Disconnect Postscript?"
-        primaryAction={{
-          content: "Disconnect",
-          destructive: true,
-          loading: disconnect.state !== "idle",
-          onAction: () => disconnect.submit({ intent: "disconnect" }, { method: "post" }),
-        }}
-        secondaryActions={[{ content: "Cancel", onAction: () => setConfirming(false) }]}
-      >
-        <Modal.Section>
-          <BlockStack gap="200">
-            <Text as="p">Events stop being sent to Postscript. The key is deleted from this app.</Text>
-            <Text as="p" tone="subdued">
-              The history of what was sent is kept, and you can connect again at any time with a private key.
-            </Text>
-          </BlockStack>
-        </Modal.Section>
-      </Modal>
+        fetcher={disconnect}
+        effect="Events stop being sent to Postscript. The key is deleted from this app."
+        detail="The history of what was sent is kept, and you can connect again at any time with a private key."
+      />
     </Card>
   );
 }

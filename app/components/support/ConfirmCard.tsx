@@ -2,18 +2,9 @@
 // confirmed action (with the session's CSRF token). Cancel goes back without doing anything.
 import { Form, useNavigation } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, InlineStack, Text } from "@shopify/polaris";
+import type { Confirmation } from "~/support/actions.server";
 
-export interface ConfirmationView {
-  intent: string;
-  title: string;
-  body: string;
-  confirmLabel: string;
-  destructive: boolean;
-  fields: Record<string, string>;
-  possible: boolean;
-}
-
-export function ConfirmCard({ confirmation, csrf, cancelUrl }: { confirmation: ConfirmationView; csrf: string; cancelUrl: string }) {
+export function ConfirmCard({ confirmation, csrf, cancelUrl }: { confirmation: Confirmation; csrf: string; cancelUrl: string }) {
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === confirmation.intent;
   return (
