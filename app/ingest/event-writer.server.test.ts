@@ -3,8 +3,10 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
+import { getSql } from "~/db.server";
+import { openSql } from "~/db/sql.server";
 import { sqliteFilePath } from "~/db/url";
-import { postgresEventInsert, sqliteEventInsert, type EventInsert, type InsertRow } from "./event-insert.server";
+import { eventInsert, type EventInsert, type InsertRow } from "./event-insert.server";
 import { createEventWriter, newEventId, type NewEventRow } from "./event-writer.server";
 
 const SHOP = "writer.myshopify.com";
@@ -24,7 +26,7 @@ function row(webhookId: string, overrides: Partial<NewEventRow> = {}): NewEventR
 
 describe.each(databaseKinds)("event writer (%s)", (kind) => {
   const database = withTestDatabase(kind);
-  const open = (): EventInsert => (kind === "sqlite" ? sqliteEventInsert(sqliteFilePath(database.url)) : postgresEventInsert(database.url));
+  const open = (): EventInsert => eventInsert(getSql(database.db));
 
   it("stores rows exactly as Prisma reads and queries them: dates, defaults, status", async () => {
     const insert = open();
@@ -108,11 +110,11 @@ describe.each(databaseKinds)("event writer (%s)", (kind) => {
   });
 
   it("rejects (so the request is answered 503) when the database cannot be reached", async () => {
-    const unreachable: EventInsert =
-      kind === "sqlite" ? sqliteEventInsert("/nonexistent-dir/app.sqlite") : postgresEventInsert("postgresql://postgres@127.0.0.1:1/none");
-    const writer = createEventWriter(unreachable);
+    const sql = openSql(kind === "sqlite" ? "file:/nonexistent-dir/app.sqlite" : "postgresql://postgres@127.0.0.1:1/none");
+    const writer = createEventWriter(eventInsert(sql));
     await expect(writer.write(row("w-down"))).rejects.toThrow();
     await writer.close().catch(() => undefined);
+    await sql.close();
   }, 15_000);
 });
 
@@ -122,7 +124,7 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
   it("waits for another connection's write lock without blocking the event loop", async () => {
     const other = new BetterSqlite3(sqliteFilePath(database.url));
     other.prepare("BEGIN IMMEDIATE").run(); // holds the write lock, as an open Prisma transaction would
-    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url)));
+    const writer = createEventWriter(eventInsert(getSql(database.db)));
     const pending = writer.write(row("w-locked"));
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 5);
@@ -138,7 +140,7 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
   it("answers every webhook within its wait, those queued behind a blocked write included", async () => {
     const other = new BetterSqlite3(sqliteFilePath(database.url));
     other.prepare("BEGIN IMMEDIATE").run();
-    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url)), { maxWaitMs: 300 });
+    const writer = createEventWriter(eventInsert(getSql(database.db)), { maxWaitMs: 300 });
     const waited: number[] = [];
     const write = (id: string) => {
       const started = Date.now();
@@ -160,7 +162,7 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
   it("gives up with an error after the lock wait (the request gets 503, Loop retries)", async () => {
     const other = new BetterSqlite3(sqliteFilePath(database.url));
     other.prepare("BEGIN IMMEDIATE").run();
-    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url), { lockWaitMs: 100 }));
+    const writer = createEventWriter(eventInsert(getSql(database.db), { lockWaitMs: 100 }));
     await expect(writer.write(row("w-too-long"))).rejects.toThrow(/locked/);
     other.prepare("ROLLBACK").run();
     other.close();
