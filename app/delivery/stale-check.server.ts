@@ -2,8 +2,7 @@
 // (app/events/stale.ts holds the rules): the later events of the same subscription, whose payloads are
 // mapped again to read their facts.
 import type { Event } from "@prisma/client";
-import type { Database } from "~/db.server";
-import { dateColumn, readDate, requireDriver } from "~/db/driver.server";
+import { getSql, type Database } from "~/db.server";
 import { isEventType } from "~/events/catalogue";
 import { mapLoopWebhook, type EventFacts } from "~/events/mapping";
 import { needsLaterEvents, staleReason, type LaterEvent } from "~/events/stale";
@@ -25,15 +24,18 @@ function factsOf(event: Pick<Event, "topic" | "payload" | "loopWebhookId" | "occ
 
 type LaterRow = Pick<Event, "topic" | "payload" | "loopWebhookId" | "occurredAt" | "dedupeKey">;
 
-/** The subscription's events that occurred after `event` (this runs before every send, so on the driver). */
+/** The subscription's events that occurred after `event` (this runs before every send, so on the query builder). */
 async function laterEvents(db: Database, event: Event): Promise<LaterRow[]> {
-  const driver = requireDriver(db);
-  const rows = await driver.all<Omit<LaterRow, "occurredAt"> & { occurredAt: unknown }>(
-    `SELECT "topic", "payload", "loopWebhookId", ${dateColumn(driver.kind, '"occurredAt"')} AS "occurredAt", "dedupeKey" FROM "Event" ` +
-      `WHERE "shopDomain" = ? AND "subscriptionKey" = ? AND "occurredAt" > ? AND "id" <> ? ORDER BY "occurredAt" ASC LIMIT ${LATER_EVENTS_LIMIT}`,
-    [event.shopDomain, event.subscriptionKey, event.occurredAt, event.id],
-  );
-  return rows.map((row) => ({ ...row, occurredAt: readDate(row.occurredAt) }));
+  return getSql(db)
+    .db.selectFrom("Event")
+    .select(["topic", "payload", "loopWebhookId", "occurredAt", "dedupeKey"])
+    .where("shopDomain", "=", event.shopDomain)
+    .where("subscriptionKey", "=", event.subscriptionKey)
+    .where("occurredAt", ">", event.occurredAt)
+    .where("id", "<>", event.id)
+    .orderBy("occurredAt", "asc")
+    .limit(LATER_EVENTS_LIMIT)
+    .execute();
 }
 
 /**
