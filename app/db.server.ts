@@ -78,7 +78,9 @@ export async function disconnectDatabase() {
 
 /** A cheap query that proves the database answers (used by /healthz). */
 export async function pingDatabase(db: Database = getDatabase()): Promise<void> {
-  await db.$queryRawUnsafe("SELECT 1");
+  await getSql(db)
+    .db.selectNoFrom((eb) => eb.lit(1).as("one"))
+    .execute();
 }
 
 /**
