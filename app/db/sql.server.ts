@@ -20,7 +20,7 @@
 import { createRequire } from "node:module";
 import type BetterSqlite3 from "better-sqlite3";
 import {
-  type CompiledQuery,
+  CompiledQuery,
   Kysely,
   PostgresAdapter,
   PostgresIntrospector,
@@ -324,6 +324,52 @@ function postgresSql(pool: Pg.Pool): Sql {
       }
     },
     close: () => db.destroy(),
+  };
+}
+
+/** Stands in for a named value in a statement built once per shape (see shapes()). */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/**
+ * Statements of one shape differ only in their values, and building one with the query builder costs more CPU
+ * than running it (tens of microseconds per statement). `bind` puts stand-ins for the values into the objects the
+ * statement is built from and remembers the values; `statement(key, build)` builds (and compiles) the statement
+ * only the first time for `key`, which must name the shape (what was bound under which names, and any choice
+ * `build` makes), and afterwards reuses its SQL with the values bound this time.
+ */
+export function shapes() {
+  const cache = new Map<string, { sql: string; parameters: readonly unknown[] }>();
+  return function start() {
+    const values = new Map<string, unknown>();
+    return {
+      /** `object` with each defined value replaced by its stand-in, named `prefix` + key. */
+      bind<T extends object>(prefix: string, object: T): T {
+        const bound: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(object)) {
+          if (value === undefined) continue;
+          const name = prefix + key;
+          values.set(name, value);
+          bound[key] = new Slot(name);
+        }
+        return bound as T;
+      },
+      /** The names bound so far, in order: most of a shape's key. */
+      names: () => [...values.keys()].join(","),
+      statement(key: string, build: () => Compilable<unknown>): CompiledQuery {
+        let shape = cache.get(key);
+        if (!shape) {
+          if (cache.size > 1_000) cache.clear();
+          shape = build().compile();
+          cache.set(key, shape);
+        }
+        return CompiledQuery.raw(
+          shape.sql,
+          shape.parameters.map((p) => (p instanceof Slot ? values.get(p.name) : p)),
+        );
+      },
+    };
   };
 }
 

@@ -11,7 +11,7 @@ import type { Event } from "@prisma/client";
 import type { ExpressionBuilder, Kysely, QueryCreator, UpdateQueryBuilder, UpdateResult } from "kysely";
 import { getSql, type Database } from "~/db.server";
 import { newId } from "~/db/ids";
-import { isRowError, type ConditionalGroup, type Sql, type Tables } from "~/db/sql.server";
+import { isRowError, shapes, type ConditionalGroup, type Sql, type Tables } from "~/db/sql.server";
 import type { ReasonCode } from "~/events/reasons";
 import { rollupWrites, type RollupWrite } from "~/statistics/rollups.server";
 
@@ -64,9 +64,16 @@ export async function transition(db: Database, event: EventSnapshot, change: Cha
   return batcherFor(sql).submit(group);
 }
 
+// The statements of a change are built once per shape (which fields it sets, whether it has an attempt, which
+// rollup rows it writes) and then reused with new values: building them costs more CPU than running them.
+const shapesOf = new WeakMap<Sql, ReturnType<typeof shapes>>();
+
 /** The statements of one change: the guarded UPDATE of the event, then (only if it changed the row) the rest. */
 export function changeStatements(sql: Sql, event: EventSnapshot, change: Change, now: Date): ConditionalGroup {
-  const { attempt, ...fields } = change;
+  let start = shapesOf.get(sql);
+  if (!start) shapesOf.set(sql, (start = shapes()));
+  const shape = start();
+  const { attempt, ...changed } = change;
   const writes = rollupWrites({
     shopDomain: event.shopDomain,
     receivedAt: event.receivedAt,
@@ -78,33 +85,45 @@ export function changeStatements(sql: Sql, event: EventSnapshot, change: Change,
     previousReason: event.reason,
     deliveredAt: change.deliveredAt,
     at: now,
-  });
+  }).map((write, i): RollupWrite => ({
+    table: write.table,
+    key: shape.bind(`r${i}.${write.table}.key.`, write.key),
+    create: write.create && shape.bind(`r${i}.create.`, write.create),
+    add: shape.bind(`r${i}.add.`, write.add),
+    set: write.set && shape.bind(`r${i}.set.`, write.set),
+  }));
+  const fields = shape.bind("event.", { ...changed, updatedAt: now });
+  const where = shape.bind("where.", { id: event.id, status: event.status });
   const update = (db: Pick<Kysely<Tables>, "updateTable">) =>
     db
       .updateTable("Event")
-      .set((eb) => ({ ...fields, updatedAt: now, ...(attempt ? { attemptCount: eb("attemptCount", "+", 1) } : {}) }))
-      .where("id", "=", event.id)
-      .where("status", "=", event.status);
-  const attemptRow = attempt && {
-    id: newId(),
-    eventId: event.id,
-    startedAt: attempt.startedAt,
-    durationMs: attempt.durationMs,
-    httpStatus: attempt.httpStatus,
-    outcome: attempt.outcome,
-    errorClass: attempt.errorClass ?? null,
-    message: attempt.message ?? null,
-  };
+      .set((eb) => ({ ...fields, ...(attempt ? { attemptCount: eb("attemptCount", "+", 1) } : {}) }))
+      .where("id", "=", where.id)
+      .where("status", "=", where.status);
+  const attemptRow =
+    attempt &&
+    shape.bind("attempt.", {
+      id: newId(),
+      eventId: event.id,
+      startedAt: attempt.startedAt,
+      durationMs: attempt.durationMs,
+      httpStatus: attempt.httpStatus,
+      outcome: attempt.outcome,
+      errorClass: attempt.errorClass ?? null,
+      message: attempt.message ?? null,
+    });
+  const key = `${shape.names()}|${writes.map((w) => (w.create ? "upsert" : "update")).join(",")}`;
   // A statement may change a row only once: two rollup writes to one table (a reason left and another one
   // entered) cannot share the WITH, so such a change runs statement by statement.
   const tables = writes.map((w) => w.table);
-  if (sql.kind === "postgres" && new Set(tables).size === tables.length) return { first: guardedWith(sql, update, attemptRow, writes), then: [] };
-
+  if (sql.kind === "postgres" && new Set(tables).size === tables.length) {
+    return { first: shape.statement(`with|${key}`, () => guardedWith(sql, update, attemptRow, writes)), then: [] };
+  }
   const then = [
-    ...(attemptRow ? [sql.db.insertInto("DeliveryAttempt").values(attemptRow).compile()] : []),
-    ...writes.map((write) => rollupStatement(sql.db as unknown as Untyped, write, false).compile()),
+    ...(attemptRow ? [shape.statement(`attempt|${key}`, () => sql.db.insertInto("DeliveryAttempt").values(attemptRow))] : []),
+    ...writes.map((write, i) => shape.statement(`r${i}|${key}`, () => rollupStatement(sql.db as unknown as Untyped, write, false))),
   ];
-  return { first: update(sql.db).compile(), then };
+  return { first: shape.statement(`update|${key}`, () => update(sql.db)), then };
 }
 
 // The rollup tables have different columns; a write names its table, so they are built on an untyped view of
@@ -149,7 +168,7 @@ function guardedWith(sql: Sql, update: (db: Pick<Kysely<Tables>, "updateTable">)
   const add = (name: string, part: (db: QueryCreator<UntypedTables>) => unknown) => (query = query.with(name, part as never) as unknown as QueryCreator<UntypedTables>);
   if (attemptRow) add("attempt", (db) => db.insertInto("DeliveryAttempt").columns(Object.keys(attemptRow)).expression(fromU(attemptRow)));
   writes.forEach((write, i) => add(`r${i}`, (db) => rollupStatement(db, write, true)));
-  return query.selectFrom("u").select("id").compile();
+  return query.selectFrom("u").select("id");
 }
 
 interface Queued {
