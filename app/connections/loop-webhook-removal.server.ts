@@ -8,8 +8,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { getConfig } from "~/config/env.server";
-import { getDatabase, type Database } from "~/db.server";
-import { requireDriver } from "~/db/driver.server";
+import { getDatabase, getSql, type Database } from "~/db.server";
 import { systemClock, type Clock } from "~/jobs/clock";
 import { retryDelayMs } from "~/jobs/backoff";
 import { log } from "~/logging/logger.server";
@@ -139,17 +138,21 @@ export async function runDueLoopWebhookRemovals(deps: RemovalWorkerDeps, signal?
   return taken;
 }
 
-// One conditional statement, so of several workers that see the job due at once exactly one gets it.
-const CLAIM = `
-UPDATE "LoopWebhookRemoval" SET "claimedBy" = ?, "claimExpiresAt" = ?
-WHERE "id" = ? AND "nextAttemptAt" <= ? AND ("claimExpiresAt" IS NULL OR "claimExpiresAt" < ?)
-RETURNING "id"`;
-
-/** Takes the job for this worker when it is due and unclaimed, or its claim expired (its worker died). */
+/**
+ * Takes the job for this worker when it is due and unclaimed, or its claim expired (its worker died). One
+ * conditional statement, so of several workers that see the job due at once exactly one gets it.
+ */
 export async function claimRemoval(deps: Pick<RemovalWorkerDeps, "db" | "clock" | "policy" | "workerId">, id: string): Promise<boolean> {
   const now = new Date(deps.clock.now());
   const until = new Date(now.getTime() + deps.policy.claimMs);
-  return (await requireDriver(deps.db).all(CLAIM, [deps.workerId, until, id, now, now])).length === 1;
+  const claimed = await getSql(deps.db)
+    .db.updateTable("LoopWebhookRemoval")
+    .set({ claimedBy: deps.workerId, claimExpiresAt: until })
+    .where("id", "=", id)
+    .where("nextAttemptAt", "<=", now)
+    .where((eb) => eb.or([eb("claimExpiresAt", "is", null), eb("claimExpiresAt", "<", now)]))
+    .executeTakeFirst();
+  return claimed.numUpdatedRows === 1n;
 }
 
 interface Progress {

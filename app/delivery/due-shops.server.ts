@@ -4,26 +4,39 @@
 // domains of the (shopDomain, status, nextAttemptAt) index one seek at a time (a "skip scan" by recursive
 // query, which neither SQLite nor PostgreSQL does by itself) and probe each shop's due events with the same
 // index: work in proportion to the number of shops, not of events.
-import type { Database } from "~/db.server";
-import { requireDriver } from "~/db/driver.server";
-
-const SKIP_SCAN = `
-WITH RECURSIVE shops("domain") AS (
-  SELECT (SELECT MIN("shopDomain") FROM "Event")
-  UNION ALL
-  SELECT (SELECT MIN("shopDomain") FROM "Event" WHERE "shopDomain" > shops."domain") FROM shops WHERE shops."domain" IS NOT NULL
-)
-SELECT "domain" FROM shops
-WHERE "domain" IS NOT NULL
-  AND (EXISTS (SELECT 1 FROM "Event" WHERE "shopDomain" = shops."domain" AND "status" = 'received' AND "nextAttemptAt" <= ?)
-    OR EXISTS (SELECT 1 FROM "Event" WHERE "shopDomain" = shops."domain" AND "status" = 'pending' AND "nextAttemptAt" <= ?))
-  AND NOT EXISTS (SELECT 1 FROM "DeliveryLease" WHERE "shopDomain" = shops."domain" AND "owner" <> ? AND "expiresAt" >= ?)`;
+import { getSql, type Database } from "~/db.server";
 
 /**
  * Shops with events due at `now`, but for those whose lease another worker holds: with several workers,
  * asking for those leases every poll would only contend for rows their holder keeps renewing.
  */
 export async function dueShopDomains(db: Database, now: Date, worker: string): Promise<string[]> {
-  const rows = await requireDriver(db).all<{ domain: string }>(SKIP_SCAN, [now, now, worker, now]);
-  return rows.map((r) => r.domain);
+  const rows = await getSql(db)
+    .db.withRecursive("shops(domain)", (db) =>
+      db
+        .selectNoFrom((eb) => eb.selectFrom("Event").select((eb) => eb.fn.min("shopDomain").as("first")).as("domain"))
+        .unionAll(
+          db
+            .selectFrom("shops")
+            .select((eb) => eb.selectFrom("Event").select((eb) => eb.fn.min("shopDomain").as("next")).whereRef("Event.shopDomain", ">", "shops.domain").as("domain"))
+            .where("shops.domain", "is not", null),
+        ),
+    )
+    .selectFrom("shops")
+    .select("domain")
+    .where("domain", "is not", null)
+    .where((eb) => {
+      const due = (status: string) =>
+        eb.exists(eb.selectFrom("Event").select("Event.id").whereRef("Event.shopDomain", "=", "shops.domain").where("Event.status", "=", status).where("Event.nextAttemptAt", "<=", now));
+      return eb.and([
+        eb.or([due("received"), due("pending")]),
+        eb.not(
+          eb.exists(
+            eb.selectFrom("DeliveryLease").select("DeliveryLease.owner").whereRef("DeliveryLease.shopDomain", "=", "shops.domain").where("DeliveryLease.owner", "<>", worker).where("DeliveryLease.expiresAt", ">=", now),
+          ),
+        ),
+      ]);
+    })
+    .execute();
+  return rows.map((r) => r.domain as string);
 }

@@ -4,46 +4,60 @@
 // with one conditional upsert, so it works the same on SQLite and PostgreSQL and needs no long-lived
 // connection: take it when free or expired, renew it while working, let it expire on a crash.
 //
-// One autocommit statement on the database driver, not Prisma: Prisma runs updateMany-then-create as separate
+// One autocommit statement on the query builder (~/db/sql.server), not Prisma: Prisma runs updateMany-then-create as separate
 // statements inside BEGIN/COMMIT round trips, so a busy event loop left the lease row locked ("idle in
 // transaction") while every other worker's attempt on it waited on that lock, holding a pooled connection each.
 // With two workers on PostgreSQL that convoy cut delivery from ~450 to ~40 events/s (tests/faults/scale-out).
-import type { Database } from "~/db.server";
-import { requireDriver } from "~/db/driver.server";
+import { getSql, type Database } from "~/db.server";
+import { shapes } from "~/db/sql.server";
 
-/** The lease tables and their key columns (fixed names, never input). */
-const TABLES = {
-  shop: { table: "DeliveryLease", id: "shopDomain" },
-  key: { table: "DeliveryKeyLease", id: "fingerprint" },
-} as const;
-type LeaseKind = keyof typeof TABLES;
+// Built once per table and database, reused with each call's values (building costs more CPU than running).
+const leaseShapes = shapes();
 
-function takeOrRenew(kind: LeaseKind) {
-  const { table, id } = TABLES[kind];
-  return `
-INSERT INTO "${table}" ("${id}", "owner", "expiresAt") VALUES (?, ?, ?)
-ON CONFLICT ("${id}") DO UPDATE SET "owner" = excluded."owner", "expiresAt" = excluded."expiresAt"
-WHERE "${table}"."owner" = excluded."owner" OR "${table}"."expiresAt" < ?
-RETURNING "owner"`;
+/**
+ * Takes the lease when free or expired, renews it when `owner` holds it: INSERT … ON CONFLICT DO UPDATE … WHERE,
+ * which returns the row only when it was written.
+ */
+async function acquire(kind: "shop" | "key", db: Database, id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+  const sql = getSql(db);
+  const shape = leaseShapes();
+  const v = shape.bind("", { id, owner, expiresAt: new Date(now.getTime() + leaseMs), now });
+  const query = shape.statement(`take ${kind} ${sql.kind}`, () =>
+    kind === "shop"
+      ? sql.db
+          .insertInto("DeliveryLease")
+          .values({ shopDomain: v.id, owner: v.owner, expiresAt: v.expiresAt })
+          .onConflict((oc) =>
+            oc
+              .column("shopDomain")
+              .doUpdateSet((eb) => ({ owner: eb.ref("excluded.owner"), expiresAt: eb.ref("excluded.expiresAt") }))
+              .where((eb) => eb.or([eb("DeliveryLease.owner", "=", eb.ref("excluded.owner")), eb("DeliveryLease.expiresAt", "<", v.now)])),
+          )
+          .returning("owner")
+      : sql.db
+          .insertInto("DeliveryKeyLease")
+          .values({ fingerprint: v.id, owner: v.owner, expiresAt: v.expiresAt })
+          .onConflict((oc) =>
+            oc
+              .column("fingerprint")
+              .doUpdateSet((eb) => ({ owner: eb.ref("excluded.owner"), expiresAt: eb.ref("excluded.expiresAt") }))
+              .where((eb) => eb.or([eb("DeliveryKeyLease.owner", "=", eb.ref("excluded.owner")), eb("DeliveryKeyLease.expiresAt", "<", v.now)])),
+          )
+          .returning("owner"),
+  );
+  return (await sql.execute(query)).rows.length === 1;
 }
 
-function release(kind: LeaseKind) {
-  const { table, id } = TABLES[kind];
-  return `UPDATE "${table}" SET "expiresAt" = ? WHERE "${id}" = ? AND "owner" = ? RETURNING "owner"`;
-}
-
-const SQL = {
-  shop: { take: takeOrRenew("shop"), release: release("shop") },
-  key: { take: takeOrRenew("key"), release: release("key") },
-};
-
-async function acquire(kind: LeaseKind, db: Database, id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
-  const expiresAt = new Date(now.getTime() + leaseMs);
-  return (await requireDriver(db).all(SQL[kind].take, [id, owner, expiresAt, now])).length === 1;
-}
-
-async function letGo(kind: LeaseKind, db: Database, id: string, owner: string, now: Date, spacingMs: number) {
-  await requireDriver(db).all(SQL[kind].release, [new Date(now.getTime() + spacingMs), id, owner]);
+async function letGo(kind: "shop" | "key", db: Database, id: string, owner: string, now: Date, spacingMs: number) {
+  const sql = getSql(db);
+  const shape = leaseShapes();
+  const v = shape.bind("", { id, owner, expiresAt: new Date(now.getTime() + spacingMs) });
+  const query = shape.statement(`release ${kind} ${sql.kind}`, () =>
+    kind === "shop"
+      ? sql.db.updateTable("DeliveryLease").set({ expiresAt: v.expiresAt }).where("shopDomain", "=", v.id).where("owner", "=", v.owner)
+      : sql.db.updateTable("DeliveryKeyLease").set({ expiresAt: v.expiresAt }).where("fingerprint", "=", v.id).where("owner", "=", v.owner),
+  );
+  await sql.execute(query);
 }
 
 /** Takes or renews the lease on `shop` for `owner`; false when another worker holds it. */

@@ -4,8 +4,10 @@ import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { waitFor } from "../../tests/support/wait";
+import { getSql } from "~/db.server";
+import { openSql } from "~/db/sql.server";
 import { sqliteFilePath } from "~/db/url";
-import { postgresEventInsert, sqliteEventInsert, type EventInsert, type InsertRow } from "./event-insert.server";
+import { eventInsert, type EventInsert, type InsertRow } from "./event-insert.server";
 import { createEventWriter, newEventId, type NewEventRow } from "./event-writer.server";
 
 const SHOP = "writer.myshopify.com";
@@ -25,7 +27,7 @@ function row(webhookId: string, overrides: Partial<NewEventRow> = {}): NewEventR
 
 describe.each(databaseKinds)("event writer (%s)", (kind) => {
   const database = withTestDatabase(kind);
-  const open = (): EventInsert => (kind === "sqlite" ? sqliteEventInsert(sqliteFilePath(database.url)) : postgresEventInsert(database.url));
+  const open = (): EventInsert => eventInsert(getSql(database.db));
 
   it("stores rows exactly as Prisma reads and queries them: dates, defaults, status", async () => {
     const insert = open();
@@ -109,11 +111,11 @@ describe.each(databaseKinds)("event writer (%s)", (kind) => {
   });
 
   it("rejects (so the request is answered 503) when the database cannot be reached", async () => {
-    const unreachable: EventInsert =
-      kind === "sqlite" ? sqliteEventInsert("/nonexistent-dir/app.sqlite") : postgresEventInsert("postgresql://postgres@127.0.0.1:1/none");
-    const writer = createEventWriter(unreachable);
+    const sql = openSql(kind === "sqlite" ? "file:/nonexistent-dir/app.sqlite" : "postgresql://postgres@127.0.0.1:1/none");
+    const writer = createEventWriter(eventInsert(sql));
     await expect(writer.write(row("w-down"))).rejects.toThrow();
     await writer.close().catch(() => undefined);
+    await sql.close();
   }, 15_000);
 });
 
@@ -123,7 +125,7 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
   it("waits for another connection's write lock without blocking the event loop", async () => {
     const other = new BetterSqlite3(sqliteFilePath(database.url));
     other.prepare("BEGIN IMMEDIATE").run(); // holds the write lock, as an open Prisma transaction would
-    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url)));
+    const writer = createEventWriter(eventInsert(getSql(database.db)));
     const pending = writer.write(row("w-locked"));
     let settled = false;
     void pending.finally(() => (settled = true)).catch(() => undefined);
@@ -143,7 +145,7 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
   it("counts a webhook's wait from when it was queued, those queued behind a blocked write included", async () => {
     const other = new BetterSqlite3(sqliteFilePath(database.url));
     other.prepare("BEGIN IMMEDIATE").run();
-    const insert = sqliteEventInsert(sqliteFilePath(database.url));
+    const insert = eventInsert(getSql(database.db));
     // The deadline each batch is given for the lock, beside the webhooks it holds.
     const batches: { ids: string[]; deadline: number | undefined }[] = [];
     const watched: EventInsert = {
@@ -175,7 +177,7 @@ describe.runIf(databaseKinds.includes("sqlite"))("event writer on SQLite, with t
   it("gives up with an error after the lock wait (the request gets 503, Loop retries)", async () => {
     const other = new BetterSqlite3(sqliteFilePath(database.url));
     other.prepare("BEGIN IMMEDIATE").run();
-    const writer = createEventWriter(sqliteEventInsert(sqliteFilePath(database.url), { lockWaitMs: 100 }));
+    const writer = createEventWriter(eventInsert(getSql(database.db), { lockWaitMs: 100 }));
     await expect(writer.write(row("w-too-long"))).rejects.toThrow(/locked/);
     other.prepare("ROLLBACK").run();
     other.close();

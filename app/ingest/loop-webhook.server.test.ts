@@ -3,12 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { withTestEnv } from "../../tests/support/connections";
 import { closedPort } from "../../tests/support/net";
-import { createDatabaseClient } from "~/db.server";
+import { createDatabaseClient, getSql } from "~/db.server";
 import { signBody, type SignatureEncoding } from "~/loop/protocol";
 import { setLogSink } from "~/logging/logger.server";
 import { createUnusedFieldLog } from "~/events/unused-field-log.server";
-import { sqliteFilePath } from "~/db/url";
-import { postgresEventInsert, sqliteEventInsert } from "./event-insert.server";
+import { eventInsert } from "./event-insert.server";
 import { createEventWriter } from "./event-writer.server";
 import { ingestLoopWebhook, parseLoopTimestamp, type IngestDependencies } from "./loop-webhook.server";
 
@@ -105,7 +104,7 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     });
 
     it("is a duplicate through the group-commit writer too, even within one batch", async () => {
-      const insert = kind === "sqlite" ? sqliteEventInsert(sqliteFilePath(database.url)) : postgresEventInsert(database.url);
+      const insert = eventInsert(getSql(database.db));
       const writer = createEventWriter(insert);
       const answers = await Promise.all(["wh-a", "wh-b", "wh-c"].map((id) => ingestLoopWebhook(webhook({ id, body: captured }), deps({ writer }))));
       await writer.close();

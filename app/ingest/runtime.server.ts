@@ -1,19 +1,21 @@
-// The ingestion as the running app uses it: the process's database, a group-commit writer on the database
-// driver and a short-lived cache of opened signing secrets, shared by the Remix route and the production
+// The ingestion as the running app uses it: the process's database, a group-commit writer on the query
+// builder and a short-lived cache of opened signing secrets, shared by the Remix route and the production
 // server's fast path so both doors behave (and batch) the same.
 import { getConfig } from "~/config/env.server";
 import { loopWebhookSecrets } from "~/connections/loop.server";
-import { getDatabase, type Database } from "~/db.server";
-import { databaseKind, sqliteFilePath } from "~/db/url";
+import { getDatabase, getSql, type Database } from "~/db.server";
 import { createUnusedFieldLog, type UnusedFieldLog } from "~/events/unused-field-log.server";
 import { log } from "~/logging/logger.server";
-import { postgresEventInsert, sqliteEventInsert } from "./event-insert.server";
+import { eventInsert } from "./event-insert.server";
 import { createEventWriter, type EventWriter } from "./event-writer.server";
 import type { IngestDependencies } from "./loop-webhook.server";
 import { createSecretCache, type SecretCache } from "./secret-cache.server";
 
-/** PostgreSQL connections of the ingestion writer (besides the Prisma pool of DATABASE_POOL_SIZE). */
-export const INGEST_POOL_SIZE = 4;
+/**
+ * PostgreSQL: batches the ingestion writes at the same time, at most (each holds one connection of the process's
+ * pool of DATABASE_POOL_SIZE while it commits, so the rest stay free for the worker and the pages).
+ */
+export const INGEST_CONCURRENCY = 4;
 
 /**
  * How long a webhook waits, in all, for SQLite's write lock held by someone else before it is answered 503
@@ -31,14 +33,12 @@ export function loopIngestion(): IngestDependencies {
     // Another client replaced the process's database (tests switch databases): close the old writer.
     if (current) void current.writer.close().catch((error) => log.warn("ingestion writer did not close", { error }));
     const config = getConfig();
-    const url = config.DATABASE_URL;
     const secrets = createSecretCache((shop, topic) => loopWebhookSecrets(db, shop, topic));
+    const sql = getSql(db);
     const writer =
-      databaseKind(url) === "postgres"
-        ? createEventWriter(postgresEventInsert(url, { poolSize: Math.min(INGEST_POOL_SIZE, config.DATABASE_POOL_SIZE) }), {
-            concurrency: Math.min(INGEST_POOL_SIZE, config.DATABASE_POOL_SIZE),
-          })
-        : createEventWriter(sqliteEventInsert(sqliteFilePath(url), { lockWaitMs: SQLITE_LOCK_WAIT_MS }), { concurrency: 1, maxWaitMs: SQLITE_LOCK_WAIT_MS });
+      sql.kind === "postgres"
+        ? createEventWriter(eventInsert(sql), { concurrency: Math.min(INGEST_CONCURRENCY, config.DATABASE_POOL_SIZE) })
+        : createEventWriter(eventInsert(sql, { lockWaitMs: SQLITE_LOCK_WAIT_MS }), { concurrency: 1, maxWaitMs: SQLITE_LOCK_WAIT_MS });
     const unusedFields = createUnusedFieldLog(db);
     current = {
       db,

@@ -1,4 +1,4 @@
-// Keeps the statistics rollups in step with event state changes. Called by transition() inside the same
+// Keeps the statistics rollups in step with event state changes. Written by transition() inside the same
 // database transaction as the change itself, so the counts can never drift from the events: at any moment,
 // for every shop, hour and event type, the rollup equals a recount of the raw events (a test checks this).
 //
@@ -7,7 +7,7 @@
 //   delivered / skipped / failed — events in that final state (a replay takes a failed one back out)
 //   reasons   — skipped and failed events per reason
 //   latency   — for delivered events: Loop's occurrence time → Postscript's acceptance, as a histogram
-import type { Prisma } from "@prisma/client";
+import type { Tables } from "~/db/sql.server";
 
 export type FinalStatus = "delivered" | "skipped" | "failed";
 const FINAL = new Set(["delivered", "skipped", "failed"]);
@@ -42,12 +42,24 @@ export interface StateChange {
   at: Date;
 }
 
-type Operation = Prisma.PrismaPromise<unknown>;
-type RollupClient = Pick<Prisma.TransactionClient, "eventRollup" | "reasonRollup" | "latencyRollup">;
+/**
+ * One rollup row to write: found by `key` (its unique columns), `add` added to its counters and `set` set; when
+ * there is no such row yet, it is created from `key` and `create`, unless `create` is absent (then nothing is
+ * written). Plain data, so that the writer can put it into whatever statement shape it runs.
+ */
+export type RollupWrite = {
+  [T in "EventRollup" | "ReasonRollup" | "LatencyRollup"]: {
+    table: T;
+    key: Partial<Record<keyof Tables[T], unknown>>;
+    create?: Partial<Record<keyof Tables[T], unknown>>;
+    add: Partial<Record<keyof Tables[T], number>>;
+    set?: Partial<Record<keyof Tables[T], unknown>>;
+  };
+}["EventRollup" | "ReasonRollup" | "LatencyRollup"];
 
 /** The rollup writes one state change needs (to run in the same transaction as the change). */
-export function rollupOperations(db: RollupClient, change: StateChange): Operation[] {
-  const ops: Operation[] = [];
+export function rollupWrites(change: StateChange): RollupWrite[] {
+  const writes: RollupWrite[] = [];
   const hour = hourStart(change.receivedAt);
   const type = change.eventType ?? "unknown";
   const counts: Partial<Record<"received" | FinalStatus, number>> = {};
@@ -56,47 +68,35 @@ export function rollupOperations(db: RollupClient, change: StateChange): Operati
   if (FINAL.has(change.from) && !FINAL.has(change.to)) counts[change.from as FinalStatus] = -1;
 
   if (Object.keys(counts).length) {
-    const increments = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, { increment: v }]));
     const creates = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Math.max(0, v)]));
     const seen = counts.received ? { lastSeenAt: change.occurredAt } : {};
-    ops.push(
-      db.eventRollup.upsert({
-        where: { shopDomain_hourStart_eventType: { shopDomain: change.shopDomain, hourStart: hour, eventType: type } },
-        create: { shopDomain: change.shopDomain, hourStart: hour, eventType: type, ...creates, ...seen },
-        update: { ...increments, ...seen },
-      }),
-    );
+    writes.push({
+      table: "EventRollup",
+      key: { shopDomain: change.shopDomain, hourStart: hour, eventType: type },
+      create: { ...creates, ...seen },
+      add: counts,
+      set: seen,
+    });
   }
 
   const entering = (change.to === "skipped" || change.to === "failed") && change.from !== change.to && change.reason;
   if (entering) {
-    ops.push(
-      db.reasonRollup.upsert({
-        where: { shopDomain_hourStart_reason: { shopDomain: change.shopDomain, hourStart: hour, reason: change.reason! } },
-        create: { shopDomain: change.shopDomain, hourStart: hour, reason: change.reason!, count: 1, lastAt: change.at },
-        update: { count: { increment: 1 }, lastAt: change.at },
-      }),
-    );
+    writes.push({
+      table: "ReasonRollup",
+      key: { shopDomain: change.shopDomain, hourStart: hour, reason: change.reason! },
+      create: { count: 1, lastAt: change.at },
+      add: { count: 1 },
+      set: { lastAt: change.at },
+    });
   }
   const leaving = (change.from === "skipped" || change.from === "failed") && change.from !== change.to && change.previousReason;
   if (leaving) {
-    ops.push(
-      db.reasonRollup.updateMany({
-        where: { shopDomain: change.shopDomain, hourStart: hour, reason: change.previousReason! },
-        data: { count: { decrement: 1 } },
-      }),
-    );
+    writes.push({ table: "ReasonRollup", key: { shopDomain: change.shopDomain, hourStart: hour, reason: change.previousReason! }, add: { count: -1 } });
   }
 
   if (change.to === "delivered" && change.from !== "delivered" && change.deliveredAt) {
     const bucketMs = latencyBucket(Math.max(0, change.deliveredAt.getTime() - change.occurredAt.getTime()));
-    ops.push(
-      db.latencyRollup.upsert({
-        where: { shopDomain_hourStart_bucketMs: { shopDomain: change.shopDomain, hourStart: hour, bucketMs } },
-        create: { shopDomain: change.shopDomain, hourStart: hour, bucketMs, count: 1 },
-        update: { count: { increment: 1 } },
-      }),
-    );
+    writes.push({ table: "LatencyRollup", key: { shopDomain: change.shopDomain, hourStart: hour, bucketMs }, create: { count: 1 }, add: { count: 1 } });
   }
-  return ops;
+  return writes;
 }

@@ -1,7 +1,8 @@
 // The support console's shop list and search: every shop with its connection states and recent failures,
 // the shops with problems first. Search finds a shop by (part of) its domain, (part of) its Postscript shop
 // name, or a Loop subscription id seen in its events.
-import type { Database } from "~/db.server";
+import { sql } from "kysely";
+import { getSql, type Database } from "~/db.server";
 
 export const RECENT_DAYS = 7;
 export const MAX_LISTED = 200;
@@ -51,8 +52,14 @@ async function searchDomains(db: Database, query: string): Promise<Map<string, s
   const [byDomain, byName, bySubscription] = await Promise.all([
     // Domains are stored in lower case.
     db.shop.findMany({ where: { domain: { contains: lower } }, select: { domain: true }, take: MAX_LISTED }),
-    // Case-insensitive on both databases (Prisma's `mode` exists on PostgreSQL only).
-    db.$queryRaw<{ shopDomain: string }[]>`SELECT "shopDomain" FROM "PostscriptConnection" WHERE LOWER("postscriptShopName") LIKE ${likePattern(q)} ESCAPE '\\' LIMIT 200`,
+    // Case-insensitive on both databases (Prisma's `mode` exists on PostgreSQL only). The builder has no
+    // LIKE … ESCAPE, and without it SQLite takes the backslash of an escaped % or _ literally.
+    getSql(db)
+      .db.selectFrom("PostscriptConnection")
+      .select("shopDomain")
+      .where((eb) => sql<boolean>`${eb.fn("lower", ["postscriptShopName"])} LIKE ${likePattern(q)} ESCAPE '\\'`)
+      .limit(MAX_LISTED)
+      .execute(),
     /^[A-Za-z0-9_:/.-]{1,100}$/.test(q)
       ? db.event.findMany({ where: { subscriptionKey: q }, select: { shopDomain: true }, distinct: ["shopDomain"], take: MAX_LISTED })
       : Promise.resolve([]),
