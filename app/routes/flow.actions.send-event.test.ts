@@ -137,12 +137,15 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
       expect((await runRoute(lifecycle, flowRequest("/flow/trigger-lifecycle", callback))).status).toBe(200);
     }
     const triggers = createAppFlowTriggerWorker(database.db);
+    // One worker for both passes, as in a running process: a second worker would find the first one's key lease
+    // still spacing its requests and send nothing on its single pass.
+    const worker = createAppDeliveryWorker(database.db);
     const fired = (handle: string) => shopify.state.flowTriggers.filter((c) => c.handle === handle);
     ps.setFaults({ revokedKeys: [DEMO_SHOP_KEY] });
     for (let i = 0; i < 30; i++) {
       expect((await runRoute(action, flowRequest(PATH, run(`run-revoked-${kind}-${i}`, { customer_id: AVA, event_type: "vip_tagged" })))).status).toBe(200);
     }
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await worker.drainOnce();
     expect(await database.db.postscriptConnection.findUniqueOrThrow({ where: { shopDomain: SHOP } })).toMatchObject({ status: "action_needed" });
     for (let i = 0; i < 3; i++) await triggers.runOnce();
     expect(fired("postscript-needs-action")).toHaveLength(1);
@@ -150,7 +153,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
 
     ps.resetFaults();
     expect(await verifyPostscript(database.db, SHOP)).toMatchObject({ ok: true });
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await worker.drainOnce();
     expect(await database.db.event.count({ where: { shopDomain: SHOP, dedupeKey: { startsWith: `flow:run-revoked-${kind}-` }, status: "delivered" } })).toBe(30);
     for (let i = 0; i < 3; i++) await triggers.runOnce();
     expect(fired("deliveries-back-to-normal")).toHaveLength(1);

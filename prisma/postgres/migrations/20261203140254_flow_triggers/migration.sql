@@ -34,7 +34,7 @@ CREATE TABLE "FlowTriggerFiring" (
 CREATE INDEX "FlowTriggerFiring_status_nextAttemptAt_idx" ON "FlowTriggerFiring"("status", "nextAttemptAt");
 
 -- CreateIndex
-CREATE INDEX "FlowTriggerFiring_shopDomain_trigger_incidentGroup_lastSeen_idx" ON "FlowTriggerFiring"("shopDomain", "trigger", "incidentGroup", "lastSeenAt");
+CREATE INDEX "FlowTriggerFiring_incident_lastSeen_idx" ON "FlowTriggerFiring"("shopDomain", "trigger", "incidentGroup", "lastSeenAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "FlowTriggerFiring_shopDomain_trigger_incidentKey_key" ON "FlowTriggerFiring"("shopDomain", "trigger", "incidentKey");
