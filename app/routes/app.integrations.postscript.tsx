@@ -2,10 +2,12 @@
 // Settings (?tab=… so a tab can be linked and reloaded). Every loader and action starts with the Shopify
 // session and works on that shop's rows only; the logic lives in app/connections and app/settings.
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
-import { Banner, Layout, Page, Tabs } from "@shopify/polaris";
+import { useLoaderData, useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
+import { Banner, InlineStack, Layout, Page, Spinner, Tabs, Text } from "@shopify/polaris";
 import { useCallback, useState } from "react";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
+import { HealthLine } from "~/components/common/HealthLine";
+import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { StatusBadge } from "~/components/common/StatusBadge";
 import { IntegrationOverview, overviewStylesheets } from "~/components/overview/IntegrationOverview";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
@@ -27,7 +29,9 @@ import { getDatabase } from "~/db.server";
 import { sendTestEvent } from "~/delivery/test-events.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
+import { deliveryHealth } from "~/statistics/health.server";
 import { statisticsTimeZone } from "~/statistics/time-zone.server";
+import { shopTimeZone } from "~/shopify/time-zone.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -44,11 +48,20 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const connected = connection.status === "connected" || connection.status === "action_needed";
   const showsOverview = requested === "overview" || (!isPostscriptTab(requested) && connected);
   let overview = null;
-  if (showsOverview) {
+  let health = null;
+  if (connected) {
+    // The overview checks the stored zone against Shopify; the other tabs use the stored one (no Shopify call).
+    const timeZone = showsOverview ? await statisticsTimeZone(db, session.shop) : await shopTimeZone(db, session.shop);
+    const now = new Date();
+    [overview, health] = await Promise.all([
+      showsOverview ? loadOverview(db, session.shop, url.searchParams, now, { timeZone, postscript: connection, loopStatus: loopState, settings }) : null,
+      deliveryHealth(db, session.shop, { timeZone: timeZone.name, postscriptStatus: connection.status, actionNeededAt: connection.actionNeededAt, deliveriesPausedAt: settings.deliveriesPausedAt }, now),
+    ]);
+  } else if (showsOverview) {
     const timeZone = await statisticsTimeZone(db, session.shop);
     overview = await loadOverview(db, session.shop, url.searchParams, new Date(), { timeZone, postscript: connection, loopStatus: loopState, settings });
   }
-  return { connection, settings, loopState, overview };
+  return { connection, settings, loopState, overview, health };
 };
 
 export const links: LinksFunction = () => overviewStylesheets;
@@ -98,14 +111,20 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
 };
 
 export default function PostscriptIntegration() {
-  const { connection, settings, loopState, overview } = useLoaderData<typeof loader>();
+  const { connection, settings, loopState, overview, health } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
+  const navigation = useNavigation();
+  const location = useLocation();
+  // Another tab, period or filter of this page is on its way (a refresh in the background does not count).
+  const loading = navigation.state === "loading" && navigation.location?.pathname === location.pathname;
   const requested = searchParams.get("tab");
   const connected = connection.status === "connected" || connection.status === "action_needed";
   // Chosen when the page opens, so connecting on Set up does not move the merchant to another tab.
   const [defaultTab] = useState<PostscriptTab>(connected ? "overview" : "setup");
   const tab: PostscriptTab = isPostscriptTab(requested) ? requested : defaultTab;
+  // Settings holds forms being edited: only the overview (and the health line with it) refreshes itself.
+  useLiveRefresh(tab === "overview" && connected);
   const selectTab = useCallback(
     (index: number) => {
       const next = new URLSearchParams(searchParams);
@@ -140,11 +159,26 @@ export default function PostscriptIntegration() {
             </Banner>
           </Layout.Section>
         ) : null}
+        {health ? (
+          <Layout.Section>
+            <HealthLine health={health} />
+          </Layout.Section>
+        ) : null}
         <Layout.Section>
           <Tabs tabs={POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }))} selected={POSTSCRIPT_TABS.findIndex((t) => t.id === tab)} onSelect={selectTab} />
         </Layout.Section>
+        {loading ? (
+          <Layout.Section>
+            <InlineStack gap="200" blockAlign="center">
+              <Spinner size="small" accessibilityLabel="Loading" />
+              <Text as="span" tone="subdued">
+                Loading…
+              </Text>
+            </InlineStack>
+          </Layout.Section>
+        ) : null}
         {/* display: contents keeps the panel out of the Layout's flex flow, so Settings can use annotated sections. */}
-        <div id={`${tab}-panel`} role="tabpanel" style={{ display: "contents" }}>
+        <div id={`${tab}-panel`} role="tabpanel" aria-busy={loading} style={{ display: "contents" }}>
           {tab === "setup" ? (
             <Layout.Section>
               <SetUpTab connection={connection} loopState={loopState} />

@@ -105,7 +105,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       // Current deliveries took 800 ms, 3 s, 200 ms: the middle one is in the (500 ms, 1 s] bucket; the previous
       // period's one delivery took 20 s.
       expect(data.summary.medianLatency).toEqual({ current: { lowerMs: 500, upperMs: 1_000 }, previous: { lowerMs: 10_000, upperMs: 30_000 } });
-      expect(data.waitingNow).toEqual({ paused: 1, unmapped: 1 });
+      expect(data.waitingNow).toEqual({ paused: 1, retrying: 1, unmapped: 1 });
 
       expect(data.chart.map((b) => b.label)).toEqual(["Nov 19", "Nov 20", "Nov 21", "Nov 22", "Nov 23", "Nov 24", "Nov 25"]);
       expect(data.chart.map(({ delivered, skipped, failed, waiting }) => [delivered, skipped, failed, waiting])).toEqual([
@@ -129,13 +129,23 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
 
       expect(data.errors.map((e) => [e.code, e.count, e.outcome, e.current])).toEqual([
         ["key_rejected", 1, "waiting", true],
+        // The event still retrying after a 503 is waiting now, not failed: worded so, with its next attempt.
+        ["postscript_unavailable", 1, "waiting", true],
         ["postscript_unavailable", 1, "failed", false],
         ["disabled", 1, "skipped", false],
         ["stale", 1, "skipped", false],
       ]);
       expect(data.errors[0]).toMatchObject({ actionUrl: "/app/integrations/postscript?tab=settings", lastLabel: "Nov 24, 2026, 6:00 AM" });
       expect(data.errors.find((e) => e.code === "disabled")).toMatchObject({ actionUrl: "/app/integrations/postscript?tab=settings" });
-      expect(data.errors.find((e) => e.code === "postscript_unavailable")).toMatchObject({ action: "replay", logUrl: "/app/events?period=7d&reason=postscript_unavailable" });
+      expect(data.errors.find((e) => e.code === "postscript_unavailable" && !e.current)).toMatchObject({ action: "replay", logUrl: "/app/events?period=7d&reason=postscript_unavailable", nextAttemptLabel: null });
+      expect(data.errors.find((e) => e.code === "postscript_unavailable" && e.current)).toMatchObject({
+        title: "Retrying: Postscript unavailable",
+        action: "view",
+        actionUrl: null,
+        lastLabel: "Nov 23, 2026, 5:00 AM",
+        nextAttemptLabel: "Nov 23, 2026, 5:01 AM",
+        logUrl: "/app/events?period=all&outcome=waiting",
+      });
       expect(data.postscript).toMatchObject({ status: "action_needed", actionNeededReason: "Postscript answered 401" });
       expect(data.replay).toEqual({ from: "2026-11-19T05:00:00.000Z", to: "2026-11-25T16:00:00.000Z", failed: 1 });
 

@@ -7,6 +7,7 @@ import { ExportIcon } from "@shopify/polaris-icons";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { PeriodPicker, type PeriodValue } from "~/components/overview/PeriodPicker";
 import type { LogPage, Outcome } from "~/statistics/event-log.server";
+import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { OutcomeBadge } from "./OutcomeBadge";
 
 export interface EventLogData {
@@ -37,6 +38,7 @@ export function EventLog({ data }: { data: EventLogData }) {
   const [query, setQuery] = useState(data.filters.q ?? "");
   const [exporting, setExporting] = useState(false);
   const loading = navigation.state === "loading" && navigation.location?.pathname === location.pathname;
+  useLiveRefresh();
 
   const update = useCallback(
     (changes: Record<string, string | null>) => {
