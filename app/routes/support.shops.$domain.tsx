@@ -39,6 +39,7 @@ import { actionResult, AUDIT_ACTION, auditRefusedAction, confirmationFor, isOper
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requirePost, requireStaff } from "~/support/auth.server";
 import { listShopEvents, loadShopRecord, shopHistory } from "~/support/record.server";
+import { formatMedianLatency } from "~/statistics/format";
 import { shopExists } from "~/support/shops.server";
 
 const TABS = ["overview", "events", "history"] as const;
@@ -210,7 +211,7 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
               <Figure label="Failed" value={stats.totals.failed} previous={stats.previous.failed} tone={stats.totals.failed ? "critical" : undefined} />
               <Figure label="Waiting" value={stats.totals.waiting} previous={stats.previous.waiting} />
               <Figure label="Success rate" value={rate} previous={percent(stats.previousSuccessRate)} />
-              <Figure label="Median Loop → Postscript" value={latency(stats.medianLatency)} />
+              <Figure label="Median Loop → Postscript" value={formatMedianLatency(stats.medianLatency)} />
             </InlineGrid>
             <Divider />
             <InlineStack align="space-between" blockAlign="center">
@@ -392,12 +393,6 @@ function Figure({ label, value, previous, tone }: { label: string; value: number
 
 function percent(ratio: number | null): string {
   return ratio === null ? "—" : `${(ratio * 100).toFixed(1)}%`;
-}
-
-function latency(band: { lowerMs: number; upperMs: number | null } | null): string {
-  if (!band) return "—";
-  const text = (ms: number) => (ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
-  return band.upperMs === null ? `over ${text(band.lowerMs)}` : `≤ ${text(band.upperMs)}`;
 }
 
 function Events({ data, link, operator }: { data: Data; link: (c: Record<string, string | null>) => string; operator: boolean }) {

@@ -21,7 +21,7 @@
 import type { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { Database } from "~/db.server";
-import { EVENT_TYPES, isEventType } from "~/events/catalogue";
+import { EVENT_TYPES, eventTypeLabel, isEventType } from "~/events/catalogue";
 import { formatDateTimeCompact, formatDateTimeSeconds } from "./format";
 import { maskedJson, maskEmail, maskPhone } from "./masking";
 import { readPeriodParams, resolvePeriod, type PeriodKey } from "./period";
@@ -162,6 +162,8 @@ export interface LogRow {
   receivedAt: string;
   receivedLabel: string;
   type: string;
+  /** The type's friendly name, null when the type is unknown. */
+  typeLabel: string | null;
   typeKnown: boolean;
   outcome: Outcome;
   status: string;
@@ -356,6 +358,7 @@ function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, ti
     receivedAt: event.receivedAt.toISOString(),
     receivedLabel: formatDateTimeCompact(timeZone, event.receivedAt, now),
     type: event.eventType ?? "unknown",
+    typeLabel: eventTypeLabel(event.eventType),
     typeKnown: isEventType(event.eventType),
     outcome: outcomeOf(event.status),
     status: event.status,
@@ -374,7 +377,11 @@ function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, ti
 // ---------------------------------------------------------------------------------------------------------
 
 export interface EventDetail extends LogRow {
+  /** The page's title: the type's friendly name beside its name, or for an event that could not be read, its Loop topic. */
+  title: string;
   topic: string;
+  /** For an event waiting to be tried again after a failed attempt: when. */
+  nextAttemptLabel: string | null;
   receivedFull: string;
   occurredLabel: string;
   deliveredLabel: string | null;
@@ -412,9 +419,12 @@ export function readShopEvent(db: Database, shopDomain: string, id: string) {
 export async function getEventDetail(db: Database, shopDomain: string, id: string, timeZone: string, now = new Date()): Promise<EventDetail | null> {
   const event = await readShopEvent(db, shopDomain, id);
   if (!event) return null;
+  const row = logRow(event, timeZone, now);
   return {
-    ...logRow(event, timeZone, now),
+    ...row,
+    title: row.typeLabel ? `${row.typeLabel} · ${row.type}` : row.typeKnown ? row.type : `Loop ${event.topic} (could not be read)`,
     topic: event.topic,
+    nextAttemptLabel: event.status === "pending" && event.attemptCount > 0 ? formatDateTimeSeconds(timeZone, event.nextAttemptAt) : null,
     receivedFull: formatDateTimeSeconds(timeZone, event.receivedAt)!,
     occurredLabel: formatDateTimeSeconds(timeZone, event.occurredAt)!,
     deliveredLabel: formatDateTimeSeconds(timeZone, event.deliveredAt),
@@ -435,7 +445,8 @@ export async function getEventDetail(db: Database, shopDomain: string, id: strin
       errorClass: a.errorClass,
       message: a.message,
     })),
-    canReplay: event.status === "failed",
+    // Data Loop sent that could not be read fails the same way every time: replaying it cannot help.
+    canReplay: event.status === "failed" && event.reason !== "invalid_payload",
   };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import type { Database } from "~/db.server";
 import { listEvents, readLogQuery } from "./event-log.server";
+import { formatMedianLatency } from "./format";
 import { loadOverview, medianBand, readOverviewContext } from "./overview.server";
 import { seedEvents } from "./seed.testutil";
 
@@ -104,7 +105,7 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       expect(data.summary.successRate).toEqual({ current: 0.75, previous: 0.5 });
       // Current deliveries took 800 ms, 3 s, 200 ms: the middle one is in the (500 ms, 1 s] bucket; the previous
       // period's one delivery took 20 s.
-      expect(data.summary.medianLatency).toEqual({ current: { lowerMs: 500, upperMs: 1_000 }, previous: { lowerMs: 10_000, upperMs: 30_000 } });
+      expect(data.summary.medianLatency).toEqual({ current: { lowerMs: 500, upperMs: 1_000, medianMs: 750 }, previous: { lowerMs: 10_000, upperMs: 30_000, medianMs: 20_000 } });
       expect(data.waitingNow).toEqual({ paused: 1, retrying: 1, unmapped: 1 });
 
       expect(data.chart.map((b) => b.label)).toEqual(["Nov 19", "Nov 20", "Nov 21", "Nov 22", "Nov 23", "Nov 24", "Nov 25"]);
@@ -257,9 +258,18 @@ describe("median from the latency histogram", () => {
   const rows = (entries: [number, number][]) => entries.map(([bucketMs, count]) => ({ bucketMs, _sum: { count } }));
   it("takes the bucket of the middle delivery, and says 'more than a day' for the last bucket", () => {
     expect(medianBand([])).toBeNull();
-    expect(medianBand(rows([[250, 1]]))).toEqual({ lowerMs: 0, upperMs: 250 });
-    expect(medianBand(rows([[250, 2], [1_000, 2]]))).toEqual({ lowerMs: 0, upperMs: 250 });
-    expect(medianBand(rows([[250, 2], [1_000, 3]]))).toEqual({ lowerMs: 500, upperMs: 1_000 });
-    expect(medianBand(rows([[2_147_483_647, 5], [250, 1]]))).toEqual({ lowerMs: 86_400_000, upperMs: null });
+    expect(medianBand(rows([[250, 1]]))).toEqual({ lowerMs: 0, upperMs: 250, medianMs: 125 });
+    // The 2nd of 4 is the second of the two in (0, 250]: three quarters into the bucket.
+    expect(medianBand(rows([[250, 2], [1_000, 2]]))).toEqual({ lowerMs: 0, upperMs: 250, medianMs: 188 });
+    expect(medianBand(rows([[250, 2], [1_000, 3]]))).toEqual({ lowerMs: 500, upperMs: 1_000, medianMs: 583 });
+    expect(medianBand(rows([[2_147_483_647, 5], [250, 1]]))).toEqual({ lowerMs: 86_400_000, upperMs: null, medianMs: 86_400_000 });
+  });
+
+  it("is one number for the merchant and support alike", () => {
+    expect(formatMedianLatency(medianBand(rows([[500, 3]])))).toBe("0.4 s");
+    expect(formatMedianLatency(medianBand(rows([[30_000, 1]])))).toBe("20.0 s");
+    expect(formatMedianLatency(medianBand(rows([[300_000, 1]])))).toBe("3 min");
+    expect(formatMedianLatency(medianBand(rows([[2_147_483_647, 1]])))).toBe("over 1 day");
+    expect(formatMedianLatency(null)).toBe("—");
   });
 });

@@ -46,6 +46,11 @@ export interface LatencyBand {
   /** The median delivery took more than lowerMs and at most upperMs (upperMs null: more than a day). */
   lowerMs: number;
   upperMs: number | null;
+  /**
+   * The median as one number: placed inside its bucket by how far into the bucket's deliveries the middle one
+   * falls (linear interpolation, as histogram medians are read); lowerMs for the open last bucket.
+   */
+  medianMs: number;
 }
 
 export interface ChartBucket extends Omit<Totals, "received"> {
@@ -425,9 +430,13 @@ export function medianBand(rows: { bucketMs: number; _sum: { count: number | nul
   let lower = 0;
   const last = LATENCY_BUCKETS_MS[LATENCY_BUCKETS_MS.length - 1];
   for (const bound of LATENCY_BUCKETS_MS) {
-    seen += counts.get(bound) ?? 0;
-    if (seen >= middle) return { lowerMs: lower, upperMs: bound === last ? null : bound };
+    const inBucket = counts.get(bound) ?? 0;
+    if (seen + inBucket >= middle) {
+      if (bound === last) return { lowerMs: lower, upperMs: null, medianMs: lower };
+      return { lowerMs: lower, upperMs: bound, medianMs: Math.round(lower + ((bound - lower) * (middle - seen - 0.5)) / inBucket) };
+    }
+    seen += inBucket;
     lower = bound;
   }
-  return { lowerMs: lower, upperMs: null };
+  return { lowerMs: lower, upperMs: null, medianMs: lower };
 }

@@ -1,12 +1,19 @@
 // One event: what Loop sent (phones, emails and the portal link's session token partly hidden), what was sent to Postscript, every attempt,
 // and a replay for a failed event.
 import { useFetcher } from "@remix-run/react";
-import { Badge, BlockStack, Box, Card, DataTable, EmptyState, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
-import type { ReactNode } from "react";
+import { Badge, Banner, BlockStack, Box, Card, DataTable, EmptyState, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import { useState, type ReactNode } from "react";
 import { REPLAY_ACTION, useReplayToast, type ReplayResult } from "~/components/overview/ReplayFailed";
 import type { EventDetail as Detail } from "~/statistics/event-log.server";
 import { formatDuration } from "~/statistics/format";
 import { OutcomeBadge } from "./OutcomeBadge";
+
+const REQUEST_HEADING: Record<Detail["outcome"], string> = {
+  delivered: "Sent to Postscript",
+  failed: "What was sent to Postscript",
+  waiting: "To be sent to Postscript",
+  skipped: "Not sent to Postscript",
+};
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -34,6 +41,7 @@ function Json({ text, label }: { text: string; label: string }) {
 
 export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl: string }) {
   const fetcher = useFetcher<ReplayResult>({ key: "replay-one" });
+  const [confirming, setConfirming] = useState(false);
   useReplayToast(fetcher.state === "idle" ? fetcher.data : undefined);
   if (!event) {
     return (
@@ -47,15 +55,16 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
     );
   }
   const replaying = fetcher.state !== "idle";
+  const retrying = event.nextAttemptLabel !== null;
   return (
     <Page
-      title={event.type}
+      title={event.title}
       titleMetadata={
         <>
           <OutcomeBadge outcome={event.outcome} status={event.status} attempts={event.attempts} /> {event.isTest ? <Badge tone="info">Test</Badge> : null}
         </>
       }
-      subtitle={`Received ${event.receivedFull}`}
+      subtitle={`Received ${event.receivedFull}${retrying ? ` · next attempt ${event.nextAttemptLabel}` : ""}`}
       backAction={{ content: "Event log", url: backUrl }}
       primaryAction={
         event.canReplay
@@ -63,7 +72,8 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
               content: "Replay",
               loading: replaying,
               helpText: "Send this event to Postscript again",
-              onAction: () => fetcher.submit({ intent: "replay-one", eventId: event.id }, { method: "post", action: REPLAY_ACTION }),
+              // Sending again can text the customer: asked once more first, as the bulk replay does.
+              onAction: () => setConfirming(true),
             }
           : undefined
       }
@@ -71,7 +81,42 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">
-            {event.reasonTitle ? (
+            {confirming && event.canReplay ? (
+              <Banner
+                tone="warning"
+                title="Send this event to Postscript again?"
+                action={{
+                  content: "Replay this event",
+                  onAction: () => {
+                    setConfirming(false);
+                    fetcher.submit({ intent: "replay-one", eventId: event.id }, { method: "post", action: REPLAY_ACTION });
+                  },
+                }}
+                secondaryAction={{ content: "Cancel", onAction: () => setConfirming(false) }}
+                onDismiss={() => setConfirming(false)}
+              >
+                <p>Postscript receives it as a new event, which can start a flow and text the customer.</p>
+              </Banner>
+            ) : null}
+            {retrying ? (
+              <Card>
+                <BlockStack gap="200">
+                  <Text as="h2" variant="headingMd">
+                    {event.reasonTitle ? `Retrying: ${event.reasonTitle}` : "Retrying"}
+                  </Text>
+                  <Text as="p">
+                    The last attempt did not go through, so this event is tried again automatically. Next attempt: {event.nextAttemptLabel}. Nothing to do
+                    unless it is still failing at the end of the retry window (normally 24 hours).
+                  </Text>
+                  {event.reasonDetail ? (
+                    <Text as="p" tone="subdued">
+                      {event.reasonDetail}
+                    </Text>
+                  ) : null}
+                </BlockStack>
+              </Card>
+            ) : null}
+            {event.reasonTitle && !retrying ? (
               <Card>
                 <BlockStack gap="200">
                   <Text as="h2" variant="headingMd">
@@ -115,9 +160,20 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
             <Card>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingMd">
-                  Sent to Postscript
+                  {REQUEST_HEADING[event.outcome]}
                 </Text>
-                {event.request ? <Json text={event.request} label="The Postscript request" /> : <Text as="p" tone="subdued">Nothing was prepared for Postscript (see above).</Text>}
+                {event.outcome === "skipped" ? (
+                  <Text as="p" tone="subdued">
+                    This event was skipped, so nothing was sent to Postscript{event.request ? ". This is what it would have been:" : "."}
+                  </Text>
+                ) : null}
+                {event.request ? (
+                  <Json text={event.request} label="The Postscript request" />
+                ) : event.outcome !== "skipped" ? (
+                  <Text as="p" tone="subdued">
+                    Nothing was prepared for Postscript (see above).
+                  </Text>
+                ) : null}
               </BlockStack>
             </Card>
             <Card>

@@ -102,7 +102,7 @@ export function EventLog({ data }: { data: EventLogData }) {
   const outcome = data.filters.outcome;
   const reason = data.filters.reason;
   const appliedFilters: AppliedFilterInterface[] = [
-    ...(type ? [{ key: "type", label: `Type: ${type}`, onRemove: () => update({ type: null }) }] : []),
+    ...(type ? [{ key: "type", label: `Type: ${data.typeChoices.find((c) => c.value === type)?.description ?? type}`, onRemove: () => update({ type: null }) }] : []),
     ...(outcome ? [{ key: "outcome", label: `Outcome: ${OUTCOME_CHOICES.find((o) => o.value === outcome)?.label ?? outcome}`, onRemove: () => update({ outcome: null }) }] : []),
     ...(reason ? [{ key: "reason", label: `Reason: ${data.reasonChoices.find((r) => r.value === reason)?.label ?? reason}`, onRemove: () => update({ reason: null }) }] : []),
   ];
@@ -112,7 +112,6 @@ export function EventLog({ data }: { data: EventLogData }) {
     <Page
       title="Event log"
       subtitle="Every Loop event this app received, and what happened to it"
-      backAction={{ content: "Integration overview", url: "/app/integrations/postscript?tab=overview" }}
       secondaryActions={[{ content: "Export CSV", icon: ExportIcon, onAction: download, loading: exporting, accessibilityLabel: "Export the filtered events as CSV" }]}
     >
       <BlockStack gap="400">
@@ -148,7 +147,7 @@ export function EventLog({ data }: { data: EventLogData }) {
                   <ChoiceList
                     title="Event type"
                     titleHidden
-                    choices={data.typeChoices.map((c) => ({ value: c.value, label: c.label, helpText: c.description }))}
+                    choices={data.typeChoices.map((c) => ({ value: c.value, label: c.description, helpText: c.label }))}
                     selected={type ? [type] : []}
                     onChange={([value]) => update({ type: value ?? null })}
                   />
@@ -196,12 +195,19 @@ export function EventLog({ data }: { data: EventLogData }) {
                   </Text>
                 </IndexTable.Cell>
                 <IndexTable.Cell>
-                  <InlineStack gap="100" blockAlign="center" align="start" wrap={false}>
-                    <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"}>
-                      {row.type}
-                    </Text>
-                    {row.isTest ? <Badge tone="info">Test</Badge> : null}
-                  </InlineStack>
+                  <BlockStack gap="050">
+                    <InlineStack gap="100" blockAlign="center" align="start" wrap={false}>
+                      <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"}>
+                        {row.typeLabel ?? row.type}
+                      </Text>
+                      {row.isTest ? <Badge tone="info">Test</Badge> : null}
+                    </InlineStack>
+                    {row.typeLabel ? (
+                      <Text as="span" variant="bodySm" tone="subdued">
+                        {row.type}
+                      </Text>
+                    ) : null}
+                  </BlockStack>
                 </IndexTable.Cell>
                 <IndexTable.Cell>
                   <BlockStack gap="050" inlineAlign="start">
