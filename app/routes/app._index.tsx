@@ -1,7 +1,7 @@
 // Integrations: the app's home, modelled on Loop's own Integrations page. The set-up checklist until both
 // connections are made, a banner for any connection that needs the merchant, a card per destination (from
 // the integrations registry) and the event source, Loop.
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
 import { IntegrationCard } from "~/components/integrations/IntegrationCard";
@@ -14,6 +14,8 @@ import { setupChecklist } from "~/integrations/checklist.server";
 import { integrationCards } from "~/integrations/registry.server";
 import { readDeliveryHealth } from "~/statistics/health.server";
 import { authenticate } from "~/shopify.server";
+
+export const meta: MetaFunction = () => [{ title: "Integrations · Loop → Postscript" }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);

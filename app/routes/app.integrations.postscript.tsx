@@ -1,7 +1,7 @@
 // Postscript's page, with the tabs Loop's own Postscript integration has: Set up, Integration overview,
 // Settings (?tab=… so a tab can be linked and reloaded). Every loader and action starts with the Shopify
 // session and works on that shop's rows only; the logic lives in app/connections and app/settings.
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
 import { Banner, InlineStack, Layout, Page, Spinner, Tabs, Text } from "@shopify/polaris";
 import { useCallback, useState } from "react";
@@ -9,7 +9,7 @@ import { FetcherToasts } from "~/components/common/FetcherToasts";
 import { HealthLine } from "~/components/common/HealthLine";
 import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { StatusBadge } from "~/components/common/StatusBadge";
-import { IntegrationOverview, overviewStylesheets } from "~/components/overview/IntegrationOverview";
+import { IntegrationOverview } from "~/components/overview/IntegrationOverview";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
 import { SEND_TEST_FETCHER_KEY } from "~/components/postscript/EventSettings";
 import { SettingsTab } from "~/components/postscript/SettingsTab";
@@ -33,6 +33,8 @@ import { deliveryHealth } from "~/statistics/health.server";
 import { statisticsTimeZone } from "~/statistics/time-zone.server";
 import { shopTimeZone } from "~/shopify/time-zone.server";
 import { authenticate } from "~/shopify.server";
+
+export const meta: MetaFunction = () => [{ title: "Postscript · Loop → Postscript" }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -64,7 +66,6 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return { connection, settings, loopState, overview, health };
 };
 
-export const links: LinksFunction = () => overviewStylesheets;
 
 const FETCHER_KEYS = [
   "postscript-connect",

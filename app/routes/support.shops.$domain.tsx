@@ -1,7 +1,7 @@
 // One shop's record for support staff: install facts, connections (masked identifiers only), event types,
 // the statistics and error groups of a period, the event log with attempts, the configuration history, and,
 // for operators, actions behind a confirmation step. Every view and every action is in the audit log.
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import {
   Badge,
@@ -41,6 +41,8 @@ import { clientOf, hasRole, requirePost, requireStaff } from "~/support/auth.ser
 import { listShopEvents, loadShopRecord, shopHistory } from "~/support/record.server";
 import { formatMedianLatency } from "~/statistics/format";
 import { shopExists } from "~/support/shops.server";
+
+export const meta: MetaFunction = ({ params }) => [{ title: `${params.domain ?? "Shop"} · Support console` }, { name: "robots", content: "noindex, nofollow" }];
 
 const TABS = ["overview", "events", "history"] as const;
 type Tab = (typeof TABS)[number];

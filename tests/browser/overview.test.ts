@@ -100,7 +100,7 @@ describe("Integration Overview and event log in a browser", () => {
     await open(`${OVERVIEW}&period=7d`);
     const received = await db.event.count({ where: { shopDomain: DEMO_SHOP, receivedAt: { gte: new Date(Date.parse((await overviewStart()) as string)) } } });
     await expect(page.locator("[data-metric=Received] p").first().innerText()).resolves.toBe(received.toLocaleString("en-US"));
-    await page.locator("[data-testid=outcome-chart] svg").first().waitFor();
+    await expect(page.getByTestId("outcome-chart").getAttribute("aria-label")).resolves.toMatch(/^Stacked bars of events per day, .+: \d+ delivered, \d+ waiting, \d+ skipped, \d+ failed\./);
     await expect(page.getByText("Times in America/New York").isVisible()).resolves.toBe(true);
     await expect(page.getByRole("link", { name: "order_upcoming" }).getAttribute("href")).resolves.toBe("/app/events?period=7d&type=order_upcoming");
     await expect(page.getByText("Off", { exact: true }).first().isVisible()).resolves.toBe(true);
@@ -251,7 +251,7 @@ describe("Integration Overview and event log in a browser", () => {
   it("downloads the filtered log as CSV", async () => {
     await open("/app/events?outcome=skipped");
     await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export the filtered events as CSV" }).click()]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV of the filtered events" }).click()]);
     expect(download.suggestedFilename()).toBe("loop-postscript-events-demo-shop-all.csv");
     // The link carries a download token, never the merchant's session token.
     expect(new URL(download.url()).searchParams.has("token")).toBe(true);

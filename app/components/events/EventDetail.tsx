@@ -1,7 +1,7 @@
 // One event: what Loop sent (phones, emails and the portal link's session token partly hidden), what was sent to Postscript, every attempt,
 // and a replay for a failed event.
 import { useFetcher } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Card, DataTable, EmptyState, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Box, Card, DataTable, EmptyState, Layout, Page, Text } from "@shopify/polaris";
 import { useState, type ReactNode } from "react";
 import { REPLAY_ACTION, useReplayToast, type ReplayResult } from "~/components/overview/ReplayFailed";
 import type { EventDetail as Detail } from "~/statistics/event-log.server";
@@ -15,16 +15,19 @@ const REQUEST_HEADING: Record<Detail["outcome"], string> = {
   skipped: "Not sent to Postscript",
 };
 
+// Each term and its value in a plain <div>, the only wrapper a <dl> may hold (assistive technology reads the pairs).
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <BlockStack gap="050">
+    <div style={{ display: "grid", gap: "var(--p-space-050)" }}>
       <Text as="dt" variant="bodySm" tone="subdued">
         {label}
       </Text>
-      <Text as="dd" breakWord>
-        {children ?? "—"}
-      </Text>
-    </BlockStack>
+      <dd style={{ margin: 0 }}>
+        <Text as="span" breakWord>
+          {children ?? "—"}
+        </Text>
+      </dd>
+    </div>
   );
 }
 
@@ -32,7 +35,8 @@ function Json({ text, label }: { text: string; label: string }) {
   return (
     <Box background="bg-surface-secondary" borderRadius="200" padding="300" overflowX="scroll">
       {/* Long values (a portal link) wrap, so their ends (the masked token) are on screen without scrolling. */}
-      <pre aria-label={label} style={{ margin: 0, fontFamily: "var(--p-font-family-mono)", fontSize: "12px", lineHeight: "18px", whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
+      {/* Focusable, so a keyboard can scroll a long one. */}
+      <pre aria-label={label} tabIndex={0} style={{ margin: 0, fontFamily: "var(--p-font-family-mono)", fontSize: "12px", lineHeight: "18px", whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
         {text}
       </pre>
     </Box>
@@ -195,20 +199,18 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
               <Text as="h2" variant="headingMd">
                 Details
               </Text>
-              <dl style={{ margin: 0 }}>
-                <InlineGrid columns={1} gap="300">
-                  <Field label="Happened in Loop">{event.occurredLabel}</Field>
-                  <Field label="Received">{event.receivedFull}</Field>
-                  <Field label="Delivered">{event.deliveredLabel}</Field>
-                  <Field label="Customer">{event.customer}</Field>
-                  <Field label="Loop subscription">{event.subscriptionKey}</Field>
-                  <Field label="Loop order">{event.loopOrderId}</Field>
-                  <Field label="Loop topic">{event.topic}</Field>
-                  {event.typeDecision ? <Field label="Why this event type">{event.typeDecision}</Field> : null}
-                  <Field label="Loop webhook id">{event.loopWebhookId}</Field>
-                  <Field label="Postscript event id">{event.postscriptEventId}</Field>
-                  <Field label="Event id">{event.id}</Field>
-                </InlineGrid>
+              <dl style={{ margin: 0, display: "grid", gap: "var(--p-space-300)" }}>
+                <Field label="Happened in Loop">{event.occurredLabel}</Field>
+                <Field label="Received">{event.receivedFull}</Field>
+                <Field label="Delivered">{event.deliveredLabel}</Field>
+                <Field label="Customer">{event.customer}</Field>
+                <Field label="Loop subscription">{event.subscriptionKey}</Field>
+                <Field label="Loop order">{event.loopOrderId}</Field>
+                <Field label="Loop topic">{event.topic}</Field>
+                {event.typeDecision ? <Field label="Why this event type">{event.typeDecision}</Field> : null}
+                <Field label="Loop webhook id">{event.loopWebhookId}</Field>
+                <Field label="Postscript event id">{event.postscriptEventId}</Field>
+                <Field label="Event id">{event.id}</Field>
               </dl>
             </BlockStack>
           </Card>

@@ -112,7 +112,7 @@ export function EventLog({ data }: { data: EventLogData }) {
     <Page
       title="Event log"
       subtitle="Every Loop event this app received, and what happened to it"
-      secondaryActions={[{ content: "Export CSV", icon: ExportIcon, onAction: download, loading: exporting, accessibilityLabel: "Export the filtered events as CSV" }]}
+      secondaryActions={[{ content: "Export CSV", icon: ExportIcon, onAction: download, loading: exporting, accessibilityLabel: "Export CSV of the filtered events" }]}
     >
       <BlockStack gap="400">
         <InlineStack align="space-between" blockAlign="center" gap="200">

@@ -68,7 +68,7 @@ export function ErrorGroups({ data }: { data: OverviewData }) {
                         </Text>
                       </BlockStack>
                       <InlineStack gap="200" wrap={false}>
-                        <Button url={group.logUrl} accessibilityLabel={`View the ${group.title.toLowerCase()} events`}>
+                        <Button url={group.logUrl} accessibilityLabel={`View events: ${group.title}`}>
                           View events
                         </Button>
                         {label && group.actionUrl ? (

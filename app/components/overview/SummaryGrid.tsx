@@ -35,8 +35,9 @@ export function summaryMetrics(summary: OverviewData["summary"]): Metric[] {
   const rate = summary.successRate;
   const points = rate.current !== null && rate.previous !== null ? Math.round((rate.current - rate.previous) * 1000) / 10 : null;
   const latency = summary.medianLatency;
+  // Compared as shown: two medians that read the same are no change, whatever their milliseconds.
   const latencyChange =
-    latency.current && latency.previous && latency.current.medianMs !== latency.previous.medianMs
+    latency.current && latency.previous && formatMedianLatency(latency.current) !== formatMedianLatency(latency.previous)
       ? { text: latency.current.medianMs < latency.previous.medianMs ? "Faster" : "Slower", tone: latency.current.medianMs < latency.previous.medianMs ? ("success" as const) : ("critical" as const) }
       : latency.current && latency.previous
         ? { text: "No change", tone: undefined }

@@ -149,7 +149,7 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
             <Button variant="plain" onClick={() => setShowProperties((v) => !v)} ariaExpanded={showProperties} ariaControls={propertiesId}>
               {showProperties ? "Hide properties" : `Properties (${properties.length})`}
             </Button>
-            <Button variant="plain" onClick={onSendTest} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send a test ${definition.type} event`}>
+            <Button variant="plain" onClick={onSendTest} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send test event: ${definition.type}`}>
               Send test
             </Button>
           </InlineStack>
