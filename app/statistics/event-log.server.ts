@@ -377,7 +377,7 @@ function logRow(event: Prisma.EventGetPayload<{ select: typeof listSelect }>, ti
 // ---------------------------------------------------------------------------------------------------------
 
 export interface EventDetail extends LogRow {
-  /** The page's title: the type's friendly name beside its name, or for an event that could not be read, its Loop topic. */
+  /** The page's title: the type's friendly name (its name goes beside it, in the subtitle), or for an event that could not be read, its Loop topic. */
   title: string;
   topic: string;
   /** For an event waiting to be tried again after a failed attempt: when. */
@@ -422,7 +422,7 @@ export async function getEventDetail(db: Database, shopDomain: string, id: strin
   const row = logRow(event, timeZone, now);
   return {
     ...row,
-    title: row.typeLabel ? `${row.typeLabel} · ${row.type}` : row.typeKnown ? row.type : `Loop ${event.topic} (could not be read)`,
+    title: row.typeLabel ?? (row.typeKnown ? row.type : `Loop ${event.topic} (could not be read)`),
     topic: event.topic,
     nextAttemptLabel: event.status === "pending" && event.attemptCount > 0 ? formatDateTimeSeconds(timeZone, event.nextAttemptAt) : null,
     receivedFull: formatDateTimeSeconds(timeZone, event.receivedAt)!,

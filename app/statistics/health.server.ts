@@ -116,12 +116,12 @@ export async function deliveryHealth(db: Database, shopDomain: string, context: 
     state = "key_rejected";
     tone = "critical";
     const since = shortWhen(zone, context.actionNeededAt, now);
-    sentence = `Postscript rejected the API key${since ? ` at ${since}` : ""} — ${events} waiting until the key is replaced.`;
+    sentence = `Postscript rejected the API key${since ? ` at ${since}` : ""} — ${waiting > 0 ? `${events} waiting` : "new events wait"} until the key is replaced.`;
   } else if (context.deliveriesPausedAt) {
     state = "held";
     tone = "warning";
     const note = holdNote(hold?.details);
-    sentence = `Deliveries are on hold by support since ${shortWhen(zone, context.deliveriesPausedAt, now)}${note ? ` (“${note}”)` : ""} — ${events} waiting; nothing is lost.`;
+    sentence = `Deliveries are on hold by support since ${shortWhen(zone, context.deliveriesPausedAt, now)}${note ? ` (“${note}”)` : ""} — ${waiting > 0 ? `${events} waiting` : "new events wait"}; nothing is lost.`;
   } else if (retry && (retry.reason === "postscript_unavailable" || retry.reason === "rate_limited")) {
     state = retry.reason === "rate_limited" ? "rate_limited" : "retrying";
     tone = "critical";

@@ -69,7 +69,7 @@ describe("accessibility (axe-core) in a browser", () => {
   });
 
   it("merchant page: one event", async () => {
-    await openApp(`/app/events/${eventId}`, "New subscription is created · subscription_created");
+    await openApp(`/app/events/${eventId}`, "New subscription is created");
     expect(await check("Event")).toEqual([]);
   });
 

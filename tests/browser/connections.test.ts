@@ -162,7 +162,8 @@ describe("connections in a browser", () => {
   it("turns to Action needed when Postscript rejects the key, on this page and on Integrations", async () => {
     app.postscript!.setFaults({ revokedKeys: [TEA_SHOP_KEY] });
     await page.getByRole("button", { name: "Verify again" }).click();
-    await page.getByText("Postscript rejected the API key").waitFor();
+    // The banner's title (the health line above the tabs says it too).
+    await page.getByText("Postscript rejected the API key", { exact: true }).waitFor();
     await expect(page.getByText("Action needed").first().isVisible()).resolves.toBe(true);
     // The replacement form is open at once: replacing the key is what fixes it.
     const replacePanel = await page.locator("#replace-key").boundingBox();
@@ -172,7 +173,8 @@ describe("connections in a browser", () => {
 
     await page.getByRole("link", { name: "Integrations" }).first().click();
     await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
-    await page.getByText("Postscript rejected the API key").waitFor();
+    await page.getByText("Postscript rejected the API key", { exact: true }).waitFor();
+    await expect(page.getByRole("status").filter({ hasText: /^Postscript rejected the API key at .+ — new events wait until the key is replaced\.$/ }).count()).resolves.toBe(1);
     await expect(page.getByText("Action needed").first().isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-15-integrations-action-needed");
 

@@ -192,8 +192,9 @@ describe("Integration Overview and event log in a browser", () => {
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     await expect(rows.first().innerText()).resolves.toContain("a•••@example.com");
     await rows.first().click();
-    // The friendly name beside the type's name.
-    await page.getByRole("heading", { name: "Payment failed with no retries left · payment_attempt_failed", level: 1 }).waitFor();
+    // The friendly name, and the type's name beside it.
+    await page.getByRole("heading", { name: "Payment failed with no retries left", level: 1 }).waitFor();
+    await expect(page.getByText(/^payment_attempt_failed · Received /).isVisible()).resolves.toBe(true);
     const payload = await page.getByLabel("The Loop webhook").innerText();
     expect(payload).not.toContain("ava.thompson@example.com");
     // The portal link's session token signs the customer in: shown by its last four characters only.
@@ -228,7 +229,7 @@ describe("Integration Overview and event log in a browser", () => {
       await seedEvent(db, { shop: DEMO_SHOP, receivedAt: new Date(now - 7 * 60_000), type: null, topic: "subscription/created", outcome: "failed", reason: "invalid_payload" }),
     ];
     await open(`/app/events/${retrying.id}`);
-    await page.getByRole("heading", { name: "Order processed successfully · order_processed", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Order processed successfully", level: 1 }).waitFor();
     await page.getByRole("heading", { name: "Retrying: Postscript unavailable" }).waitFor();
     await expect(page.getByText(/tried again automatically\. Next attempt: .+\d{1,2}:\d{2}:\d{2} [AP]M\./).isVisible()).resolves.toBe(true);
     await expect(page.getByRole("heading", { name: "To be sent to Postscript" }).isVisible()).resolves.toBe(true);

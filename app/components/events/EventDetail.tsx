@@ -68,7 +68,8 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
           <OutcomeBadge outcome={event.outcome} status={event.status} attempts={event.attempts} /> {event.isTest ? <Badge tone="info">Test</Badge> : null}
         </>
       }
-      subtitle={`Received ${event.receivedFull}${retrying ? ` · next attempt ${event.nextAttemptLabel}` : ""}`}
+      // The type's own name beside its friendly one, under it: as one title it could not wrap on a phone.
+      subtitle={`${event.typeLabel ? `${event.type} · ` : ""}Received ${event.receivedFull}${retrying ? ` · next attempt ${event.nextAttemptLabel}` : ""}`}
       backAction={{ content: "Event log", url: backUrl }}
       primaryAction={
         event.canReplay

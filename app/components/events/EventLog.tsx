@@ -2,7 +2,7 @@
 // the filtered list as a CSV download.
 import { useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
-import { Badge, BlockStack, Card, ChoiceList, EmptySearchResult, Filters, IndexTable, InlineStack, Page, Text, type AppliedFilterInterface } from "@shopify/polaris";
+import { Badge, BlockStack, Card, ChoiceList, EmptySearchResult, Filters, IndexTable, InlineStack, Page, Text, useBreakpoints, type AppliedFilterInterface } from "@shopify/polaris";
 import { ExportIcon } from "@shopify/polaris-icons";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { PeriodPicker, type PeriodValue } from "~/components/overview/PeriodPicker";
@@ -38,6 +38,8 @@ export function EventLog({ data }: { data: EventLogData }) {
   const [query, setQuery] = useState(data.filters.q ?? "");
   const [exporting, setExporting] = useState(false);
   const loading = navigation.state === "loading" && navigation.location?.pathname === location.pathname;
+  // Below Polaris' md breakpoint (a phone) the table becomes a list of condensed rows.
+  const condensed = !useBreakpoints().mdUp;
   useLiveRefresh();
 
   const update = useCallback(
@@ -172,6 +174,7 @@ export function EventLog({ data }: { data: EventLogData }) {
             itemCount={data.page.rows.length}
             selectable={false}
             loading={loading}
+            condensed={condensed}
             emptyState={
               <EmptySearchResult
                 title="No events found"
@@ -187,47 +190,74 @@ export function EventLog({ data }: { data: EventLogData }) {
               onPrevious: () => page("before", data.page.previousCursor),
             }}
           >
-            {data.page.rows.map((row, index) => (
-              <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
-                <IndexTable.Cell>
-                  <Text as="span" numeric>
-                    {row.receivedLabel}
-                  </Text>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <BlockStack gap="050">
-                    <InlineStack gap="100" blockAlign="center" align="start" wrap={false}>
-                      <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"}>
-                        {row.typeLabel ?? row.type}
+            {data.page.rows.map((row, index) =>
+              condensed ? (
+                // A phone: one cell per row with what tells events apart (type, outcome, time, customer).
+                <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
+                  <IndexTable.Cell>
+                    {/* Table cells do not wrap; this one must, or long names run off a phone's screen. */}
+                    <div style={{ whiteSpace: "normal" }}>
+                    <BlockStack gap="100">
+                      <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) auto", gap: "var(--p-space-200)", alignItems: "start" }}>
+                        <BlockStack gap="050">
+                          <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"} breakWord>
+                            {row.typeLabel ?? row.type}
+                          </Text>
+                          <Text as="span" variant="bodySm" tone="subdued" breakWord>
+                            {row.type}
+                          </Text>
+                        </BlockStack>
+                        <OutcomeBadge outcome={row.outcome} status={row.status} attempts={row.attempts} />
+                      </div>
+                      <Text as="span" variant="bodySm" tone="subdued" breakWord>
+                        {[row.receivedLabel, row.customer, row.reasonTitle && row.outcome !== "delivered" ? row.reasonTitle : null, row.isTest ? "Test" : null].filter(Boolean).join(" · ")}
                       </Text>
-                      {row.isTest ? <Badge tone="info">Test</Badge> : null}
-                    </InlineStack>
-                    {row.typeLabel ? (
-                      <Text as="span" variant="bodySm" tone="subdued">
-                        {row.type}
-                      </Text>
-                    ) : null}
-                  </BlockStack>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <BlockStack gap="050" inlineAlign="start">
-                    <OutcomeBadge outcome={row.outcome} status={row.status} attempts={row.attempts} />
-                    {row.reasonTitle && row.outcome !== "delivered" ? (
-                      <Text as="span" variant="bodySm" tone="subdued">
-                        {row.reasonTitle}
-                      </Text>
-                    ) : null}
-                  </BlockStack>
-                </IndexTable.Cell>
-                <IndexTable.Cell>{row.customer ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
-                <IndexTable.Cell>{row.subscriptionKey ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
-                <IndexTable.Cell>
-                  <Text as="span" alignment="end" numeric>
-                    {row.attempts}
-                  </Text>
-                </IndexTable.Cell>
-              </IndexTable.Row>
-            ))}
+                    </BlockStack>
+                    </div>
+                  </IndexTable.Cell>
+                </IndexTable.Row>
+              ) : (
+                <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
+                  <IndexTable.Cell>
+                    <Text as="span" numeric>
+                      {row.receivedLabel}
+                    </Text>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <BlockStack gap="050">
+                      <InlineStack gap="100" blockAlign="center" align="start" wrap={false}>
+                        <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"}>
+                          {row.typeLabel ?? row.type}
+                        </Text>
+                        {row.isTest ? <Badge tone="info">Test</Badge> : null}
+                      </InlineStack>
+                      {row.typeLabel ? (
+                        <Text as="span" variant="bodySm" tone="subdued">
+                          {row.type}
+                        </Text>
+                      ) : null}
+                    </BlockStack>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <BlockStack gap="050" inlineAlign="start">
+                      <OutcomeBadge outcome={row.outcome} status={row.status} attempts={row.attempts} />
+                      {row.reasonTitle && row.outcome !== "delivered" ? (
+                        <Text as="span" variant="bodySm" tone="subdued">
+                          {row.reasonTitle}
+                        </Text>
+                      ) : null}
+                    </BlockStack>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>{row.customer ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                  <IndexTable.Cell>{row.subscriptionKey ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <Text as="span" alignment="end" numeric>
+                      {row.attempts}
+                    </Text>
+                  </IndexTable.Cell>
+                </IndexTable.Row>
+              ),
+            )}
           </IndexTable>
         </Card>
         {data.period.problem ? (

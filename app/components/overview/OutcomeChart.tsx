@@ -43,7 +43,8 @@ export function OutcomeChart({ buckets, granularity }: Props) {
   const empty = buckets.every((b) => total(b) === 0);
   const unit = granularity === "hour" ? "hour" : "day";
   const top = niceMax(Math.max(0, ...buckets.map(total)));
-  const ticks = top === 1 ? [1, 0] : [top, top / 2, 0];
+  // Counts are whole: a middle line only where it is a whole number.
+  const ticks = Number.isInteger(top / 2) ? [top, top / 2, 0] : [top, 0];
   const labelEvery = Math.max(1, Math.ceil(buckets.length / MAX_LABELS));
   const sums = OUTCOME_SERIES.map((s) => `${buckets.reduce((sum, b) => sum + b[s.key], 0).toLocaleString("en-US")} ${s.label.toLowerCase()}`);
   const summary = empty

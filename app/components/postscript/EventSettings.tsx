@@ -3,7 +3,7 @@
 // One row per type (EventTypeRow) so per-type additions (a test send, property docs) have a place.
 import { useFetcher } from "@remix-run/react";
 import { Banner, BlockStack, Box, Button, Card, Checkbox, Collapsible, Divider, InlineStack, Text } from "@shopify/polaris";
-import { Fragment, useState } from "react";
+import { Fragment, memo, useCallback, useState } from "react";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { EVENT_TYPES, type EventGroup, type EventTypeDefinition } from "~/events/catalogue";
 import { propertiesFor } from "~/events/properties";
@@ -32,13 +32,21 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
   const fetcher = useFetcher<PostscriptActionData>({ key: "postscript-save-events" });
   const [enabled, setEnabled] = useState(() => new Set<string>(EVENT_TYPES.map((e) => e.type).filter((t) => !disabledEventTypes.includes(t))));
   const result = fetcher.state === "idle" ? fetcher.data : undefined;
-  const toggle = (type: string, on: boolean) =>
-    setEnabled((current) => {
-      const next = new Set(current);
-      if (on) next.add(type);
-      else next.delete(type);
-      return next;
-    });
+  // Stable callbacks and memoised rows: a switch re-renders its own row, not all 17 (toggling stays well under
+  // a frame on a slow phone).
+  const toggle = useCallback(
+    (type: string, on: boolean) =>
+      setEnabled((current) => {
+        const next = new Set(current);
+        if (on) next.add(type);
+        else next.delete(type);
+        return next;
+      }),
+    [],
+  );
+  const submitTest = testFetcher.submit;
+  const sendTest = useCallback((type: string) => submitTest({ intent: "send-test-event", type }, { method: "post" }), [submitTest]);
+  const sendingType = testFetcher.state !== "idle" ? testFetcher.formData?.get("type") : null;
 
   return (
     <Card>
@@ -88,13 +96,9 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
                       <EventTypeRow
                         definition={definition}
                         on={enabled.has(definition.type)}
-                        onChange={(on) => toggle(definition.type, on)}
-                        onSendTest={
-                          testUnavailableReason
-                            ? undefined
-                            : () => testFetcher.submit({ intent: "send-test-event", type: definition.type }, { method: "post" })
-                        }
-                        sending={testFetcher.state !== "idle" && testFetcher.formData?.get("type") === definition.type}
+                        onChange={toggle}
+                        onSendTest={testUnavailableReason ? undefined : sendTest}
+                        sending={sendingType === definition.type}
                       />
                     </Fragment>
                   ))}
@@ -120,13 +124,13 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
 interface EventTypeRowProps {
   definition: EventTypeDefinition;
   on: boolean;
-  onChange: (on: boolean) => void;
+  onChange: (type: string, on: boolean) => void;
   /** Absent while test events cannot be sent (the reason is shown above the list). */
-  onSendTest?: () => void;
+  onSendTest?: (type: string) => void;
   sending?: boolean;
 }
 
-export function EventTypeRow({ definition, on, onChange, onSendTest, sending = false }: EventTypeRowProps) {
+export const EventTypeRow = memo(function EventTypeRow({ definition, on, onChange, onSendTest, sending = false }: EventTypeRowProps) {
   const [showProperties, setShowProperties] = useState(false);
   const properties = propertiesFor(definition.type as Parameters<typeof propertiesFor>[0]);
   const propertiesId = `properties-${definition.type}`;
@@ -141,7 +145,7 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
           }
           helpText={definition.loopTopic ? `${definition.description} · Loop topic ${definition.loopTopic}` : definition.description}
           checked={on}
-          onChange={onChange}
+          onChange={(checked) => onChange(definition.type, checked)}
         />
         {/* Actions sit under the description (aligned with the label), so they never squeeze it. */}
         <Box paddingInlineStart="600">
@@ -149,7 +153,7 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
             <Button variant="plain" onClick={() => setShowProperties((v) => !v)} ariaExpanded={showProperties} ariaControls={propertiesId}>
               {showProperties ? "Hide properties" : `Properties (${properties.length})`}
             </Button>
-            <Button variant="plain" onClick={onSendTest} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send test event: ${definition.type}`}>
+            <Button variant="plain" onClick={onSendTest ? () => onSendTest(definition.type) : undefined} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send test event: ${definition.type}`}>
               Send test
             </Button>
           </InlineStack>
@@ -175,4 +179,4 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
       </BlockStack>
     </Box>
   );
-}
+});
