@@ -46,6 +46,8 @@ describe("connections in a browser", () => {
   const toast = (text: string | RegExp) => page.locator("[data-dev-toast]").filter({ hasText: text });
   const loopWebhooks = () => [...app.loop!.state.webhooks.values()].filter((w) => w.shopDomain === DEMO_SHOP);
   const settle = () => page.waitForLoadState("networkidle");
+  /** Shopify's contextual save bar while it shows (the development shim draws the ui-save-bar element). */
+  const saveBar = () => page.locator("ui-save-bar[data-showing]");
 
   it("opens on Integrations with the set-up checklist and nothing connected", async () => {
     await open();
@@ -192,8 +194,12 @@ describe("connections in a browser", () => {
       await page.getByRole("checkbox", { name: type, exact: true }).uncheck();
     }
     await expect(page.getByText("15 of 17 are on.", { exact: false }).isVisible()).resolves.toBe(true);
-    await page.getByRole("button", { name: "Save event choices" }).click();
+    // Settings is one form: Shopify's contextual save bar appears with the first change, and has the only Save.
+    await saveBar().waitFor();
+    await screenshot(page, "connections-16a-save-bar", { fullPage: false });
+    await saveBar().getByRole("button", { name: "Save" }).click();
     await toast("Event choices saved: 15 of 17 event types are sent.").waitFor();
+    await saveBar().waitFor({ state: "hidden" });
 
     await reloadAsAdmin();
     await page.getByText("Events sent to Postscript").waitFor();
@@ -206,22 +212,44 @@ describe("connections in a browser", () => {
   });
 
   it("validates the payment retry count and the test recipient", async () => {
+    expect(await page.getByRole("button", { name: /^Save / }).count()).toBe(0);
     await page.getByLabel("Payment retries in Loop").fill("0");
-    await page.getByRole("button", { name: "Save retry count" }).click();
-    await page.getByText("Enter a whole number from 1 to 10.").waitFor();
     await page.getByLabel("Mobile number").fill("555-0100");
-    await page.getByRole("button", { name: "Save test recipient" }).click();
+    await saveBar().getByRole("button", { name: "Save" }).click();
+    await page.getByText("Enter a whole number from 1 to 10.").waitFor();
     await page.getByText(/with its country code/).waitFor();
+    // Nothing was saved, so the changes are still there to fix, with the save bar.
+    await expect(saveBar().isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-17-settings-errors");
 
     await page.getByLabel("Payment retries in Loop").fill("4");
-    await page.getByRole("button", { name: "Save retry count" }).click();
-    await toast("Payment retry count saved: 4.").waitFor();
     await page.getByLabel("Email").fill("ana@example.com");
     await page.getByLabel("Mobile number").fill("+1 (555) 555-0101");
-    await page.getByRole("button", { name: "Save test recipient" }).click();
+    await saveBar().getByRole("button", { name: "Save" }).click();
+    await toast("Payment retry count saved: 4.").waitFor();
     await toast("Test events will go to ana@example.com and +15555550101.").waitFor();
-    await expect(page.getByLabel("Mobile number").inputValue()).resolves.toBe("+15555550101");
+    await expect.poll(() => page.getByLabel("Mobile number").inputValue()).toBe("+15555550101");
+    await saveBar().waitFor({ state: "hidden" });
+  });
+
+  it("asks before leaving Settings with unsaved changes, and discards them on request", async () => {
+    await page.getByLabel("Payment retries in Loop").fill("6");
+    await saveBar().waitFor();
+    // Staying: the change is kept.
+    page.once("dialog", (dialog) => void dialog.dismiss());
+    await page.getByRole("tab", { name: "Integration overview" }).click();
+    await expect.poll(() => page.getByLabel("Payment retries in Loop").inputValue()).toBe("6");
+    expect(new URL(page.url()).searchParams.get("tab")).toBe("settings");
+    await saveBar().getByRole("button", { name: "Discard" }).click();
+    await expect.poll(() => page.getByLabel("Payment retries in Loop").inputValue()).toBe("4");
+    await saveBar().waitFor({ state: "hidden" });
+    // Leaving after agreeing: the change is dropped.
+    await page.getByLabel("Payment retries in Loop").fill("7");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("tab", { name: "Integration overview" }).click();
+    await page.waitForURL(/tab=overview/);
+    await page.getByRole("tab", { name: "Settings" }).click();
+    await expect.poll(() => page.getByLabel("Payment retries in Loop").inputValue()).toBe("4");
   });
 
   it("shows an honest empty Integration overview", async () => {

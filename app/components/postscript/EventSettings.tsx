@@ -3,10 +3,11 @@
 // One row per type (EventTypeRow) so per-type additions (a test send, property docs) have a place.
 import { useFetcher } from "@remix-run/react";
 import { Banner, BlockStack, Box, Button, Card, Checkbox, Collapsible, Divider, InlineStack, Text } from "@shopify/polaris";
-import { Fragment, memo, useCallback, useState } from "react";
+import { Fragment, memo, useCallback, useMemo, useRef, useState } from "react";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { EVENT_TYPES, type EventGroup, type EventTypeDefinition } from "~/events/catalogue";
 import { propertiesFor } from "~/events/properties";
+import { useSettingsSection } from "./SettingsForm";
 import type { PostscriptActionData } from "./types";
 
 const GROUPS: { id: EventGroup; title: string }[] = [
@@ -30,8 +31,17 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
   const testFetcher = useFetcher<PostscriptActionData>({ key: SEND_TEST_FETCHER_KEY });
   const testResult = testFetcher.state === "idle" ? testFetcher.data : undefined;
   const fetcher = useFetcher<PostscriptActionData>({ key: "postscript-save-events" });
-  const [enabled, setEnabled] = useState(() => new Set<string>(EVENT_TYPES.map((e) => e.type).filter((t) => !disabledEventTypes.includes(t))));
+  const initial = useMemo(() => new Set<string>(EVENT_TYPES.map((e) => e.type).filter((t) => !disabledEventTypes.includes(t))), [disabledEventTypes]);
+  const [enabled, setEnabled] = useState(initial);
   const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  const dirty = enabled.size !== initial.size || [...enabled].some((t) => !initial.has(t));
+  const form = useRef<HTMLFormElement>(null);
+  const submitForm = fetcher.submit;
+  const save = useCallback(() => {
+    if (form.current) submitForm(form.current);
+  }, [submitForm]);
+  const discard = useCallback(() => setEnabled(initial), [initial]);
+  useSettingsSection("events", { dirty, saving: fetcher.state !== "idle", save, discard });
   // Stable callbacks and memoised rows: a switch re-renders its own row, not all 17 (toggling stays well under
   // a frame on a slow phone).
   const toggle = useCallback(
@@ -50,7 +60,7 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
 
   return (
     <Card>
-      <fetcher.Form method="post" id="events" noValidate>
+      <fetcher.Form method="post" id="events" noValidate ref={form}>
         <input type="hidden" name="intent" value="save-events" />
         <BlockStack gap="400">
           <BlockStack gap="100">
@@ -66,6 +76,14 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
                 "Not saved yet: every event type is on until you save your choices."
               )}
             </Text>
+            {/* Choosing to keep every type on is a choice too (the set-up checklist's step); changes go through the save bar. */}
+            {!eventsReviewedAt && !dirty ? (
+              <InlineStack>
+                <Button onClick={save} loading={fetcher.state !== "idle"}>
+                  Keep these choices
+                </Button>
+              </InlineStack>
+            ) : null}
           </BlockStack>
           {result && !result.ok ? (
             <Banner tone="critical">
@@ -110,11 +128,6 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
           {[...enabled].map((type) => (
             <input key={type} type="hidden" name="enabled" value={type} />
           ))}
-          <InlineStack align="end">
-            <Button submit variant="primary" loading={fetcher.state !== "idle"}>
-              Save event choices
-            </Button>
-          </InlineStack>
         </BlockStack>
       </fetcher.Form>
     </Card>

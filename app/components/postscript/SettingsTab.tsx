@@ -1,9 +1,11 @@
 // Settings, as Shopify's own settings pages lay them out: a title and explanation on the left, the controls on
-// the right. Connection management, the event types, the payment retry count and the test recipient.
+// the right. Connection management, the event types, the payment retry count and the test recipient; the last
+// three are one form with Shopify's contextual save bar (SettingsForm).
 import { Layout } from "@shopify/polaris";
 import { ConnectionSettings } from "./ConnectionSettings";
 import { PaymentRetrySettings, TestRecipientSettings } from "./DeliverySettings";
 import { EventSettings } from "./EventSettings";
+import { SettingsForm } from "./SettingsForm";
 import type { PostscriptConnectionData } from "./types";
 
 export interface SettingsData {
@@ -23,7 +25,7 @@ function testUnavailableReason(connection: PostscriptConnectionData, settings: S
 /** Layout sections (render inside a Polaris Layout). Keys remount a form after a save, so it shows what was stored. */
 export function SettingsTab({ connection, settings }: { connection: PostscriptConnectionData; settings: SettingsData }) {
   return (
-    <>
+    <SettingsForm>
       <Layout.AnnotatedSection
         id="connection"
         title="Connection"
@@ -57,6 +59,6 @@ export function SettingsTab({ connection, settings }: { connection: PostscriptCo
       >
         <TestRecipientSettings key={`${settings.testEmail}|${settings.testPhone}`} testEmail={settings.testEmail} testPhone={settings.testPhone} />
       </Layout.AnnotatedSection>
-    </>
+    </SettingsForm>
   );
 }
