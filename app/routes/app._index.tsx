@@ -1,7 +1,7 @@
 // Integrations: the app's home, modelled on Loop's own Integrations page. The set-up checklist until both
 // connections are made, a banner for any connection that needs the merchant, a card per destination (from
 // the integrations registry) and the event source, Loop.
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
 import { IntegrationCard } from "~/components/integrations/IntegrationCard";
@@ -10,10 +10,11 @@ import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { loopConnectionView } from "~/connections/loop.server";
 import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
-import { setupChecklist } from "~/integrations/checklist.server";
+import { recordFlowBuilderOpened, setupChecklist } from "~/integrations/checklist.server";
 import { integrationCards } from "~/integrations/registry.server";
 import { readDeliveryHealth } from "~/statistics/health.server";
 import { authenticate } from "~/shopify.server";
+import { z } from "zod";
 
 export const meta: MetaFunction = () => [{ title: "Integrations · Loop → Postscript" }];
 
@@ -44,6 +45,16 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       actionNeededReason: loop.status === "action_needed" ? loop.actionNeededReason : null,
     },
   };
+};
+
+// The checklist's last step opens Postscript's Flow Builder in a new tab; this records that it was opened.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = await request.formData();
+  const intent = z.literal("flow-builder-opened").safeParse(form.get("intent"));
+  if (!intent.success) throw new Response("Unknown action", { status: 400 });
+  await recordFlowBuilderOpened(getDatabase(), session.shop);
+  return { ok: true };
 };
 
 export default function Integrations() {

@@ -52,7 +52,7 @@ describe("connections in a browser", () => {
   it("opens on Integrations with the set-up checklist and nothing connected", async () => {
     await open();
     await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
-    await expect(page.getByText("0 of 3 steps done").isVisible()).resolves.toBe(true);
+    await expect(page.getByText("0 of 6 steps done").isVisible()).resolves.toBe(true);
     expect(await page.getByText("Not connected").count()).toBe(2);
     await expect(page.getByRole("img", { name: "Postscript logo" }).isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-01-integrations-new");
@@ -87,7 +87,7 @@ describe("connections in a browser", () => {
 
   it("leads from the checklist to Postscript's Set up tab", async () => {
     await page.getByRole("link", { name: "Integrations" }).first().click();
-    await page.getByText("1 of 3 steps done").waitFor();
+    await page.getByText("1 of 6 steps done").waitFor();
     await page.getByRole("link", { name: "Connect Postscript" }).click();
     await page.getByRole("heading", { name: "1. Create a Postscript API key" }).waitFor();
     await expect(page.getByRole("tab", { name: "Set up" }).getAttribute("aria-selected")).resolves.toBe("true");
@@ -260,13 +260,29 @@ describe("connections in a browser", () => {
     await screenshot(page, "connections-18-overview-empty");
   });
 
-  it("hides the checklist once both connections are made", async () => {
+  it("keeps the checklist until a test event arrived and Flow Builder was opened, then hides it", async () => {
     await page.getByRole("link", { name: "Integrations" }).first().click();
     await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
-    await expect(page.getByText(/steps done/).count()).resolves.toBe(0);
+    // Both connections and the event choices: the steps that prove it works are still to do.
+    await page.getByText("3 of 6 steps done").waitFor();
     expect(await page.getByText("Connected", { exact: true }).count()).toBe(2);
     await expect(page.getByText("Connected to Demo Coffee Co · key ••••7890").isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-19-integrations-connected");
+
+    await page.locator("#checklist-test").getByRole("link", { name: "Send a test event" }).click();
+    await page.getByRole("button", { name: "Send test event: subscription_created" }).click();
+    await toast(/^Test subscription_created sent\./).waitFor();
+    await page.getByRole("link", { name: "Integrations" }).first().click();
+    // Sent and accepted by Postscript: the test and arrival steps are done; Flow Builder is next.
+    await page.getByText("5 of 6 steps done").waitFor();
+    const flowBuilder = page.locator("#checklist-flow").getByRole("link", { name: /Open Flow Builder/ });
+    await expect(flowBuilder.getAttribute("href")).resolves.toMatch(/^https:\/\/app\.postscript\.io\//);
+    await screenshot(page, "connections-19b-checklist-flow-builder");
+    const [popup] = await Promise.all([page.waitForEvent("popup"), flowBuilder.click()]);
+    await popup.close();
+    await open("/app");
+    await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
+    await expect(page.getByText(/steps done/).count()).resolves.toBe(0);
   });
 
   it("disconnects Postscript after a confirmation, keeping its history", async () => {
