@@ -77,7 +77,10 @@ export async function sendTestEvent(
     },
   });
   if (result.ok) {
-    return { ok: true, message: `Test ${type} sent. Postscript lists it among Flow Builder's triggers as "[your shop] - ${type}".` };
+    // The toast names the Postscript shop it went to: a merchant with several shops sees the key's shop at once.
+    const connection = await db.postscriptConnection.findUnique({ where: { shopDomain }, select: { postscriptShopName: true } });
+    const to = connection?.postscriptShopName ? ` to ${connection.postscriptShopName} in Postscript` : "";
+    return { ok: true, message: `Test ${type} sent${to}. Postscript lists it among Flow Builder's triggers as "[your shop] - ${type}".` };
   }
   return { ok: false, message: `Postscript did not accept the test event: ${result.failure.message}` };
 }

@@ -271,7 +271,7 @@ describe("connections in a browser", () => {
 
     await page.locator("#checklist-test").getByRole("link", { name: "Send a test event" }).click();
     await page.getByRole("button", { name: "Send test event: subscription_created" }).click();
-    await toast(/^Test subscription_created sent\./).waitFor();
+    await toast(/^Test subscription_created sent to Demo Coffee Co in Postscript\./).waitFor();
     await page.getByRole("link", { name: "Integrations" }).first().click();
     // Sent and accepted by Postscript: the test and arrival steps are done; Flow Builder is next.
     await page.getByText("5 of 6 steps done").waitFor();
