@@ -17,6 +17,7 @@ describe("accessibility (axe-core) in a browser", () => {
   let browser: Browser;
   let db: Database;
   let page: Page;
+  const pageErrors: string[] = [];
   let eventId = "";
   const findings: Record<string, AxeFinding[]> = {};
 
@@ -33,6 +34,8 @@ describe("accessibility (axe-core) in a browser", () => {
     await addStaff(db, "olga.operator@support.example", "operator");
     browser = await launchBrowser();
     page = await newPage(browser);
+    // A hydration mismatch (server and browser rendering differently) shows up here, among others.
+    page.on("pageerror", (error) => pageErrors.push(error.message));
   });
   afterAll(async () => {
     for (const [name, list] of Object.entries(findings)) {
@@ -94,5 +97,9 @@ describe("accessibility (axe-core) in a browser", () => {
     await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
     problems.push(...(await check("Support: audit log")));
     expect(problems).toEqual([]);
+  });
+
+  it("raised no error in the page", () => {
+    expect(pageErrors).toEqual([]);
   });
 });

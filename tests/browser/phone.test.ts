@@ -16,6 +16,7 @@ describe(`the merchant's pages at ${WIDTH} px`, () => {
   let browser: Browser;
   let db: Database;
   let page: Page;
+  const pageErrors: string[] = [];
   let eventId = "";
 
   beforeAll(async () => {
@@ -39,6 +40,8 @@ describe(`the merchant's pages at ${WIDTH} px`, () => {
     }
     browser = await launchBrowser();
     page = await newPage(browser, { width: WIDTH, height: 844 });
+    // A hydration mismatch (server and browser rendering differently) shows up here, among others.
+    page.on("pageerror", (error) => pageErrors.push(error.message));
   });
   afterAll(async () => {
     await browser?.close();
@@ -115,5 +118,9 @@ describe(`the merchant's pages at ${WIDTH} px`, () => {
     await screenshot(page, "phone-period-picker", { fullPage: false });
     await apply.click();
     await page.waitForURL(/period=custom/);
+  });
+
+  it("raised no error in the page", () => {
+    expect(pageErrors).toEqual([]);
   });
 });

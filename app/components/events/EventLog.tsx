@@ -194,9 +194,9 @@ export function EventLog({ data }: { data: EventLogData }) {
               condensed ? (
                 // A phone: one cell per row with what tells events apart (type, outcome, time, customer).
                 <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
-                  <IndexTable.Cell>
-                    {/* Table cells do not wrap; this one must, or long names run off a phone's screen. */}
-                    <div style={{ whiteSpace: "normal" }}>
+                  {/* Condensed rows are list items: their content goes in directly (a table cell there is invalid HTML, which
+                      the browser drops from the server's page, so hydration would fail). */}
+                  <div style={{ whiteSpace: "normal", padding: "var(--p-space-300) var(--p-space-400)" }}>
                     <BlockStack gap="100">
                       <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) auto", gap: "var(--p-space-200)", alignItems: "start" }}>
                         <BlockStack gap="050">
@@ -213,8 +213,7 @@ export function EventLog({ data }: { data: EventLogData }) {
                         {[row.receivedLabel, row.customer, row.reasonTitle && row.outcome !== "delivered" ? row.reasonTitle : null, row.isTest ? "Test" : null].filter(Boolean).join(" · ")}
                       </Text>
                     </BlockStack>
-                    </div>
-                  </IndexTable.Cell>
+                  </div>
                 </IndexTable.Row>
               ) : (
                 <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>

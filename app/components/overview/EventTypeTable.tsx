@@ -1,6 +1,7 @@
 // The period per event type; each row opens the event log filtered to that type and period.
 import { useNavigate } from "@remix-run/react";
 import { Badge, BlockStack, Card, IndexTable, InlineStack, Link, Text, useBreakpoints } from "@shopify/polaris";
+import type { ReactNode } from "react";
 import { formatCount } from "~/statistics/format";
 import type { TypeRow } from "~/statistics/overview.server";
 
@@ -9,6 +10,13 @@ const number = (n: number, tone?: "critical" | "subdued") => (
     {formatCount(n)}
   </Text>
 );
+
+// Condensed rows are list items: their content goes in directly (a table cell there is invalid HTML, which the
+// browser drops from the server's page, so hydration would fail).
+function TypeCell({ condensed, children }: { condensed: boolean; children: ReactNode }) {
+  if (condensed) return <div style={{ whiteSpace: "normal", padding: "var(--p-space-300) var(--p-space-400)" }}>{children}</div>;
+  return <IndexTable.Cell>{children}</IndexTable.Cell>;
+}
 
 export function EventTypeTable({ types }: { types: TypeRow[] }) {
   const navigate = useNavigate();
@@ -44,8 +52,7 @@ export function EventTypeTable({ types }: { types: TypeRow[] }) {
         >
           {types.map((row, index) => (
             <IndexTable.Row id={row.type} key={row.type} position={index} onClick={() => navigate(row.logUrl)}>
-              <IndexTable.Cell>
-                <div style={condensed ? { whiteSpace: "normal" } : undefined}>
+              <TypeCell condensed={condensed}>
                 <BlockStack gap="050">
                   <InlineStack gap="200" blockAlign="center">
                     <Link url={row.logUrl} removeUnderline dataPrimaryLink>
@@ -64,8 +71,7 @@ export function EventTypeTable({ types }: { types: TypeRow[] }) {
                     </Text>
                   ) : null}
                 </BlockStack>
-                </div>
-              </IndexTable.Cell>
+              </TypeCell>
               {condensed ? null : (
                 <>
               <IndexTable.Cell>{number(row.received)}</IndexTable.Cell>
