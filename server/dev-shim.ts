@@ -48,7 +48,7 @@ function withoutCdnAppBridge(value: number | string | readonly string[]) {
   return links.filter((link) => !link.includes("cdn.shopify.com/shopifycloud/app-bridge.js")).join(",");
 }
 
-/** The browser half: window.shopify with idToken() and toast, fetch with the session token, nav menu, bounce. */
+/** The browser half: window.shopify with idToken(), toast and the save bar, fetch with the session token, nav menu, bounce. */
 function shimScript(shop: string) {
   return `(() => {
   const SHOP = ${JSON.stringify(shop)};
@@ -83,11 +83,33 @@ function shimScript(shop: string) {
     return "toast-" + Date.now();
   }
 
+  // The contextual save bar: Shopify admin draws it over its top bar from the page's ui-save-bar element (its
+  // child buttons are Save and Discard); the shim shows the element itself there, with the same buttons.
+  class UISaveBar extends HTMLElement {
+    get showing() { return this.hasAttribute("data-showing"); }
+    async show() { if (!this.showing) { this.setAttribute("data-showing", ""); this.dispatchEvent(new Event("show")); } }
+    async hide() { if (this.showing) { this.removeAttribute("data-showing"); this.dispatchEvent(new Event("hide")); } }
+    async toggle() { return this.showing ? this.hide() : this.show(); }
+  }
+  if (!customElements.get("ui-save-bar")) customElements.define("ui-save-bar", UISaveBar);
+  const saveBar = (id) => document.getElementById(id);
+  const saveBars = {
+    show: async (id) => saveBar(id)?.show(),
+    hide: async (id) => saveBar(id)?.hide(),
+    toggle: async (id) => saveBar(id)?.toggle(),
+    // As in admin: resolves once the merchant agrees to leave (at once when no save bar shows); never if they stay.
+    leaveConfirmation: () => new Promise((resolve) => {
+      if (!document.querySelector("ui-save-bar[data-showing]")) return resolve();
+      if (confirm("Leave page with unsaved changes? Leaving this page will delete all unsaved changes.")) resolve();
+    }),
+  };
+
   window.shopify = {
     config: { apiKey: document.currentScript && document.currentScript.dataset.apiKey, shop: SHOP },
     environment: { embedded: true, mobile: false, pos: false },
     idToken,
     toast: { show: toast, hide: () => {} },
+    saveBar: saveBars,
     loading: () => {},
   };
 
@@ -108,7 +130,12 @@ function shimScript(shop: string) {
   base.replaceSync("ui-nav-menu{display:flex;gap:16px;align-items:center;padding:10px 20px;background:#1a1a1a;" +
     "font:500 13px/20px system-ui,sans-serif}ui-nav-menu a{color:#e3e3e3;text-decoration:none;padding:4px 8px;border-radius:6px}" +
     "ui-nav-menu a[rel=home]{color:#fff;font-weight:650}ui-nav-menu a:hover{background:#303030}" +
-    "ui-nav-menu::before{content:'Shopify admin (development shim) · " + SHOP + "';color:#8a8a8a;margin-right:8px}");
+    "ui-nav-menu::before{content:'Shopify admin (development shim) · " + SHOP + "';color:#8a8a8a;margin-right:8px}" +
+    "ui-save-bar{display:none}ui-save-bar[data-showing]{display:flex;position:fixed;top:0;left:0;right:0;z-index:9999;gap:8px;" +
+    "align-items:center;justify-content:flex-end;padding:10px 20px;background:#1a1a1a;font:500 13px/20px system-ui,sans-serif}" +
+    "ui-save-bar[data-showing]::before{content:'Unsaved changes';color:#fff;margin-right:auto}" +
+    "ui-save-bar button{font:600 13px/20px system-ui,sans-serif;border-radius:8px;padding:4px 12px;border:1px solid #8a8a8a;background:#303030;color:#fff;cursor:pointer}" +
+    "ui-save-bar button[variant=primary]{background:#fff;color:#1a1a1a;border-color:#fff}ui-save-bar button[loading]{opacity:.6}");
   const current = new CSSStyleSheet();
   const markCurrent = () => current.replaceSync('ui-nav-menu a[href="' + CSS.escape(location.pathname) + '"]{background:#303030}');
   markCurrent();

@@ -16,6 +16,14 @@ describe("test event requests", () => {
     expect(request).toMatchObject({ type, email: "me@example.com", occurred_at: "2026-11-25 10:00:00.000", external_id: `test:${type}:1795600800000` });
     expect(request.properties?.is_test).toBe(true);
   });
+
+  it("uses dates around today, at the documented examples' distances", () => {
+    const request = testEventRequest("order_upcoming", { email: "me@example.com" }, new Date("2026-11-25T10:00:00Z"));
+    // The example upcoming order is two days after the examples' day: two days after today here.
+    expect(request.properties).toMatchObject({ next_order_date: "2026-11-27" });
+    const card = testEventRequest("payment_method_expiring_soon", { email: "me@example.com" }, new Date("2026-11-25T10:00:00Z"));
+    expect(card.properties).toMatchObject({ card_expiry_date: "2027-01-23" });
+  });
 });
 
 describe.each(databaseKinds)("send test event (%s)", (kind) => {

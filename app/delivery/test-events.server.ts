@@ -11,9 +11,21 @@ import { readShopSettings } from "~/settings/shop-settings.server";
 
 export type TestEventResult = { ok: true; message: string } | { ok: false; message: string };
 
+// The documented examples are dates around this day (a next order ten days on, a card valid into next month).
+const EXAMPLES_WRITTEN_ON = Date.UTC(2025, 5, 2);
+const DAY_MS = 86_400_000;
+
+/** An example date moved to the same distance from today, so a test message reads as current ("next order on …"). */
+function currentDate(example: EventPropertyValue, now: Date): EventPropertyValue {
+  if (typeof example !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(example)) return example;
+  const days = Math.round((Date.parse(`${example}T00:00:00Z`) - EXAMPLES_WRITTEN_ON) / DAY_MS);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(today + days * DAY_MS).toISOString().slice(0, 10);
+}
+
 export function testEventRequest(type: EventType, recipient: { email?: string | null; phone?: string | null }, now: Date): CustomEventInput {
   const properties: Record<string, EventPropertyValue> = { is_test: true };
-  for (const doc of propertiesFor(type)) properties[doc.name] = doc.example;
+  for (const doc of propertiesFor(type)) properties[doc.name] = currentDate(doc.example, now);
   return {
     type,
     ...(recipient.email ? { email: recipient.email } : {}),
@@ -77,7 +89,10 @@ export async function sendTestEvent(
     },
   });
   if (result.ok) {
-    return { ok: true, message: `Test ${type} sent. Postscript lists it among Flow Builder's triggers as "[your shop] - ${type}".` };
+    // The toast names the Postscript shop it went to: a merchant with several shops sees the key's shop at once.
+    const connection = await db.postscriptConnection.findUnique({ where: { shopDomain }, select: { postscriptShopName: true } });
+    const to = connection?.postscriptShopName ? ` to ${connection.postscriptShopName} in Postscript` : "";
+    return { ok: true, message: `Test ${type} sent${to}. Postscript lists it among Flow Builder's triggers as "[your shop] - ${type}".` };
   }
   return { ok: false, message: `Postscript did not accept the test event: ${result.failure.message}` };
 }

@@ -47,6 +47,11 @@ export function eventTypeDefinition(type: EventType): EventTypeDefinition {
   return EVENT_TYPES.find((e) => e.type === type)!;
 }
 
+/** The merchant's words for an event type ("Payment failed with only 1 retry left"), shown beside its name; null for a name the catalogue does not have. */
+export function eventTypeLabel(type: string | null | undefined): string | null {
+  return EVENT_TYPES.find((e) => e.type === type)?.description ?? null;
+}
+
 /** The Loop topics the app subscribes to: every topic an event type comes from, once. */
 export const SUBSCRIBED_LOOP_TOPICS: readonly string[] = [
   ...new Set(EVENT_TYPES.map((e) => e.loopTopic).filter((t): t is NonNullable<typeof t> => t !== null)),

@@ -5,13 +5,14 @@ import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { installShop } from "../../tests/support/shopify";
 import { loadRoute } from "../../tests/support/connections";
 import { loader } from "../routes/app._index";
-import { setupChecklist } from "./checklist.server";
+import { seedEvent } from "~/statistics/seed.testutil";
+import { recordFlowBuilderOpened, setupChecklist } from "./checklist.server";
 import { integrationCards, integrations, type IntegrationDefinition } from "./registry.server";
 
 describe.each(databaseKinds)("Integrations page data (%s)", (kind) => {
   const database = withTestDatabase(kind);
 
-  it("starts with the three steps to do and Postscript not connected", async () => {
+  it("starts with the six steps to do and Postscript not connected", async () => {
     const shop = "fresh.myshopify.com";
     await installShop(database.db, shop);
     const { data } = await loadRoute(loader, shop, "/app");
@@ -20,6 +21,9 @@ describe.each(databaseKinds)("Integrations page data (%s)", (kind) => {
       ["loop", "/app/integrations/loop"],
       ["postscript", "/app/integrations/postscript?tab=setup"],
       ["events", "/app/integrations/postscript?tab=settings"],
+      ["test", "/app/integrations/postscript?tab=settings"],
+      ["arrive", "/app/integrations/postscript?tab=overview"],
+      ["flow", "https://app.postscript.io/flows"],
     ]);
     expect(data.cards).toEqual([
       expect.objectContaining({ id: "postscript", name: "Postscript", state: "not_connected", logo: "/integrations/postscript.svg", url: "/app/integrations/postscript", alert: null }),
@@ -27,14 +31,21 @@ describe.each(databaseKinds)("Integrations page data (%s)", (kind) => {
     expect(data.loop).toEqual({ state: "not_connected", detail: null, actionNeededReason: null });
   });
 
-  it("marks each step done as the shop makes progress, and hides the checklist once both connections exist", async () => {
+  it("marks each step done as the shop makes progress, and hides the checklist once every step is done", async () => {
     const shop = "progress.myshopify.com";
     await database.db.loopConnection.create({ data: { shopDomain: shop, status: "connected", mode: "manual" } });
     expect(await setupChecklist(database.db, shop)).toMatchObject({ visible: true, doneCount: 1 });
     await database.db.shopSettings.create({ data: { shopDomain: shop, eventsReviewedAt: new Date() } });
     expect(await setupChecklist(database.db, shop)).toMatchObject({ visible: true, doneCount: 2 });
     await database.db.postscriptConnection.create({ data: { shopDomain: shop, status: "connected", keyLastFour: "7890", postscriptShopName: "Demo Coffee Co", keyCiphertext: "x", keyKeyId: "test1" } });
-    expect(await setupChecklist(database.db, shop)).toMatchObject({ visible: false, doneCount: 3 });
+    expect(await setupChecklist(database.db, shop)).toMatchObject({ visible: true, doneCount: 3 });
+    // A test event sent, then accepted by Postscript; then Flow Builder opened from the checklist.
+    const test = await seedEvent(database.db, { shop, receivedAt: new Date(), type: "order_upcoming", outcome: "pending", isTest: true });
+    expect(await setupChecklist(database.db, shop)).toMatchObject({ visible: true, doneCount: 4 });
+    await database.db.event.update({ where: { id: test.id }, data: { status: "delivered", deliveredAt: new Date() } });
+    expect(await setupChecklist(database.db, shop)).toMatchObject({ visible: true, doneCount: 5 });
+    await recordFlowBuilderOpened(database.db, shop);
+    expect(await setupChecklist(database.db, shop)).toMatchObject({ visible: false, doneCount: 6 });
     const [card] = await integrationCards(database.db, shop);
     expect(card).toMatchObject({ state: "connected", detail: "Connected to Demo Coffee Co · key ••••7890", alert: null });
   });

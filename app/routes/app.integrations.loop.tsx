@@ -1,7 +1,7 @@
 // Loop Subscriptions, the event source: connect with a Loop Admin API token (the app subscribes to Loop's
 // webhooks itself), or add the webhooks in Loop admin and paste their signing secrets. Every loader and
 // action starts with the Shopify session and works on that shop's rows only (logic: app/connections/loop.server.ts).
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Collapsible, DescriptionList, InlineStack, Layout, List, Page as PolarisPage, Text } from "@shopify/polaris";
 import { useCallback, useState, type ReactNode } from "react";
@@ -17,6 +17,8 @@ import type { LoopActionData, LoopConnectionData } from "~/components/loop/types
 import { addManualLoopSecret, connectLoopWithToken, disconnectLoop, loopConnectionView, removeManualLoopSecret } from "~/connections/loop.server";
 import { getDatabase } from "~/db.server";
 import { authenticate } from "~/shopify.server";
+
+export const meta: MetaFunction = () => [{ title: "Loop Subscriptions · Loop → Postscript" }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);

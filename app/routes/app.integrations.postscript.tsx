@@ -1,13 +1,15 @@
 // Postscript's page, with the tabs Loop's own Postscript integration has: Set up, Integration overview,
 // Settings (?tab=… so a tab can be linked and reloaded). Every loader and action starts with the Shopify
 // session and works on that shop's rows only; the logic lives in app/connections and app/settings.
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
-import { Banner, Layout, Page, Tabs } from "@shopify/polaris";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData, useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
+import { Banner, InlineStack, Layout, Page, Spinner, Tabs, Text } from "@shopify/polaris";
 import { useCallback, useState } from "react";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
+import { HealthLine } from "~/components/common/HealthLine";
+import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { StatusBadge } from "~/components/common/StatusBadge";
-import { IntegrationOverview, overviewStylesheets } from "~/components/overview/IntegrationOverview";
+import { IntegrationOverview } from "~/components/overview/IntegrationOverview";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
 import { SEND_TEST_FETCHER_KEY } from "~/components/postscript/EventSettings";
 import { SettingsTab } from "~/components/postscript/SettingsTab";
@@ -27,9 +29,13 @@ import { getDatabase } from "~/db.server";
 import { sendTestEvent } from "~/delivery/test-events.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
+import { deliveryHealth } from "~/statistics/health.server";
 import { statisticsTimeZone } from "~/statistics/time-zone.server";
 import { flowTriggerViews } from "~/flow/usage.server";
+import { shopTimeZone } from "~/shopify/time-zone.server";
 import { authenticate } from "~/shopify.server";
+
+export const meta: MetaFunction = () => [{ title: "Postscript · Loop → Postscript" }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -46,14 +52,22 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const connected = connection.status === "connected" || connection.status === "action_needed";
   const showsOverview = requested === "overview" || (!isPostscriptTab(requested) && connected);
   let overview = null;
-  if (showsOverview) {
+  let health = null;
+  if (connected) {
+    // The overview checks the stored zone against Shopify; the other tabs use the stored one (no Shopify call).
+    const timeZone = showsOverview ? await statisticsTimeZone(db, session.shop) : await shopTimeZone(db, session.shop);
+    const now = new Date();
+    [overview, health] = await Promise.all([
+      showsOverview ? loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings }, url.searchParams, now) : null,
+      deliveryHealth(db, session.shop, { timeZone: timeZone.name, postscriptStatus: connection.status, actionNeededAt: connection.actionNeededAt, deliveriesPausedAt: settings.deliveriesPausedAt }, now),
+    ]);
+  } else if (showsOverview) {
     const timeZone = await statisticsTimeZone(db, session.shop);
     overview = await loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings }, url.searchParams);
   }
-  return { connection, settings, loopState, overview, flowTriggers };
+  return { connection, settings, loopState, overview, health, flowTriggers };
 };
 
-export const links: LinksFunction = () => overviewStylesheets;
 
 const FETCHER_KEYS = [
   "postscript-connect",
@@ -100,14 +114,20 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
 };
 
 export default function PostscriptIntegration() {
-  const { connection, settings, loopState, overview, flowTriggers } = useLoaderData<typeof loader>();
+  const { connection, settings, loopState, overview, health, flowTriggers } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
+  const navigation = useNavigation();
+  const location = useLocation();
+  // Another tab, period or filter of this page is on its way (a refresh in the background does not count).
+  const loading = navigation.state === "loading" && navigation.location?.pathname === location.pathname;
   const requested = searchParams.get("tab");
   const connected = connection.status === "connected" || connection.status === "action_needed";
   // Chosen when the page opens, so connecting on Set up does not move the merchant to another tab.
   const [defaultTab] = useState<PostscriptTab>(connected ? "overview" : "setup");
   const tab: PostscriptTab = isPostscriptTab(requested) ? requested : defaultTab;
+  // Settings holds forms being edited: only the overview (and the health line with it) refreshes itself.
+  useLiveRefresh(tab === "overview" && connected);
   const selectTab = useCallback(
     (index: number) => {
       const next = new URLSearchParams(searchParams);
@@ -142,11 +162,26 @@ export default function PostscriptIntegration() {
             </Banner>
           </Layout.Section>
         ) : null}
+        {health ? (
+          <Layout.Section>
+            <HealthLine health={health} />
+          </Layout.Section>
+        ) : null}
         <Layout.Section>
           <Tabs tabs={POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }))} selected={POSTSCRIPT_TABS.findIndex((t) => t.id === tab)} onSelect={selectTab} />
         </Layout.Section>
+        {loading ? (
+          <Layout.Section>
+            <InlineStack gap="200" blockAlign="center">
+              <Spinner size="small" accessibilityLabel="Loading" />
+              <Text as="span" tone="subdued">
+                Loading…
+              </Text>
+            </InlineStack>
+          </Layout.Section>
+        ) : null}
         {/* display: contents keeps the panel out of the Layout's flex flow, so Settings can use annotated sections. */}
-        <div id={`${tab}-panel`} role="tabpanel" style={{ display: "contents" }}>
+        <div id={`${tab}-panel`} role="tabpanel" aria-busy={loading} style={{ display: "contents" }}>
           {tab === "setup" ? (
             <Layout.Section>
               <SetUpTab connection={connection} loopState={loopState} />

@@ -29,7 +29,10 @@ export default function App() {
         </Link>
         <Link to="/app/events">Event log</Link>
       </NavMenu>
-      <Outlet />
+      {/* The page's main landmark: the admin's own navigation is outside this frame. */}
+      <main>
+        <Outlet />
+      </main>
     </AppProvider>
   );
 }

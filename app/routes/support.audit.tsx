@@ -1,7 +1,7 @@
 // The audit log, for operators: every sign-in, every shop record viewed, every action, newest first. Read
 // only: nothing in the app changes or removes an entry. Below it, requests refused before anyone signed in,
 // counted per address and minute (they are not entries: anyone can send them).
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { Badge, BlockStack, Box, Button, Card, IndexTable, InlineStack, Link, Page, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
@@ -11,6 +11,8 @@ import { EmptyRows } from "~/components/support/EmptyRows";
 import { getDatabase } from "~/db.server";
 import { listAudit, listRefusals, recordAudit, type RefusalCountView } from "~/support/audit.server";
 import { clientOf, requireStaff } from "~/support/auth.server";
+
+export const meta: MetaFunction = () => [{ title: "Audit log · Support console" }, { name: "robots", content: "noindex, nofollow" }];
 
 export const loader = async (args: LoaderFunctionArgs) => {
   const db = getDatabase();

@@ -1,7 +1,7 @@
 // One shop's record for support staff: install facts, connections (masked identifiers only), event types,
 // the statistics and error groups of a period, the event log with attempts, the configuration history, and,
 // for operators, actions behind a confirmation step. Every view and every action is in the audit log.
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import {
   Badge,
@@ -40,7 +40,10 @@ import { actionResult, AUDIT_ACTION, auditRefusedAction, confirmationFor, isOper
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requirePost, requireStaff } from "~/support/auth.server";
 import { listShopEvents, loadShopRecord, shopHistory } from "~/support/record.server";
+import { formatMedianLatency } from "~/statistics/format";
 import { shopExists } from "~/support/shops.server";
+
+export const meta: MetaFunction = ({ params }) => [{ title: `${params.domain ?? "Shop"} · Support console` }, { name: "robots", content: "noindex, nofollow" }];
 
 const TABS = ["overview", "events", "history"] as const;
 type Tab = (typeof TABS)[number];
@@ -211,7 +214,7 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
               <Figure label="Failed" value={stats.totals.failed} previous={stats.previous.failed} tone={stats.totals.failed ? "critical" : undefined} />
               <Figure label="Waiting" value={stats.totals.waiting} previous={stats.previous.waiting} />
               <Figure label="Success rate" value={rate} previous={percent(stats.previousSuccessRate)} />
-              <Figure label="Median Loop → Postscript" value={latency(stats.medianLatency)} />
+              <Figure label="Median Loop → Postscript" value={formatMedianLatency(stats.medianLatency)} />
             </InlineGrid>
             <Divider />
             <InlineStack align="space-between" blockAlign="center">
@@ -393,12 +396,6 @@ function Figure({ label, value, previous, tone }: { label: string; value: number
 
 function percent(ratio: number | null): string {
   return ratio === null ? "—" : `${(ratio * 100).toFixed(1)}%`;
-}
-
-function latency(band: { lowerMs: number; upperMs: number | null } | null): string {
-  if (!band) return "—";
-  const text = (ms: number) => (ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
-  return band.upperMs === null ? `over ${text(band.lowerMs)}` : `≤ ${text(band.upperMs)}`;
 }
 
 function Events({ data, link, operator }: { data: Data; link: (c: Record<string, string | null>) => string; operator: boolean }) {

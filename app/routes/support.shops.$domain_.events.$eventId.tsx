@@ -1,6 +1,6 @@
 // One event of a shop, with every delivery attempt: what was sent when, how long it took, what came back.
 // Customer email and phone are partly masked; the Loop payload and the Postscript request are not shown.
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, InlineStack, Page, Text } from "@shopify/polaris";
 import type { ReactNode } from "react";
@@ -13,6 +13,8 @@ import { getEventDetail } from "~/statistics/event-log.server";
 import { shopTimeZone } from "~/shopify/time-zone.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requireStaff } from "~/support/auth.server";
+
+export const meta: MetaFunction = ({ params }) => [{ title: `Event ${params.eventId ?? ""} · ${params.domain ?? "Shop"} · Support console` }, { name: "robots", content: "noindex, nofollow" }];
 
 export const loader = async (args: LoaderFunctionArgs) => {
   const db = getDatabase();

@@ -1,6 +1,6 @@
 // Support console home: find a shop by domain, Postscript shop name or Loop subscription id; without a search,
 // every shop, the ones with problems first.
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData, useNavigation } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, IndexTable, InlineStack, Link, Page, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
@@ -12,6 +12,8 @@ import { getDatabase } from "~/db.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, requireStaff } from "~/support/auth.server";
 import { listShops, RECENT_DAYS } from "~/support/shops.server";
+
+export const meta: MetaFunction = () => [{ title: "Shops · Support console" }, { name: "robots", content: "noindex, nofollow" }];
 
 export const loader = async (args: LoaderFunctionArgs) => {
   const db = getDatabase();

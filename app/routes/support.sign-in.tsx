@@ -1,6 +1,6 @@
 // Staff sign-in: email and password, then (for users who enrolled one) a TOTP code on the next page. One
 // message for every failure, so the page never tells whether an email belongs to a member of staff.
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { TextField } from "@shopify/polaris";
 import { useState } from "react";
@@ -9,6 +9,8 @@ import { getDatabase } from "~/db.server";
 import { supportRedirect as redirect } from "~/support/headers.server";
 import { anonymousThrottle, clientOf, currentStaff, HOME_PATH, refuseAnonymously, safeNext, SECOND_FACTOR_PATH, sameOrigin, signIn } from "~/support/auth.server";
 import { clearSignInCookie, newSignInToken, signInTokenMatches } from "~/support/sessions.server";
+
+export const meta: MetaFunction = () => [{ title: "Sign in · Support console" }, { name: "robots", content: "noindex, nofollow" }];
 
 const NOTICES = new Set(["Your session has ended. Sign in again.", "Your session timed out. Sign in again.", "You are signed out."]);
 

@@ -1,5 +1,5 @@
 // The second step of sign-in for staff with a TOTP authenticator: the current 6-digit code.
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { TextField } from "@shopify/polaris";
 import { useState } from "react";
@@ -9,6 +9,8 @@ import { supportRedirect as redirect } from "~/support/headers.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, safeNext, sameOrigin, SIGN_IN_PATH, verifySecondFactor } from "~/support/auth.server";
 import { clearSessionCookie, constantTimeEqual, lookupSession } from "~/support/sessions.server";
+
+export const meta: MetaFunction = () => [{ title: "Enter your code · Support console" }, { name: "robots", content: "noindex, nofollow" }];
 
 async function pending(request: Request) {
   const lookup = await lookupSession(getDatabase(), request);

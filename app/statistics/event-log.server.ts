@@ -22,7 +22,7 @@
 import type { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { Database } from "~/db.server";
-import { EVENT_TYPES, isEventType } from "~/events/catalogue";
+import { EVENT_TYPES, eventTypeLabel, isEventType } from "~/events/catalogue";
 import { FLOW_SOURCE_LABEL, isFlowTopic } from "~/events/flow-action";
 import { LOG_REASON_CODES, REASON_CODES, reasonInfo, reasonTitle, type Audience } from "~/events/reasons";
 import { EVENT_STATUSES } from "~/events/statuses";
@@ -229,6 +229,8 @@ export interface LogRow {
   occurredAt: string;
   /** The Postscript event type, or "unknown" when the event could not be read. */
   type: string;
+  /** The type's friendly name, null when the type is unknown. */
+  typeLabel: string | null;
   typeKnown: boolean;
   topic: string;
   outcome: Outcome;
@@ -451,6 +453,7 @@ function logRow(event: ListedEvent, view: View): LogRow {
     receivedLabel: formatDateTimeCompact(view.timeZone, event.receivedAt, view.now),
     occurredAt: event.occurredAt.toISOString(),
     type: event.eventType ?? "unknown",
+    typeLabel: eventTypeLabel(event.eventType),
     typeKnown: isEventType(event.eventType),
     topic: event.topic,
     outcome: outcomeOf(event.status),
@@ -490,6 +493,10 @@ function attemptView(attempt: AttemptRow, view: View): AttemptView {
 // ---------------------------------------------------------------------------------------------------------
 
 export interface EventDetail extends LogRow {
+  /** The page's title: the type's friendly name (its name goes beside it, in the subtitle), or for an event that could not be read, its Loop topic. */
+  title: string;
+  /** For an event waiting to be tried again after a failed attempt: when. */
+  nextAttemptLabel: string | null;
   receivedFull: string;
   occurredLabel: string;
   deliveredLabel: string | null;
@@ -519,8 +526,11 @@ export async function getEventDetail(db: Database, shopDomain: string, id: strin
   const view: View = { viewer, timeZone, now };
   const { attempts, ...fields } = event;
   const showsRequests = VIEWERS[viewer].showsRequests;
+  const row = logRow(fields, view);
   return {
-    ...logRow(fields, view),
+    ...row,
+    title: row.typeLabel ?? (row.typeKnown ? row.type : `Loop ${event.topic} (could not be read)`),
+    nextAttemptLabel: event.status === "pending" && event.attemptCount > 0 ? formatDateTimeSeconds(timeZone, event.nextAttemptAt) : null,
     receivedFull: formatDateTimeSeconds(timeZone, event.receivedAt)!,
     occurredLabel: formatDateTimeSeconds(timeZone, event.occurredAt)!,
     deliveredLabel: formatDateTimeSeconds(timeZone, event.deliveredAt),
@@ -531,7 +541,8 @@ export async function getEventDetail(db: Database, shopDomain: string, id: strin
     payload: showsRequests ? maskedJson(event.payload) : null,
     request: showsRequests ? maskedJson(event.request) : null,
     attemptList: attempts.map((attempt) => attemptView(attempt, view)),
-    canReplay: event.status === "failed",
+    // Data Loop sent that could not be read fails the same way every time: replaying it cannot help.
+    canReplay: event.status === "failed" && event.reason !== "invalid_payload",
   };
 }
 

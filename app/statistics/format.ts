@@ -68,6 +68,17 @@ export function formatDuration(ms: number): string {
   return `${trim(days)} ${days === 1 ? "day" : "days"}`;
 }
 
+/**
+ * A median delivery time as one number, the same in the merchant's overview and the support console: "0.4 s",
+ * "12.5 s", "3 min"; "over 1 day" when the middle delivery is in the histogram's open last bucket.
+ */
+export function formatMedianLatency(band: { medianMs: number; upperMs: number | null } | null): string {
+  if (!band) return "—";
+  if (band.upperMs === null) return `over ${formatDuration(band.medianMs)}`;
+  if (band.medianMs < 60_000) return `${(band.medianMs / 1_000).toFixed(1)} s`;
+  return formatDuration(band.medianMs);
+}
+
 function trim(n: number) {
   return Number.isInteger(n) ? String(n) : n.toFixed(1).replace(/\.0$/, "");
 }

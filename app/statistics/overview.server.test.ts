@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import type { Database } from "~/db.server";
 import { listEvents, readLogQuery } from "./event-log.server";
+import { formatMedianLatency } from "./format";
 import { loadOverview, medianBand, readOverviewContext } from "./overview.server";
 import { seedEvents } from "./seed.testutil";
 
@@ -104,8 +105,8 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
       expect(data.summary.successRate).toEqual({ current: 0.75, previous: 0.5 });
       // Current deliveries took 800 ms, 3 s, 200 ms: the middle one is in the (500 ms, 1 s] bucket; the previous
       // period's one delivery took 20 s.
-      expect(data.summary.medianLatency).toEqual({ current: { lowerMs: 500, upperMs: 1_000 }, previous: { lowerMs: 10_000, upperMs: 30_000 } });
-      expect(data.waitingNow).toEqual({ paused: 1, unmapped: 1 });
+      expect(data.summary.medianLatency).toEqual({ current: { lowerMs: 500, upperMs: 1_000, medianMs: 750 }, previous: { lowerMs: 10_000, upperMs: 30_000, medianMs: 20_000 } });
+      expect(data.waitingNow).toEqual({ paused: 1, retrying: 1, unmapped: 1 });
 
       expect(data.chart.map((b) => b.label)).toEqual(["Nov 19", "Nov 20", "Nov 21", "Nov 22", "Nov 23", "Nov 24", "Nov 25"]);
       expect(data.chart.map(({ delivered, skipped, failed, waiting }) => [delivered, skipped, failed, waiting])).toEqual([
@@ -129,13 +130,23 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
 
       expect(data.errors.map((e) => [e.code, e.count, e.outcome, e.current])).toEqual([
         ["key_rejected", 1, "waiting", true],
+        // The event still retrying after a 503 is waiting now, not failed: worded so, with its next attempt.
+        ["postscript_unavailable", 1, "waiting", true],
         ["postscript_unavailable", 1, "failed", false],
         ["disabled", 1, "skipped", false],
         ["stale", 1, "skipped", false],
       ]);
       expect(data.errors[0]).toMatchObject({ actionUrl: "/app/integrations/postscript?tab=settings", lastLabel: "Nov 24, 2026, 6:00 AM" });
       expect(data.errors.find((e) => e.code === "disabled")).toMatchObject({ actionUrl: "/app/integrations/postscript?tab=settings" });
-      expect(data.errors.find((e) => e.code === "postscript_unavailable")).toMatchObject({ action: "replay", logUrl: "/app/events?period=7d&reason=postscript_unavailable" });
+      expect(data.errors.find((e) => e.code === "postscript_unavailable" && !e.current)).toMatchObject({ action: "replay", logUrl: "/app/events?period=7d&reason=postscript_unavailable", nextAttemptLabel: null });
+      expect(data.errors.find((e) => e.code === "postscript_unavailable" && e.current)).toMatchObject({
+        title: "Retrying: Postscript unavailable",
+        action: "view",
+        actionUrl: null,
+        lastLabel: "Nov 23, 2026, 5:00 AM",
+        nextAttemptLabel: "Nov 23, 2026, 5:01 AM",
+        logUrl: "/app/events?period=all&outcome=waiting",
+      });
       expect(data.postscript).toMatchObject({ status: "action_needed", actionNeededReason: "Postscript answered 401" });
       expect(data.replay).toEqual({ from: "2026-11-19T05:00:00.000Z", to: "2026-11-25T16:00:00.000Z", failed: 1 });
 
@@ -247,9 +258,18 @@ describe("median from the latency histogram", () => {
   const rows = (entries: [number, number][]) => entries.map(([bucketMs, count]) => ({ bucketMs, _sum: { count } }));
   it("takes the bucket of the middle delivery, and says 'more than a day' for the last bucket", () => {
     expect(medianBand([])).toBeNull();
-    expect(medianBand(rows([[250, 1]]))).toEqual({ lowerMs: 0, upperMs: 250 });
-    expect(medianBand(rows([[250, 2], [1_000, 2]]))).toEqual({ lowerMs: 0, upperMs: 250 });
-    expect(medianBand(rows([[250, 2], [1_000, 3]]))).toEqual({ lowerMs: 500, upperMs: 1_000 });
-    expect(medianBand(rows([[2_147_483_647, 5], [250, 1]]))).toEqual({ lowerMs: 86_400_000, upperMs: null });
+    expect(medianBand(rows([[250, 1]]))).toEqual({ lowerMs: 0, upperMs: 250, medianMs: 125 });
+    // The 2nd of 4 is the second of the two in (0, 250]: three quarters into the bucket.
+    expect(medianBand(rows([[250, 2], [1_000, 2]]))).toEqual({ lowerMs: 0, upperMs: 250, medianMs: 188 });
+    expect(medianBand(rows([[250, 2], [1_000, 3]]))).toEqual({ lowerMs: 500, upperMs: 1_000, medianMs: 583 });
+    expect(medianBand(rows([[2_147_483_647, 5], [250, 1]]))).toEqual({ lowerMs: 86_400_000, upperMs: null, medianMs: 86_400_000 });
+  });
+
+  it("is one number for the merchant and support alike", () => {
+    expect(formatMedianLatency(medianBand(rows([[500, 3]])))).toBe("0.4 s");
+    expect(formatMedianLatency(medianBand(rows([[30_000, 1]])))).toBe("20.0 s");
+    expect(formatMedianLatency(medianBand(rows([[300_000, 1]])))).toBe("3 min");
+    expect(formatMedianLatency(medianBand(rows([[2_147_483_647, 1]])))).toBe("over 1 day");
+    expect(formatMedianLatency(null)).toBe("—");
   });
 });

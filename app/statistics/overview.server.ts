@@ -46,6 +46,11 @@ export interface LatencyBand {
   /** The median delivery took more than lowerMs and at most upperMs (upperMs null: more than a day). */
   lowerMs: number;
   upperMs: number | null;
+  /**
+   * The median as one number: placed inside its bucket by how far into the bucket's deliveries the middle one
+   * falls (linear interpolation, as histogram medians are read); lowerMs for the open last bucket.
+   */
+  medianMs: number;
 }
 
 export interface ChartBucket extends Omit<Totals, "received"> {
@@ -68,8 +73,10 @@ export interface ErrorGroup extends ReasonInfo {
   count: number;
   lastAt: string | null;
   lastLabel: string | null;
-  /** True for events waiting now (paused), whatever the period. */
+  /** True for events waiting now (paused, or retrying), whatever the period. */
   current: boolean;
+  /** For events still retrying: when the soonest of them is tried again. */
+  nextAttemptLabel: string | null;
   logUrl: string;
   actionUrl: string | null;
 }
@@ -98,7 +105,7 @@ export interface OverviewData {
   postscript: { status: ConnectionStatus; actionNeededReason: string | null; since: string | null };
   loop: { status: ConnectionStatus };
   deliveriesHeldSince: string | null;
-  waitingNow: { paused: number; unmapped: number };
+  waitingNow: { paused: number; retrying: number; unmapped: number };
   summary: {
     current: Totals;
     previous: Totals;
@@ -162,7 +169,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     latency,
     previousLatency,
     unmapped,
-    paused,
+    waitingGroups,
     anyRollup,
     anyEvent,
   ] = await Promise.all([
@@ -176,7 +183,14 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     // handful of rows. No receivedAt condition and no ORDER BY/LIMIT here: either would let SQLite's planner
     // (without statistics) walk the (shopDomain, receivedAt) index through every event of the period instead.
     db.event.findMany({ where: { shopDomain, status: "received" }, select: { receivedAt: true } }),
-    db.event.count({ where: { shopDomain, status: "paused" } }),
+    // Events waiting now, whatever the period: paused (a rejected key, no connection, a support hold) and pending
+    // after a failed attempt (retrying), per cause, with the soonest next attempt.
+    db.event.groupBy({
+      by: ["status", "reason"],
+      where: { shopDomain, OR: [{ status: "paused" }, { status: "pending", reason: { not: null } }] },
+      _count: { _all: true },
+      _min: { nextAttemptAt: true, firstAttemptAt: true },
+    }),
     db.eventRollup.findFirst({ where: { shopDomain }, select: { hourStart: true } }),
     db.event.findFirst({ where: { shopDomain }, select: { id: true } }),
   ]);
@@ -254,10 +268,23 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
 
   const postscriptStatus = connectionStatus(postscript.status);
   const errors: ErrorGroup[] = [];
-  if (paused > 0) {
+  const paused = waitingGroups.filter((row) => row.status === "paused").reduce((sum, row) => sum + row._count._all, 0);
+  const heldBySupport = waitingGroups.find((row) => row.status === "paused" && row.reason === "held_by_support")?._count._all ?? 0;
+  const waitingUrl = logUrl({ outcome: "waiting", period: "all" });
+  if (paused - heldBySupport > 0) {
     const code = postscriptStatus === "action_needed" ? "key_rejected" : "not_connected";
     const since = postscriptStatus === "action_needed" ? postscript.actionNeededAt : postscript.disconnectedAt;
-    errors.push(errorGroup(code, paused, since ? new Date(since) : null, true, zone.name, logUrl({ outcome: "waiting", period: "all" })));
+    errors.push(errorGroup(code, paused - heldBySupport, since ? new Date(since) : null, true, zone.name, waitingUrl));
+  }
+  if (heldBySupport > 0) {
+    const since = settings.deliveriesPausedAt ? new Date(settings.deliveriesPausedAt) : null;
+    errors.push(errorGroup("held_by_support", heldBySupport, since, true, zone.name, waitingUrl));
+  }
+  // Events still retrying after Postscript errors: not final, so they are worded as waiting, with the next try.
+  for (const row of waitingGroups) {
+    if (row.status !== "pending" || !row.reason) continue;
+    const group = errorGroup(row.reason, row._count._all, row._min.firstAttemptAt, true, zone.name, waitingUrl);
+    errors.push({ ...group, ...retryingWords(group), outcome: "waiting", nextAttemptLabel: formatDateTime(zone.name, row._min.nextAttemptAt) });
   }
   for (const row of reasons) {
     const count = row._sum.count ?? 0;
@@ -297,7 +324,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     },
     loop: { status: connectionStatus(context.loopStatus) },
     deliveriesHeldSince: formatDateTime(zone.name, settings.deliveriesPausedAt),
-    waitingNow: { paused, unmapped: unmappedCurrent.length },
+    waitingNow: { paused, retrying: waitingGroups.filter((row) => row.status === "pending").reduce((sum, row) => sum + row._count._all, 0), unmapped: unmappedCurrent.length },
     summary: {
       current,
       previous,
@@ -328,8 +355,25 @@ function errorGroup(code: string, count: number, lastAt: Date | null, current: b
     lastAt: lastAt?.toISOString() ?? null,
     lastLabel: formatDateTime(timeZone, lastAt),
     current,
+    nextAttemptLabel: null,
     logUrl,
     actionUrl: actionUrl(code, info.action),
+  };
+}
+
+/** A retrying cause in words that do not sound final: the events are tried again by themselves. */
+function retryingWords(group: ErrorGroup): Pick<ErrorGroup, "title" | "meaning" | "todo" | "action" | "actionUrl"> {
+  const limited = group.code === "rate_limited";
+  return {
+    title: limited ? "Retrying: Postscript asked to slow down" : `Retrying: ${group.title}`,
+    meaning: limited
+      ? "Postscript answered that too many events were sent at once. These events are sent again automatically, at the pace Postscript accepts."
+      : group.code === "postscript_unavailable"
+        ? "Postscript could not be reached, or answered with a server error. These events are tried again automatically, for up to the retry window (normally 24 hours)."
+        : "The last attempt did not go through. These events are tried again automatically.",
+    todo: "Nothing yet: they are sent as soon as Postscript answers. Only events still failing at the end of the retry window are listed as failed, and can be replayed.",
+    action: "view",
+    actionUrl: null,
   };
 }
 
@@ -379,9 +423,13 @@ export function medianBand(rows: { bucketMs: number; _sum: { count: number | nul
   let lower = 0;
   const last = LATENCY_BUCKETS_MS[LATENCY_BUCKETS_MS.length - 1];
   for (const bound of LATENCY_BUCKETS_MS) {
-    seen += counts.get(bound) ?? 0;
-    if (seen >= middle) return { lowerMs: lower, upperMs: bound === last ? null : bound };
+    const inBucket = counts.get(bound) ?? 0;
+    if (seen + inBucket >= middle) {
+      if (bound === last) return { lowerMs: lower, upperMs: null, medianMs: lower };
+      return { lowerMs: lower, upperMs: bound, medianMs: Math.round(lower + ((bound - lower) * (middle - seen - 0.5)) / inBucket) };
+    }
+    seen += inBucket;
     lower = bound;
   }
-  return { lowerMs: lower, upperMs: null };
+  return { lowerMs: lower, upperMs: null, medianMs: lower };
 }

@@ -17,7 +17,7 @@ import { zoneOrUtc } from "~/shopify/time-zone";
 import { shopTimeZone } from "~/shopify/time-zone.server";
 import { listEvents, readLogQuery, type LogPage, type LogQuery } from "~/statistics/event-log.server";
 import { formatDateTime } from "~/statistics/format";
-import { loadOverview, type OverviewContext } from "~/statistics/overview.server";
+import { loadOverview, type LatencyBand, type OverviewContext } from "~/statistics/overview.server";
 import { PERIOD_PRESETS, readPeriodParams, resolvePeriod, type PeriodKey } from "~/statistics/period";
 import { maskEmail, maskPhone } from "~/statistics/masking";
 import { redactCredentials } from "~/secrets/redaction";
@@ -40,7 +40,7 @@ export interface ShopStatistics {
   successRate: number | null;
   previousSuccessRate: number | null;
   /** Median time from Loop to Postscript, as the histogram band that holds it. */
-  medianLatency: { lowerMs: number; upperMs: number | null } | null;
+  medianLatency: LatencyBand | null;
   errors: { code: string; title: string; outcome: string; meaning: string; todo: string; count: number; lastAt: string | null; current: boolean }[];
   now: { paused: number; pending: number; unmapped: number };
 }

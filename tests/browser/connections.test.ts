@@ -46,11 +46,13 @@ describe("connections in a browser", () => {
   const toast = (text: string | RegExp) => page.locator("[data-dev-toast]").filter({ hasText: text });
   const loopWebhooks = () => [...app.loop!.state.webhooks.values()].filter((w) => w.shopDomain === DEMO_SHOP);
   const settle = () => page.waitForLoadState("networkidle");
+  /** Shopify's contextual save bar while it shows (the development shim draws the ui-save-bar element). */
+  const saveBar = () => page.locator("ui-save-bar[data-showing]");
 
   it("opens on Integrations with the set-up checklist and nothing connected", async () => {
     await open();
     await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
-    await expect(page.getByText("0 of 3 steps done").isVisible()).resolves.toBe(true);
+    await expect(page.getByText("0 of 6 steps done").isVisible()).resolves.toBe(true);
     expect(await page.getByText("Not connected").count()).toBe(2);
     await expect(page.getByRole("img", { name: "Postscript logo" }).isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-01-integrations-new");
@@ -85,7 +87,7 @@ describe("connections in a browser", () => {
 
   it("leads from the checklist to Postscript's Set up tab", async () => {
     await page.getByRole("link", { name: "Integrations" }).first().click();
-    await page.getByText("1 of 3 steps done").waitFor();
+    await page.getByText("1 of 6 steps done").waitFor();
     await page.getByRole("link", { name: "Connect Postscript" }).click();
     await page.getByRole("heading", { name: "1. Create a Postscript API key" }).waitFor();
     await expect(page.getByRole("tab", { name: "Set up" }).getAttribute("aria-selected")).resolves.toBe("true");
@@ -162,7 +164,8 @@ describe("connections in a browser", () => {
   it("turns to Action needed when Postscript rejects the key, on this page and on Integrations", async () => {
     app.postscript!.setFaults({ revokedKeys: [TEA_SHOP_KEY] });
     await page.getByRole("button", { name: "Verify again" }).click();
-    await page.getByText("Postscript rejected the API key").waitFor();
+    // The banner's title (the health line above the tabs says it too).
+    await page.getByText("Postscript rejected the API key", { exact: true }).waitFor();
     await expect(page.getByText("Action needed").first().isVisible()).resolves.toBe(true);
     // The replacement form is open at once: replacing the key is what fixes it.
     const replacePanel = await page.locator("#replace-key").boundingBox();
@@ -172,7 +175,8 @@ describe("connections in a browser", () => {
 
     await page.getByRole("link", { name: "Integrations" }).first().click();
     await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
-    await page.getByText("Postscript rejected the API key").waitFor();
+    await page.getByText("Postscript rejected the API key", { exact: true }).waitFor();
+    await expect(page.getByRole("status").filter({ hasText: /^Postscript rejected the API key at .+ — new events wait until the key is replaced\.$/ }).count()).resolves.toBe(1);
     await expect(page.getByText("Action needed").first().isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-15-integrations-action-needed");
 
@@ -190,8 +194,12 @@ describe("connections in a browser", () => {
       await page.getByRole("checkbox", { name: type, exact: true }).uncheck();
     }
     await expect(page.getByText("15 of 17 are on.", { exact: false }).isVisible()).resolves.toBe(true);
-    await page.getByRole("button", { name: "Save event choices" }).click();
+    // Settings is one form: Shopify's contextual save bar appears with the first change, and has the only Save.
+    await saveBar().waitFor();
+    await screenshot(page, "connections-16a-save-bar", { fullPage: false });
+    await saveBar().getByRole("button", { name: "Save" }).click();
     await toast("Event choices saved: 15 of 17 event types are sent.").waitFor();
+    await saveBar().waitFor({ state: "hidden" });
 
     await reloadAsAdmin();
     await page.getByText("Events sent to Postscript").waitFor();
@@ -204,22 +212,44 @@ describe("connections in a browser", () => {
   });
 
   it("validates the payment retry count and the test recipient", async () => {
+    expect(await page.getByRole("button", { name: /^Save / }).count()).toBe(0);
     await page.getByLabel("Payment retries in Loop").fill("0");
-    await page.getByRole("button", { name: "Save retry count" }).click();
-    await page.getByText("Enter a whole number from 1 to 10.").waitFor();
     await page.getByLabel("Mobile number").fill("555-0100");
-    await page.getByRole("button", { name: "Save test recipient" }).click();
+    await saveBar().getByRole("button", { name: "Save" }).click();
+    await page.getByText("Enter a whole number from 1 to 10.").waitFor();
     await page.getByText(/with its country code/).waitFor();
+    // Nothing was saved, so the changes are still there to fix, with the save bar.
+    await expect(saveBar().isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-17-settings-errors");
 
     await page.getByLabel("Payment retries in Loop").fill("4");
-    await page.getByRole("button", { name: "Save retry count" }).click();
-    await toast("Payment retry count saved: 4.").waitFor();
     await page.getByLabel("Email").fill("ana@example.com");
     await page.getByLabel("Mobile number").fill("+1 (555) 555-0101");
-    await page.getByRole("button", { name: "Save test recipient" }).click();
+    await saveBar().getByRole("button", { name: "Save" }).click();
+    await toast("Payment retry count saved: 4.").waitFor();
     await toast("Test events will go to ana@example.com and +15555550101.").waitFor();
-    await expect(page.getByLabel("Mobile number").inputValue()).resolves.toBe("+15555550101");
+    await expect.poll(() => page.getByLabel("Mobile number").inputValue()).toBe("+15555550101");
+    await saveBar().waitFor({ state: "hidden" });
+  });
+
+  it("asks before leaving Settings with unsaved changes, and discards them on request", async () => {
+    await page.getByLabel("Payment retries in Loop").fill("6");
+    await saveBar().waitFor();
+    // Staying: the change is kept.
+    page.once("dialog", (dialog) => void dialog.dismiss());
+    await page.getByRole("tab", { name: "Integration overview" }).click();
+    await expect.poll(() => page.getByLabel("Payment retries in Loop").inputValue()).toBe("6");
+    expect(new URL(page.url()).searchParams.get("tab")).toBe("settings");
+    await saveBar().getByRole("button", { name: "Discard" }).click();
+    await expect.poll(() => page.getByLabel("Payment retries in Loop").inputValue()).toBe("4");
+    await saveBar().waitFor({ state: "hidden" });
+    // Leaving after agreeing: the change is dropped.
+    await page.getByLabel("Payment retries in Loop").fill("7");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("tab", { name: "Integration overview" }).click();
+    await page.waitForURL(/tab=overview/);
+    await page.getByRole("tab", { name: "Settings" }).click();
+    await expect.poll(() => page.getByLabel("Payment retries in Loop").inputValue()).toBe("4");
   });
 
   it("shows an honest empty Integration overview", async () => {
@@ -230,13 +260,29 @@ describe("connections in a browser", () => {
     await screenshot(page, "connections-18-overview-empty");
   });
 
-  it("hides the checklist once both connections are made", async () => {
+  it("keeps the checklist until a test event arrived and Flow Builder was opened, then hides it", async () => {
     await page.getByRole("link", { name: "Integrations" }).first().click();
     await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
-    await expect(page.getByText(/steps done/).count()).resolves.toBe(0);
+    // Both connections and the event choices: the steps that prove it works are still to do.
+    await page.getByText("3 of 6 steps done").waitFor();
     expect(await page.getByText("Connected", { exact: true }).count()).toBe(2);
     await expect(page.getByText("Connected to Demo Coffee Co · key ••••7890").isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-19-integrations-connected");
+
+    await page.locator("#checklist-test").getByRole("link", { name: "Send a test event" }).click();
+    await page.getByRole("button", { name: "Send test event: subscription_created" }).click();
+    await toast(/^Test subscription_created sent to Demo Coffee Co in Postscript\./).waitFor();
+    await page.getByRole("link", { name: "Integrations" }).first().click();
+    // Sent and accepted by Postscript: the test and arrival steps are done; Flow Builder is next.
+    await page.getByText("5 of 6 steps done").waitFor();
+    const flowBuilder = page.locator("#checklist-flow").getByRole("link", { name: /Open Flow Builder/ });
+    await expect(flowBuilder.getAttribute("href")).resolves.toMatch(/^https:\/\/app\.postscript\.io\//);
+    await screenshot(page, "connections-19b-checklist-flow-builder");
+    const [popup] = await Promise.all([page.waitForEvent("popup"), flowBuilder.click()]);
+    await popup.close();
+    await open("/app");
+    await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
+    await expect(page.getByText(/steps done/).count()).resolves.toBe(0);
   });
 
   it("disconnects Postscript after a confirmation, keeping its history", async () => {

@@ -100,7 +100,7 @@ describe("Integration Overview and event log in a browser", () => {
     await open(`${OVERVIEW}&period=7d`);
     const received = await db.event.count({ where: { shopDomain: DEMO_SHOP, receivedAt: { gte: new Date(Date.parse((await overviewStart()) as string)) } } });
     await expect(page.locator("[data-metric=Received] p").first().innerText()).resolves.toBe(received.toLocaleString("en-US"));
-    await page.locator("[data-testid=outcome-chart] svg").first().waitFor();
+    await expect(page.getByTestId("outcome-chart").getAttribute("aria-label")).resolves.toMatch(/^Stacked bars of events per day, .+: \d+ delivered, \d+ waiting, \d+ skipped, \d+ failed\./);
     await expect(page.getByText("Times in America/New York").isVisible()).resolves.toBe(true);
     await expect(page.getByRole("link", { name: "order_upcoming" }).getAttribute("href")).resolves.toBe("/app/events?period=7d&type=order_upcoming");
     await expect(page.getByText("Off", { exact: true }).first().isVisible()).resolves.toBe(true);
@@ -192,7 +192,9 @@ describe("Integration Overview and event log in a browser", () => {
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     await expect(rows.first().innerText()).resolves.toContain("a•••@example.com");
     await rows.first().click();
-    await page.getByRole("heading", { name: "payment_attempt_failed", level: 1 }).waitFor();
+    // The friendly name, and the type's name beside it.
+    await page.getByRole("heading", { name: "Payment failed with no retries left", level: 1 }).waitFor();
+    await expect(page.getByText(/^payment_attempt_failed · Received /).isVisible()).resolves.toBe(true);
     const payload = await page.getByLabel("The Loop webhook").innerText();
     expect(payload).not.toContain("ava.thompson@example.com");
     // The portal link's session token signs the customer in: shown by its last four characters only.
@@ -206,17 +208,51 @@ describe("Integration Overview and event log in a browser", () => {
     await expect(page.getByText(decision).isVisible()).resolves.toBe(true);
     await shot("event-detail");
 
-    await page.getByRole("button", { name: "Replay" }).click();
+    // Sending again can text the customer: asked once more, and Cancel sends nothing.
+    await page.getByRole("button", { name: "Replay", exact: true }).click();
+    await page.getByText("Send this event to Postscript again?").waitFor();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByText("Send this event to Postscript again?").waitFor({ state: "detached" });
+    expect(await db.event.count({ where: { shopDomain: DEMO_SHOP, subscriptionKey: "77001", status: "failed" } })).toBe(1);
+    await page.getByRole("button", { name: "Replay", exact: true }).click();
+    await page.getByRole("button", { name: "Replay this event" }).click();
     await expect(toast().textContent()).resolves.toBe("Event queued to be sent again");
-    await page.getByRole("button", { name: "Replay" }).waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Replay", exact: true }).waitFor({ state: "detached" });
     await page.locator(".Polaris-Page").getByRole("link", { name: "Event log" }).click();
     await page.waitForURL((url) => url.pathname === "/app/events" && url.searchParams.get("q") === "ava.thompson@example.com");
+  });
+
+  it("words a retrying event as not final, a skipped one as not sent, and an unreadable one by its Loop topic without a replay", async () => {
+    const [retrying, skipped, unreadable] = [
+      await seedEvent(db, { shop: DEMO_SHOP, receivedAt: new Date(now - 4 * 60_000), type: "order_processed", outcome: "pending", retries: 2, email: "retry@example.com" }),
+      await seedEvent(db, { shop: DEMO_SHOP, receivedAt: new Date(now - 6 * 60_000), type: "order_skipped", outcome: "skipped", reason: "disabled", email: "off@example.com" }),
+      await seedEvent(db, { shop: DEMO_SHOP, receivedAt: new Date(now - 7 * 60_000), type: null, topic: "subscription/created", outcome: "failed", reason: "invalid_payload" }),
+    ];
+    await open(`/app/events/${retrying.id}`);
+    await page.getByRole("heading", { name: "Order processed successfully", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Retrying: Postscript unavailable" }).waitFor();
+    await expect(page.getByText(/tried again automatically\. Next attempt: .+\d{1,2}:\d{2}:\d{2} [AP]M\./).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("heading", { name: "To be sent to Postscript" }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("button", { name: "Replay", exact: true }).count()).resolves.toBe(0);
+    await shot("event-detail-retrying");
+
+    await open(`/app/events/${skipped.id}`);
+    await page.getByRole("heading", { name: "Not sent to Postscript" }).waitFor();
+    await expect(page.getByRole("heading", { name: "Sent to Postscript", exact: true }).count()).resolves.toBe(0);
+    await expect(page.getByText("This event was skipped, so nothing was sent to Postscript. This is what it would have been:").isVisible()).resolves.toBe(true);
+
+    await open(`/app/events/${unreadable.id}`);
+    await page.getByRole("heading", { name: "Loop subscription/created (could not be read)", level: 1 }).waitFor();
+    await expect(page.getByRole("heading", { name: "Invalid payload" }).isVisible()).resolves.toBe(true);
+    // Data that could not be read fails the same way again: no replay is offered.
+    await expect(page.getByRole("button", { name: "Replay", exact: true }).count()).resolves.toBe(0);
+    await shot("event-detail-invalid");
   });
 
   it("downloads the filtered log as CSV", async () => {
     await open("/app/events?outcome=skipped");
     await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export the filtered events as CSV" }).click()]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV of the filtered events" }).click()]);
     expect(download.suggestedFilename()).toBe("loop-postscript-events-demo-shop-all.csv");
     // The link carries a download token, never the merchant's session token.
     expect(new URL(download.url()).searchParams.has("token")).toBe(true);

@@ -24,9 +24,12 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** BROWSER_TEST_WIDTH=390 runs the browser tests at a phone's width, to look at their screenshots there. */
-export async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: { width: Number(process.env.BROWSER_TEST_WIDTH ?? 1280), height: 900 } });
+/**
+ * BROWSER_TEST_WIDTH=390 runs the browser tests at a phone's width, to look at their screenshots there; `width`
+ * fixes it for a test that is about one width.
+ */
+export async function newPage(browser: Browser, { width, height = 900 }: { width?: number; height?: number } = {}): Promise<Page> {
+  const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: { width: width ?? Number(process.env.BROWSER_TEST_WIDTH ?? 1280), height } });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("[browser] page error:", error.message));
   return page;

@@ -1,23 +1,33 @@
 // One event: what Loop sent (phones, emails and the portal link's session token partly hidden), what was sent to Postscript, every attempt,
 // and a replay for a failed event.
 import { useFetcher } from "@remix-run/react";
-import { Badge, BlockStack, Box, Card, DataTable, EmptyState, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
-import type { ReactNode } from "react";
+import { Badge, Banner, BlockStack, Box, Card, DataTable, EmptyState, Layout, Page, Text } from "@shopify/polaris";
+import { useState, type ReactNode } from "react";
 import { REPLAY_ACTION, useReplayToast, type ReplayResult } from "~/components/overview/ReplayFailed";
 import type { EventDetail as Detail } from "~/statistics/event-log.server";
 import { formatDuration } from "~/statistics/format";
 import { OutcomeBadge } from "./OutcomeBadge";
 
+const REQUEST_HEADING: Record<Detail["outcome"], string> = {
+  delivered: "Sent to Postscript",
+  failed: "What was sent to Postscript",
+  waiting: "To be sent to Postscript",
+  skipped: "Not sent to Postscript",
+};
+
+// Each term and its value in a plain <div>, the only wrapper a <dl> may hold (assistive technology reads the pairs).
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <BlockStack gap="050">
+    <div style={{ display: "grid", gap: "var(--p-space-050)" }}>
       <Text as="dt" variant="bodySm" tone="subdued">
         {label}
       </Text>
-      <Text as="dd" breakWord>
-        {children ?? "—"}
-      </Text>
-    </BlockStack>
+      <dd style={{ margin: 0 }}>
+        <Text as="span" breakWord>
+          {children ?? "—"}
+        </Text>
+      </dd>
+    </div>
   );
 }
 
@@ -25,7 +35,8 @@ function Json({ text, label }: { text: string; label: string }) {
   return (
     <Box background="bg-surface-secondary" borderRadius="200" padding="300" overflowX="scroll">
       {/* Long values (a portal link) wrap, so their ends (the masked token) are on screen without scrolling. */}
-      <pre aria-label={label} style={{ margin: 0, fontFamily: "var(--p-font-family-mono)", fontSize: "12px", lineHeight: "18px", whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
+      {/* Focusable, so a keyboard can scroll a long one. */}
+      <pre aria-label={label} tabIndex={0} style={{ margin: 0, fontFamily: "var(--p-font-family-mono)", fontSize: "12px", lineHeight: "18px", whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
         {text}
       </pre>
     </Box>
@@ -34,6 +45,7 @@ function Json({ text, label }: { text: string; label: string }) {
 
 export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl: string }) {
   const fetcher = useFetcher<ReplayResult>({ key: "replay-one" });
+  const [confirming, setConfirming] = useState(false);
   useReplayToast(fetcher.state === "idle" ? fetcher.data : undefined);
   if (!event) {
     return (
@@ -47,15 +59,17 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
     );
   }
   const replaying = fetcher.state !== "idle";
+  const retrying = event.nextAttemptLabel !== null;
   return (
     <Page
-      title={event.type}
+      title={event.title}
       titleMetadata={
         <>
           <OutcomeBadge outcome={event.outcome} status={event.status} attempts={event.attempts} /> {event.isTest ? <Badge tone="info">Test</Badge> : null}
         </>
       }
-      subtitle={`Received ${event.receivedFull}`}
+      // The type's own name beside its friendly one, under it: as one title it could not wrap on a phone.
+      subtitle={`${event.typeLabel ? `${event.type} · ` : ""}Received ${event.receivedFull}${retrying ? ` · next attempt ${event.nextAttemptLabel}` : ""}`}
       backAction={{ content: "Event log", url: backUrl }}
       primaryAction={
         event.canReplay
@@ -63,7 +77,8 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
               content: "Replay",
               loading: replaying,
               helpText: "Send this event to Postscript again",
-              onAction: () => fetcher.submit({ intent: "replay-one", eventId: event.id }, { method: "post", action: REPLAY_ACTION }),
+              // Sending again can text the customer: asked once more first, as the bulk replay does.
+              onAction: () => setConfirming(true),
             }
           : undefined
       }
@@ -71,7 +86,42 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">
-            {event.reasonTitle ? (
+            {confirming && event.canReplay ? (
+              <Banner
+                tone="warning"
+                title="Send this event to Postscript again?"
+                action={{
+                  content: "Replay this event",
+                  onAction: () => {
+                    setConfirming(false);
+                    fetcher.submit({ intent: "replay-one", eventId: event.id }, { method: "post", action: REPLAY_ACTION });
+                  },
+                }}
+                secondaryAction={{ content: "Cancel", onAction: () => setConfirming(false) }}
+                onDismiss={() => setConfirming(false)}
+              >
+                <p>Postscript receives it as a new event, which can start a flow and text the customer.</p>
+              </Banner>
+            ) : null}
+            {retrying ? (
+              <Card>
+                <BlockStack gap="200">
+                  <Text as="h2" variant="headingMd">
+                    {event.reasonTitle ? `Retrying: ${event.reasonTitle}` : "Retrying"}
+                  </Text>
+                  <Text as="p">
+                    The last attempt did not go through, so this event is tried again automatically. Next attempt: {event.nextAttemptLabel}. Nothing to do
+                    unless it is still failing at the end of the retry window (normally 24 hours).
+                  </Text>
+                  {event.reasonDetail ? (
+                    <Text as="p" tone="subdued">
+                      {event.reasonDetail}
+                    </Text>
+                  ) : null}
+                </BlockStack>
+              </Card>
+            ) : null}
+            {event.reasonTitle && !retrying ? (
               <Card>
                 <BlockStack gap="200">
                   <Text as="h2" variant="headingMd">
@@ -115,9 +165,20 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
             <Card>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingMd">
-                  Sent to Postscript
+                  {REQUEST_HEADING[event.outcome]}
                 </Text>
-                {event.request ? <Json text={event.request} label="The Postscript request" /> : <Text as="p" tone="subdued">Nothing was prepared for Postscript (see above).</Text>}
+                {event.outcome === "skipped" ? (
+                  <Text as="p" tone="subdued">
+                    This event was skipped, so nothing was sent to Postscript{event.request ? ". This is what it would have been:" : "."}
+                  </Text>
+                ) : null}
+                {event.request ? (
+                  <Json text={event.request} label="The Postscript request" />
+                ) : event.outcome !== "skipped" ? (
+                  <Text as="p" tone="subdued">
+                    Nothing was prepared for Postscript (see above).
+                  </Text>
+                ) : null}
               </BlockStack>
             </Card>
             <Card>
@@ -139,21 +200,19 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
               <Text as="h2" variant="headingMd">
                 Details
               </Text>
-              <dl style={{ margin: 0 }}>
-                <InlineGrid columns={1} gap="300">
-                  <Field label="Source">{event.source}</Field>
-                  <Field label={event.source === "Loop Subscriptions" ? "Happened in Loop" : "Happened"}>{event.occurredLabel}</Field>
-                  <Field label="Received">{event.receivedFull}</Field>
-                  <Field label="Delivered">{event.deliveredLabel}</Field>
-                  <Field label="Customer">{event.email ?? event.phone}</Field>
-                  <Field label="Loop subscription">{event.subscriptionKey}</Field>
-                  <Field label="Loop order">{event.loopOrderId}</Field>
-                  {event.source === "Loop Subscriptions" ? <Field label="Loop topic">{event.topic}</Field> : null}
-                  {event.typeDecision ? <Field label="Why this event type">{event.typeDecision}</Field> : null}
-                  <Field label={event.source === "Loop Subscriptions" ? "Loop webhook id" : "Flow action run"}>{event.loopWebhookId}</Field>
-                  <Field label="Postscript event id">{event.postscriptEventId}</Field>
-                  <Field label="Event id">{event.id}</Field>
-                </InlineGrid>
+              <dl style={{ margin: 0, display: "grid", gap: "var(--p-space-300)" }}>
+                <Field label="Source">{event.source}</Field>
+                <Field label={event.source === "Loop Subscriptions" ? "Happened in Loop" : "Happened"}>{event.occurredLabel}</Field>
+                <Field label="Received">{event.receivedFull}</Field>
+                <Field label="Delivered">{event.deliveredLabel}</Field>
+                <Field label="Customer">{event.email ?? event.phone}</Field>
+                <Field label="Loop subscription">{event.subscriptionKey}</Field>
+                <Field label="Loop order">{event.loopOrderId}</Field>
+                {event.source === "Loop Subscriptions" ? <Field label="Loop topic">{event.topic}</Field> : null}
+                {event.typeDecision ? <Field label="Why this event type">{event.typeDecision}</Field> : null}
+                <Field label={event.source === "Loop Subscriptions" ? "Loop webhook id" : "Flow action run"}>{event.loopWebhookId}</Field>
+                <Field label="Postscript event id">{event.postscriptEventId}</Field>
+                <Field label="Event id">{event.id}</Field>
               </dl>
             </BlockStack>
           </Card>

@@ -2,10 +2,11 @@
 // the filtered list as a CSV download.
 import { useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
-import { Badge, BlockStack, Card, ChoiceList, EmptySearchResult, Filters, IndexTable, InlineStack, Page, Text, type AppliedFilterInterface } from "@shopify/polaris";
+import { Badge, BlockStack, Card, ChoiceList, EmptySearchResult, Filters, IndexTable, InlineStack, Page, Text, useBreakpoints, type AppliedFilterInterface } from "@shopify/polaris";
 import { ExportIcon } from "@shopify/polaris-icons";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { PeriodPicker } from "~/components/overview/PeriodPicker";
+import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import type { EventLogData } from "~/statistics/event-log-page.server";
 import { OutcomeBadge } from "./OutcomeBadge";
 
@@ -26,6 +27,9 @@ export function EventLog({ data }: { data: EventLogData }) {
   const [query, setQuery] = useState(data.filters.q ?? "");
   const [exporting, setExporting] = useState(false);
   const loading = navigation.state === "loading" && navigation.location?.pathname === location.pathname;
+  // Below Polaris' md breakpoint (a phone) the table becomes a list of condensed rows.
+  const condensed = !useBreakpoints().mdUp;
+  useLiveRefresh();
 
   const update = useCallback(
     (changes: Record<string, string | null>) => {
@@ -89,7 +93,7 @@ export function EventLog({ data }: { data: EventLogData }) {
   const outcome = data.filters.outcome;
   const reason = data.filters.reason;
   const appliedFilters: AppliedFilterInterface[] = [
-    ...(type ? [{ key: "type", label: `Type: ${type}`, onRemove: () => update({ type: null }) }] : []),
+    ...(type ? [{ key: "type", label: `Type: ${data.typeChoices.find((c) => c.value === type)?.description ?? type}`, onRemove: () => update({ type: null }) }] : []),
     ...(outcome ? [{ key: "outcome", label: `Outcome: ${OUTCOME_CHOICES.find((o) => o.value === outcome)?.label ?? outcome}`, onRemove: () => update({ outcome: null }) }] : []),
     ...(reason ? [{ key: "reason", label: `Reason: ${data.reasonChoices.find((r) => r.value === reason)?.label ?? reason}`, onRemove: () => update({ reason: null }) }] : []),
   ];
@@ -99,8 +103,7 @@ export function EventLog({ data }: { data: EventLogData }) {
     <Page
       title="Event log"
       subtitle="Every Loop event this app received, and what happened to it"
-      backAction={{ content: "Integration overview", url: "/app/integrations/postscript?tab=overview" }}
-      secondaryActions={[{ content: "Export CSV", icon: ExportIcon, onAction: download, loading: exporting, accessibilityLabel: "Export the filtered events as CSV" }]}
+      secondaryActions={[{ content: "Export CSV", icon: ExportIcon, onAction: download, loading: exporting, accessibilityLabel: "Export CSV of the filtered events" }]}
     >
       <BlockStack gap="400">
         <InlineStack align="space-between" blockAlign="center" gap="200">
@@ -135,7 +138,7 @@ export function EventLog({ data }: { data: EventLogData }) {
                   <ChoiceList
                     title="Event type"
                     titleHidden
-                    choices={data.typeChoices.map((c) => ({ value: c.value, label: c.label, helpText: c.description }))}
+                    choices={data.typeChoices.map((c) => ({ value: c.value, label: c.description, helpText: c.label }))}
                     selected={type ? [type] : []}
                     onChange={([value]) => update({ type: value ?? null })}
                   />
@@ -160,6 +163,7 @@ export function EventLog({ data }: { data: EventLogData }) {
             itemCount={data.page.rows.length}
             selectable={false}
             loading={loading}
+            condensed={condensed}
             emptyState={
               <EmptySearchResult
                 title="No events found"
@@ -175,41 +179,74 @@ export function EventLog({ data }: { data: EventLogData }) {
               onPrevious: () => page("before", data.page.previousCursor),
             }}
           >
-            {data.page.rows.map((row, index) => (
-              <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
-                <IndexTable.Cell>
-                  <Text as="span" numeric>
-                    {row.receivedLabel}
-                  </Text>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <InlineStack gap="100" blockAlign="center" align="start" wrap={false}>
-                    <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"}>
-                      {row.type}
-                    </Text>
-                    {row.isTest ? <Badge tone="info">Test</Badge> : null}
-                    {row.source === "Shopify Flow" ? <Badge>Shopify Flow</Badge> : null}
-                  </InlineStack>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <BlockStack gap="050" inlineAlign="start">
-                    <OutcomeBadge outcome={row.outcome} status={row.status} attempts={row.attempts} />
-                    {row.reasonTitle && row.outcome !== "delivered" ? (
-                      <Text as="span" variant="bodySm" tone="subdued">
-                        {row.reasonTitle}
+            {data.page.rows.map((row, index) =>
+              condensed ? (
+                // A phone: one cell per row with what tells events apart (type, outcome, time, customer).
+                <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
+                  {/* Condensed rows are list items: their content goes in directly (a table cell there is invalid HTML, which
+                      the browser drops from the server's page, so hydration would fail). */}
+                  <div style={{ whiteSpace: "normal", padding: "var(--p-space-300) var(--p-space-400)" }}>
+                    <BlockStack gap="100">
+                      <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) auto", gap: "var(--p-space-200)", alignItems: "start" }}>
+                        <BlockStack gap="050">
+                          <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"} breakWord>
+                            {row.typeLabel ?? row.type}
+                          </Text>
+                          <Text as="span" variant="bodySm" tone="subdued" breakWord>
+                            {row.type}
+                          </Text>
+                        </BlockStack>
+                        <OutcomeBadge outcome={row.outcome} status={row.status} attempts={row.attempts} />
+                      </div>
+                      <Text as="span" variant="bodySm" tone="subdued" breakWord>
+                        {[row.receivedLabel, row.email ?? row.phone, row.reasonTitle && row.outcome !== "delivered" ? row.reasonTitle : null, row.isTest ? "Test" : null, row.source === "Shopify Flow" ? "Shopify Flow" : null].filter(Boolean).join(" · ")}
                       </Text>
-                    ) : null}
-                  </BlockStack>
-                </IndexTable.Cell>
-                <IndexTable.Cell>{row.email ?? row.phone ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
-                <IndexTable.Cell>{row.subscriptionKey ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
-                <IndexTable.Cell>
-                  <Text as="span" alignment="end" numeric>
-                    {row.attempts}
-                  </Text>
-                </IndexTable.Cell>
-              </IndexTable.Row>
-            ))}
+                    </BlockStack>
+                  </div>
+                </IndexTable.Row>
+              ) : (
+                <IndexTable.Row id={row.id} key={row.id} position={index} onClick={() => navigate(`/app/events/${row.id}?back=${back}`)}>
+                  <IndexTable.Cell>
+                    <Text as="span" numeric>
+                      {row.receivedLabel}
+                    </Text>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <BlockStack gap="050">
+                      <InlineStack gap="100" blockAlign="center" align="start" wrap={false}>
+                        <Text as="span" fontWeight="semibold" tone={row.typeKnown ? undefined : "subdued"}>
+                          {row.typeLabel ?? row.type}
+                        </Text>
+                        {row.isTest ? <Badge tone="info">Test</Badge> : null}
+                        {row.source === "Shopify Flow" ? <Badge>Shopify Flow</Badge> : null}
+                      </InlineStack>
+                      {row.typeLabel ? (
+                        <Text as="span" variant="bodySm" tone="subdued">
+                          {row.type}
+                        </Text>
+                      ) : null}
+                    </BlockStack>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <BlockStack gap="050" inlineAlign="start">
+                      <OutcomeBadge outcome={row.outcome} status={row.status} attempts={row.attempts} />
+                      {row.reasonTitle && row.outcome !== "delivered" ? (
+                        <Text as="span" variant="bodySm" tone="subdued">
+                          {row.reasonTitle}
+                        </Text>
+                      ) : null}
+                    </BlockStack>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>{row.email ?? row.phone ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                  <IndexTable.Cell>{row.subscriptionKey ?? <Text as="span" tone="subdued">—</Text>}</IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <Text as="span" alignment="end" numeric>
+                      {row.attempts}
+                    </Text>
+                  </IndexTable.Cell>
+                </IndexTable.Row>
+              ),
+            )}
           </IndexTable>
         </Card>
         {data.period.problem ? (

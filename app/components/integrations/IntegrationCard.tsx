@@ -1,6 +1,8 @@
 // One integration on the Integrations page, as Loop shows its own: logo, name, status, one line on what it does.
 import { BlockStack, Box, Button, Card, InlineStack, Text, Thumbnail } from "@shopify/polaris";
+import { HealthLine } from "~/components/common/HealthLine";
 import { StatusBadge, type ConnectionState } from "~/components/common/StatusBadge";
+import type { DeliveryHealth } from "~/statistics/health.server";
 
 export interface IntegrationCardProps {
   name: string;
@@ -11,9 +13,11 @@ export interface IntegrationCardProps {
   detail: string | null;
   /** What the button says when not connected yet. */
   setUpLabel?: string;
+  /** How deliveries are going right now (destinations, once connected). */
+  health?: DeliveryHealth | null;
 }
 
-export function IntegrationCard({ name, summary, logo, url, state, detail, setUpLabel = "Set up" }: IntegrationCardProps) {
+export function IntegrationCard({ name, summary, logo, url, state, detail, setUpLabel = "Set up", health = null }: IntegrationCardProps) {
   return (
     <Card>
       <BlockStack gap="400">
@@ -36,6 +40,7 @@ export function IntegrationCard({ name, summary, logo, url, state, detail, setUp
             {detail}
           </Text>
         ) : null}
+        {health ? <HealthLine health={health} compact /> : null}
         <Box>
           <Button url={url} variant={state === "connected" ? "secondary" : "primary"} accessibilityLabel={`${state === "connected" ? "Manage" : setUpLabel} ${name}`}>
             {state === "connected" ? "Manage" : state === "action_needed" ? "Fix connection" : setUpLabel}

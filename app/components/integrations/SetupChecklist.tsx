@@ -1,4 +1,6 @@
-// The set-up checklist at the top of the Integrations page: three steps, each linking to where it is done.
+// The set-up checklist at the top of the Integrations page: each step links to where it is done; the last one
+// opens Postscript's Flow Builder in a new tab and tells the app it was opened.
+import { useFetcher } from "@remix-run/react";
 import { BlockStack, Box, Button, Card, Icon, InlineStack, ProgressBar, Text } from "@shopify/polaris";
 import { CheckCircleIcon } from "@shopify/polaris-icons";
 
@@ -9,10 +11,12 @@ export interface ChecklistStepProps {
   done: boolean;
   actionLabel: string;
   url: string;
+  external?: boolean;
 }
 
 export function SetupChecklist({ steps, doneCount }: { steps: ChecklistStepProps[]; doneCount: number }) {
   const next = steps.find((step) => !step.done);
+  const fetcher = useFetcher({ key: "checklist-flow-builder" });
   return (
     <Card>
       <BlockStack gap="400">
@@ -45,7 +49,12 @@ export function SetupChecklist({ steps, doneCount }: { steps: ChecklistStepProps
                     Done
                   </Text>
                 ) : (
-                  <Button url={step.url} variant={step === next ? "primary" : "secondary"}>
+                  <Button
+                    url={step.url}
+                    target={step.external ? "_blank" : undefined}
+                    variant={step === next ? "primary" : "secondary"}
+                    onClick={step.external ? () => fetcher.submit({ intent: "flow-builder-opened" }, { method: "post", action: "/app?index" }) : undefined}
+                  >
                     {step.actionLabel}
                   </Button>
                 )}

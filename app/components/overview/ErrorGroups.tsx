@@ -34,7 +34,9 @@ export function ErrorGroups({ data }: { data: OverviewData }) {
         </InlineStack>
         {errors.length === 0 ? (
           <Text as="p" tone="subdued">
-            No errors in this period: every event was delivered, or is on its way.
+            {data.waitingNow.unmapped + data.summary.current.waiting > 0
+              ? "No errors in this period: every event was delivered, skipped on purpose, or is on its way."
+              : "No errors in this period: every event was delivered or skipped on purpose."}
           </Text>
         ) : (
           <BlockStack gap="0">
@@ -61,11 +63,12 @@ export function ErrorGroups({ data }: { data: OverviewData }) {
                         <Text as="p" variant="bodySm" tone="subdued">
                           {formatCount(group.count)} {group.count === 1 ? "event" : "events"}
                           {group.current ? " waiting now" : " in this period"}
-                          {group.lastLabel ? ` · ${group.current ? "since" : "last"} ${group.lastLabel}` : ""}
+                          {group.lastLabel ? ` · ${group.nextAttemptLabel ? "retrying since" : group.current ? "since" : "last"} ${group.lastLabel}` : ""}
+                          {group.nextAttemptLabel ? ` · next attempt ${group.nextAttemptLabel}` : ""}
                         </Text>
                       </BlockStack>
                       <InlineStack gap="200" wrap={false}>
-                        <Button url={group.logUrl} accessibilityLabel={`View the ${group.title.toLowerCase()} events`}>
+                        <Button url={group.logUrl} accessibilityLabel={`View events: ${group.title}`}>
                           View events
                         </Button>
                         {label && group.actionUrl ? (

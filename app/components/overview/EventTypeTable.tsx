@@ -1,6 +1,7 @@
 // The period per event type; each row opens the event log filtered to that type and period.
 import { useNavigate } from "@remix-run/react";
-import { Badge, BlockStack, Card, IndexTable, InlineStack, Link, Text } from "@shopify/polaris";
+import { Badge, BlockStack, Card, IndexTable, InlineStack, Link, Text, useBreakpoints } from "@shopify/polaris";
+import type { ReactNode } from "react";
 import { formatCount } from "~/statistics/format";
 import type { TypeRow } from "~/statistics/overview.server";
 
@@ -10,9 +11,18 @@ const number = (n: number, tone?: "critical" | "subdued") => (
   </Text>
 );
 
+// Condensed rows are list items: their content goes in directly (a table cell there is invalid HTML, which the
+// browser drops from the server's page, so hydration would fail).
+function TypeCell({ condensed, children }: { condensed: boolean; children: ReactNode }) {
+  if (condensed) return <div style={{ whiteSpace: "normal", padding: "var(--p-space-300) var(--p-space-400)" }}>{children}</div>;
+  return <IndexTable.Cell>{children}</IndexTable.Cell>;
+}
+
 export function EventTypeTable({ types }: { types: TypeRow[] }) {
   const navigate = useNavigate();
   const seen = types.filter((t) => t.received > 0).length;
+  // A phone gets one cell per type with the counts in a line: six columns do not fit 390 px.
+  const condensed = !useBreakpoints().mdUp;
   return (
     <Card padding="0">
       <BlockStack gap="0">
@@ -30,6 +40,7 @@ export function EventTypeTable({ types }: { types: TypeRow[] }) {
           resourceName={{ singular: "event type", plural: "event types" }}
           itemCount={types.length}
           selectable={false}
+          condensed={condensed}
           headings={[
             { title: "Event type" },
             { title: "Received", alignment: "end" },
@@ -41,7 +52,7 @@ export function EventTypeTable({ types }: { types: TypeRow[] }) {
         >
           {types.map((row, index) => (
             <IndexTable.Row id={row.type} key={row.type} position={index} onClick={() => navigate(row.logUrl)}>
-              <IndexTable.Cell>
+              <TypeCell condensed={condensed}>
                 <BlockStack gap="050">
                   <InlineStack gap="200" blockAlign="center">
                     <Link url={row.logUrl} removeUnderline dataPrimaryLink>
@@ -54,8 +65,15 @@ export function EventTypeTable({ types }: { types: TypeRow[] }) {
                   <Text as="span" variant="bodySm" tone="subdued">
                     {row.description}
                   </Text>
+                  {condensed ? (
+                    <Text as="span" variant="bodySm">
+                      {`${formatCount(row.received)} received · ${formatCount(row.delivered)} delivered · ${formatCount(row.skipped)} skipped · ${formatCount(row.failed)} failed${row.lastSeenLabel ? ` · last ${row.lastSeenLabel}` : ""}`}
+                    </Text>
+                  ) : null}
                 </BlockStack>
-              </IndexTable.Cell>
+              </TypeCell>
+              {condensed ? null : (
+                <>
               <IndexTable.Cell>{number(row.received)}</IndexTable.Cell>
               <IndexTable.Cell>{number(row.delivered)}</IndexTable.Cell>
               <IndexTable.Cell>{number(row.skipped)}</IndexTable.Cell>
@@ -65,6 +83,8 @@ export function EventTypeTable({ types }: { types: TypeRow[] }) {
                   {row.lastSeenLabel ?? "—"}
                 </Text>
               </IndexTable.Cell>
+                </>
+              )}
             </IndexTable.Row>
           ))}
         </IndexTable>

@@ -1,7 +1,6 @@
 // The Integration Overview: event statistics over a time period, compared with the period before, errors
 // grouped by cause with what to do, and the way into the event log. Everything it shows comes from
-// loadOverview() (app/statistics/overview.server.ts) as plain data; the route that shows it must also add
-// `overviewStylesheets` to its links (the chart's CSS).
+// loadOverview() (app/statistics/overview.server.ts) as plain data.
 import { Banner, BlockStack, Button, Card, EmptyState, InlineStack, List, Text } from "@shopify/polaris";
 import type { OverviewData } from "~/statistics/overview.server";
 import { OVERVIEW_PAGES } from "~/statistics/pages";
@@ -11,7 +10,6 @@ import { OutcomeChart } from "./OutcomeChart";
 import { PeriodPicker } from "./PeriodPicker";
 import { SummaryGrid } from "./SummaryGrid";
 
-export { overviewStylesheets } from "./OutcomeChart";
 
 export interface IntegrationOverviewProps {
   data: OverviewData;

@@ -2,7 +2,7 @@
 // shared and reloaded: presets, and a custom range of whole days in the shop's time zone (Polaris DatePicker).
 // The calendar works on the shop's calendar dates (YYYY-MM-DD); the browser's own time zone plays no part.
 import { useNavigate, useSearchParams } from "@remix-run/react";
-import { BlockStack, Box, Button, DatePicker, InlineStack, OptionList, Popover, Text } from "@shopify/polaris";
+import { BlockStack, Box, Button, DatePicker, InlineStack, OptionList, Popover, Text, useBreakpoints } from "@shopify/polaris";
 import { CalendarIcon } from "@shopify/polaris-icons";
 import { useCallback, useState } from "react";
 import { MAX_CUSTOM_DAYS, PERIOD_PRESETS, periodSearch, type PeriodKey, type PeriodValue } from "~/statistics/period";
@@ -25,6 +25,8 @@ export function PeriodPicker({ period, allowAll = false, resetParams = [] }: Pro
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
+  // A phone (Shopify admin's app is ~390 px wide) gets one month, under the presets, so every day and Apply fit.
+  const { mdUp } = useBreakpoints();
   const [choice, setChoice] = useState<PeriodKey>(period.key);
   const today = toDate(period.today);
   const initialEnd = period.toDate ? toDate(period.toDate) : today;
@@ -59,7 +61,7 @@ export function PeriodPicker({ period, allowAll = false, resetParams = [] }: Pro
       }
     >
       <Box padding="300">
-        <InlineStack gap="400" wrap={false} blockAlign="start">
+        <InlineStack gap="400" wrap={!mdUp} blockAlign="start">
           <Box minWidth="170px">
             <OptionList
               title="Time period"
@@ -81,10 +83,10 @@ export function PeriodPicker({ period, allowAll = false, resetParams = [] }: Pro
                 onMonthChange={(m, y) => setMonth({ month: m, year: y })}
                 selected={range}
                 allowRange
-                multiMonth
+                multiMonth={mdUp}
                 disableDatesAfter={today}
               />
-              <InlineStack align="space-between" blockAlign="center" gap="300">
+              <InlineStack align="space-between" blockAlign="center" gap="300" wrap>
                 <Text as="p" tone={tooLong ? "critical" : "subdued"}>
                   {tooLong ? `At most ${MAX_CUSTOM_DAYS} days` : `${days} ${days === 1 ? "day" : "days"}, in your shop's time zone`}
                 </Text>

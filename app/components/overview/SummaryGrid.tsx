@@ -1,7 +1,7 @@
 // The period's figures, each with the previous period's for comparison.
 import { Badge, BlockStack, Box, InlineGrid, InlineStack, Text, Tooltip } from "@shopify/polaris";
-import { formatCount, formatDuration, formatPercent } from "~/statistics/format";
-import type { LatencyBand, OverviewData } from "~/statistics/overview.server";
+import { formatCount, formatMedianLatency, formatPercent } from "~/statistics/format";
+import type { OverviewData } from "~/statistics/overview.server";
 
 type Better = "up" | "down" | "neither";
 
@@ -22,12 +22,6 @@ function countChange(current: number, previous: number, better: Better): Metric[
   return { text, tone: (better === "up") === current > previous ? "success" : "critical" };
 }
 
-function bandText(band: LatencyBand | null): string {
-  if (!band) return "—";
-  if (band.upperMs === null) return `Over ${formatDuration(band.lowerMs)}`;
-  if (band.lowerMs === 0) return `Under ${formatDuration(band.upperMs)}`;
-  return `${formatDuration(band.lowerMs)} – ${formatDuration(band.upperMs)}`;
-}
 
 export function summaryMetrics(summary: OverviewData["summary"]): Metric[] {
   const { current, previous } = summary;
@@ -41,9 +35,10 @@ export function summaryMetrics(summary: OverviewData["summary"]): Metric[] {
   const rate = summary.successRate;
   const points = rate.current !== null && rate.previous !== null ? Math.round((rate.current - rate.previous) * 1000) / 10 : null;
   const latency = summary.medianLatency;
+  // Compared as shown: two medians that read the same are no change, whatever their milliseconds.
   const latencyChange =
-    latency.current && latency.previous && latency.current.lowerMs !== latency.previous.lowerMs
-      ? { text: latency.current.lowerMs < latency.previous.lowerMs ? "Faster" : "Slower", tone: latency.current.lowerMs < latency.previous.lowerMs ? ("success" as const) : ("critical" as const) }
+    latency.current && latency.previous && formatMedianLatency(latency.current) !== formatMedianLatency(latency.previous)
+      ? { text: latency.current.medianMs < latency.previous.medianMs ? "Faster" : "Slower", tone: latency.current.medianMs < latency.previous.medianMs ? ("success" as const) : ("critical" as const) }
       : latency.current && latency.previous
         ? { text: "No change", tone: undefined }
         : null;
@@ -63,9 +58,9 @@ export function summaryMetrics(summary: OverviewData["summary"]): Metric[] {
     },
     {
       label: "Median delivery time",
-      help: "From the moment the event happened in Loop until Postscript accepted it; half of the deliveries were faster.",
-      value: bandText(latency.current),
-      previous: bandText(latency.previous),
+      help: "From the moment the event happened in Loop until Postscript accepted it; half of the deliveries were faster. Estimated from the delivery times kept per hour, to a tenth of a second.",
+      value: formatMedianLatency(latency.current),
+      previous: formatMedianLatency(latency.previous),
       change: latencyChange,
     },
   ];

@@ -1,17 +1,25 @@
 // Settings → the payment retry count (used when Loop's payload does not say how many retries are left) and the
 // test recipient (who receives test events).
 import { useFetcher } from "@remix-run/react";
-import { BlockStack, Box, Button, Card, FormLayout, InlineStack, TextField } from "@shopify/polaris";
-import { useState } from "react";
+import { BlockStack, Box, Card, FormLayout, TextField } from "@shopify/polaris";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useSettingsSection } from "./SettingsForm";
 import type { PostscriptActionData } from "./types";
 
 export function PaymentRetrySettings({ paymentRetryCount }: { paymentRetryCount: number }) {
   const fetcher = useFetcher<PostscriptActionData>({ key: "postscript-save-retry-count" });
   const [value, setValue] = useState(String(paymentRetryCount));
   const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  const form = useRef<HTMLFormElement>(null);
+  const submitForm = fetcher.submit;
+  const save = useCallback(() => {
+    if (form.current) submitForm(form.current);
+  }, [submitForm]);
+  const discard = useCallback(() => setValue(String(paymentRetryCount)), [paymentRetryCount]);
+  useSettingsSection("payment-retries", { dirty: value !== String(paymentRetryCount), saving: fetcher.state !== "idle", save, discard });
   return (
     <Card>
-      <fetcher.Form method="post" noValidate>
+      <fetcher.Form method="post" noValidate ref={form}>
         <input type="hidden" name="intent" value="save-retry-count" />
         <BlockStack gap="300">
           <Box maxWidth="240px">
@@ -29,11 +37,6 @@ export function PaymentRetrySettings({ paymentRetryCount }: { paymentRetryCount:
                 error={result && !result.ok ? result.message : undefined}
               />
           </Box>
-          <InlineStack align="end">
-            <Button submit loading={fetcher.state !== "idle"}>
-              Save retry count
-            </Button>
-          </InlineStack>
         </BlockStack>
       </fetcher.Form>
     </Card>
@@ -45,10 +48,24 @@ export function TestRecipientSettings({ testEmail, testPhone }: { testEmail: str
   const [email, setEmail] = useState(testEmail ?? "");
   const [phone, setPhone] = useState(testPhone ?? "");
   const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  const form = useRef<HTMLFormElement>(null);
+  const submitForm = fetcher.submit;
+  const save = useCallback(() => {
+    if (form.current) submitForm(form.current);
+  }, [submitForm]);
+  const discard = useCallback(() => {
+    setEmail(testEmail ?? "");
+    setPhone(testPhone ?? "");
+  }, [testEmail, testPhone]);
+  // Once saved, the fields show what was stored (the phone as +15555550101), which is no longer a change.
+  useEffect(() => {
+    if (result?.ok) discard();
+  }, [result, discard]);
+  useSettingsSection("test-recipient", { dirty: email !== (testEmail ?? "") || phone !== (testPhone ?? ""), saving: fetcher.state !== "idle", save, discard });
   const errorFor = (field: string) => (result && !result.ok && result.field === field ? result.message : undefined);
   return (
     <Card>
-      <fetcher.Form method="post" noValidate>
+      <fetcher.Form method="post" noValidate ref={form}>
         <input type="hidden" name="intent" value="save-test-recipient" />
         <BlockStack gap="300">
           <FormLayout>
@@ -67,11 +84,6 @@ export function TestRecipientSettings({ testEmail, testPhone }: { testEmail: str
               />
             </FormLayout.Group>
           </FormLayout>
-          <InlineStack align="end">
-            <Button submit loading={fetcher.state !== "idle"}>
-              Save test recipient
-            </Button>
-          </InlineStack>
         </BlockStack>
       </fetcher.Form>
     </Card>

@@ -3,10 +3,11 @@
 // One row per type (EventTypeRow) so per-type additions (a test send, property docs) have a place.
 import { useFetcher } from "@remix-run/react";
 import { Banner, BlockStack, Box, Button, Card, Checkbox, Collapsible, Divider, InlineStack, Text } from "@shopify/polaris";
-import { Fragment, useState } from "react";
+import { Fragment, memo, useCallback, useMemo, useRef, useState } from "react";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { EVENT_TYPES, type EventGroup, type EventTypeDefinition } from "~/events/catalogue";
 import { propertiesFor } from "~/events/properties";
+import { useSettingsSection } from "./SettingsForm";
 import type { PostscriptActionData } from "./types";
 
 const GROUPS: { id: EventGroup; title: string }[] = [
@@ -30,19 +31,36 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
   const testFetcher = useFetcher<PostscriptActionData>({ key: SEND_TEST_FETCHER_KEY });
   const testResult = testFetcher.state === "idle" ? testFetcher.data : undefined;
   const fetcher = useFetcher<PostscriptActionData>({ key: "postscript-save-events" });
-  const [enabled, setEnabled] = useState(() => new Set<string>(EVENT_TYPES.map((e) => e.type).filter((t) => !disabledEventTypes.includes(t))));
+  const initial = useMemo(() => new Set<string>(EVENT_TYPES.map((e) => e.type).filter((t) => !disabledEventTypes.includes(t))), [disabledEventTypes]);
+  const [enabled, setEnabled] = useState(initial);
   const result = fetcher.state === "idle" ? fetcher.data : undefined;
-  const toggle = (type: string, on: boolean) =>
-    setEnabled((current) => {
-      const next = new Set(current);
-      if (on) next.add(type);
-      else next.delete(type);
-      return next;
-    });
+  const dirty = enabled.size !== initial.size || [...enabled].some((t) => !initial.has(t));
+  const form = useRef<HTMLFormElement>(null);
+  const submitForm = fetcher.submit;
+  const save = useCallback(() => {
+    if (form.current) submitForm(form.current);
+  }, [submitForm]);
+  const discard = useCallback(() => setEnabled(initial), [initial]);
+  useSettingsSection("events", { dirty, saving: fetcher.state !== "idle", save, discard });
+  // Stable callbacks and memoised rows: a switch re-renders its own row, not all 17 (toggling stays well under
+  // a frame on a slow phone).
+  const toggle = useCallback(
+    (type: string, on: boolean) =>
+      setEnabled((current) => {
+        const next = new Set(current);
+        if (on) next.add(type);
+        else next.delete(type);
+        return next;
+      }),
+    [],
+  );
+  const submitTest = testFetcher.submit;
+  const sendTest = useCallback((type: string) => submitTest({ intent: "send-test-event", type }, { method: "post" }), [submitTest]);
+  const sendingType = testFetcher.state !== "idle" ? testFetcher.formData?.get("type") : null;
 
   return (
     <Card>
-      <fetcher.Form method="post" id="events" noValidate>
+      <fetcher.Form method="post" id="events" noValidate ref={form}>
         <input type="hidden" name="intent" value="save-events" />
         <BlockStack gap="400">
           <BlockStack gap="100">
@@ -58,6 +76,14 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
                 "Not saved yet: every event type is on until you save your choices."
               )}
             </Text>
+            {/* Choosing to keep every type on is a choice too (the set-up checklist's step); changes go through the save bar. */}
+            {!eventsReviewedAt && !dirty ? (
+              <InlineStack>
+                <Button onClick={save} loading={fetcher.state !== "idle"}>
+                  Keep these choices
+                </Button>
+              </InlineStack>
+            ) : null}
           </BlockStack>
           {result && !result.ok ? (
             <Banner tone="critical">
@@ -88,13 +114,9 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
                       <EventTypeRow
                         definition={definition}
                         on={enabled.has(definition.type)}
-                        onChange={(on) => toggle(definition.type, on)}
-                        onSendTest={
-                          testUnavailableReason
-                            ? undefined
-                            : () => testFetcher.submit({ intent: "send-test-event", type: definition.type }, { method: "post" })
-                        }
-                        sending={testFetcher.state !== "idle" && testFetcher.formData?.get("type") === definition.type}
+                        onChange={toggle}
+                        onSendTest={testUnavailableReason ? undefined : sendTest}
+                        sending={sendingType === definition.type}
                       />
                     </Fragment>
                   ))}
@@ -106,11 +128,6 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
           {[...enabled].map((type) => (
             <input key={type} type="hidden" name="enabled" value={type} />
           ))}
-          <InlineStack align="end">
-            <Button submit variant="primary" loading={fetcher.state !== "idle"}>
-              Save event choices
-            </Button>
-          </InlineStack>
         </BlockStack>
       </fetcher.Form>
     </Card>
@@ -120,13 +137,13 @@ export function EventSettings({ disabledEventTypes, eventsReviewedAt, testUnavai
 interface EventTypeRowProps {
   definition: EventTypeDefinition;
   on: boolean;
-  onChange: (on: boolean) => void;
+  onChange: (type: string, on: boolean) => void;
   /** Absent while test events cannot be sent (the reason is shown above the list). */
-  onSendTest?: () => void;
+  onSendTest?: (type: string) => void;
   sending?: boolean;
 }
 
-export function EventTypeRow({ definition, on, onChange, onSendTest, sending = false }: EventTypeRowProps) {
+export const EventTypeRow = memo(function EventTypeRow({ definition, on, onChange, onSendTest, sending = false }: EventTypeRowProps) {
   const [showProperties, setShowProperties] = useState(false);
   const properties = propertiesFor(definition.type as Parameters<typeof propertiesFor>[0]);
   const propertiesId = `properties-${definition.type}`;
@@ -141,7 +158,7 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
           }
           helpText={definition.loopTopic ? `${definition.description} · Loop topic ${definition.loopTopic}` : definition.description}
           checked={on}
-          onChange={onChange}
+          onChange={(checked) => onChange(definition.type, checked)}
         />
         {/* Actions sit under the description (aligned with the label), so they never squeeze it. */}
         <Box paddingInlineStart="600">
@@ -149,7 +166,7 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
             <Button variant="plain" onClick={() => setShowProperties((v) => !v)} ariaExpanded={showProperties} ariaControls={propertiesId}>
               {showProperties ? "Hide properties" : `Properties (${properties.length})`}
             </Button>
-            <Button variant="plain" onClick={onSendTest} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send a test ${definition.type} event`}>
+            <Button variant="plain" onClick={onSendTest ? () => onSendTest(definition.type) : undefined} disabled={!onSendTest} loading={sending} accessibilityLabel={`Send test event: ${definition.type}`}>
               Send test
             </Button>
           </InlineStack>
@@ -175,4 +192,4 @@ export function EventTypeRow({ definition, on, onChange, onSendTest, sending = f
       </BlockStack>
     </Box>
   );
-}
+});

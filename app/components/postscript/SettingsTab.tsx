@@ -1,10 +1,12 @@
 // Settings, as Shopify's own settings pages lay them out: a title and explanation on the left, the controls on
-// the right. Connection management, the event types, the payment retry count, the test recipient and Shopify Flow.
+// the right. Connection management, the event types, the payment retry count, the test recipient and Shopify Flow;
+// the event types, payment retries and test recipient are one form with Shopify's contextual save bar (SettingsForm).
 import { Layout } from "@shopify/polaris";
 import { ConnectionSettings } from "./ConnectionSettings";
 import { PaymentRetrySettings, TestRecipientSettings } from "./DeliverySettings";
 import { EventSettings } from "./EventSettings";
 import { FlowSettings, type FlowTriggerData } from "./FlowSettings";
+import { SettingsForm } from "./SettingsForm";
 import type { PostscriptConnectionData } from "./types";
 
 export interface SettingsData {
@@ -24,7 +26,7 @@ function testUnavailableReason(connection: PostscriptConnectionData, settings: S
 /** Layout sections (render inside a Polaris Layout). Keys remount a form after a save, so it shows what was stored. */
 export function SettingsTab({ connection, settings, flowTriggers }: { connection: PostscriptConnectionData; settings: SettingsData; flowTriggers: FlowTriggerData[] }) {
   return (
-    <>
+    <SettingsForm>
       <Layout.AnnotatedSection
         id="connection"
         title="Connection"
@@ -65,6 +67,6 @@ export function SettingsTab({ connection, settings, flowTriggers }: { connection
       >
         <FlowSettings triggers={flowTriggers} />
       </Layout.AnnotatedSection>
-    </>
+    </SettingsForm>
   );
 }

@@ -15,7 +15,7 @@ export function SupportFrame({ staff, children }: { staff: StaffView | null; chi
   const current = (path: string) => location.pathname.startsWith(path);
   return (
     <div style={{ minHeight: "100vh", background: "var(--p-color-bg)" }}>
-      <div style={{ background: "var(--p-color-bg-inverse)", color: "var(--p-color-text-inverse)" }}>
+      <header style={{ background: "var(--p-color-bg-inverse)", color: "var(--p-color-text-inverse)" }}>
         <Box paddingInline="600" paddingBlock="300">
           <InlineStack align="space-between" blockAlign="center" gap="400" wrap={false}>
             <InlineStack gap="600" blockAlign="center" wrap={false}>
@@ -53,8 +53,10 @@ export function SupportFrame({ staff, children }: { staff: StaffView | null; chi
             ) : null}
           </InlineStack>
         </Box>
-      </div>
-      <Box paddingBlockEnd="1600">{children}</Box>
+      </header>
+      <main>
+        <Box paddingBlockEnd="1600">{children}</Box>
+      </main>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { AppProvider, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
 import polarisTranslations from "@shopify/polaris/locales/en.json";
@@ -6,6 +6,8 @@ import polarisStyles from "@shopify/polaris/build/esm/styles.css";
 import { useState } from "react";
 import { login } from "~/shopify.server";
 import { loginErrorMessage } from "./error.server";
+
+export const meta: MetaFunction = () => [{ title: "Log in · Loop → Postscript" }];
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
 
