@@ -89,6 +89,7 @@ export const configSchema = z
     DELIVERY_ORDERING_MAX_WAIT_MS: z.coerce.number().int().min(0).default(900_000),
     DELIVERY_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
     DELIVERY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+    DELIVERY_MAX_SHOPS_PER_WORKER: z.coerce.number().int().min(1).default(1_000),
     SHOPIFY_ADMIN_API_ORIGIN: z.string().url("must be an absolute URL").optional(),
     EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     FLOW_TRIGGERS_ONLY_WHEN_USED: z

@@ -132,6 +132,29 @@ function unsupportedTransaction(): never {
   throw new Error("use Sql.runGroups() for a transaction");
 }
 
+/**
+ * A Kysely driver that runs each statement on its own (no connection is held between statements, no Kysely
+ * transactions): `execute` runs one compiled statement, `destroy` closes what it runs on.
+ */
+function singleStatementDriver(execute: (query: CompiledQuery) => Promise<QueryResult<unknown>>, destroy: () => Promise<void>): Driver {
+  const connection: DatabaseConnection = {
+    executeQuery: <R>(query: CompiledQuery) => execute(query) as Promise<QueryResult<R>>,
+    // eslint-disable-next-line require-yield -- no streaming here; Kysely's interface asks for the method
+    async *streamQuery() {
+      throw new Error("streaming is not supported");
+    },
+  };
+  return {
+    init: async () => undefined,
+    acquireConnection: async () => connection,
+    beginTransaction: unsupportedTransaction,
+    commitTransaction: unsupportedTransaction,
+    rollbackTransaction: unsupportedTransaction,
+    releaseConnection: async () => undefined,
+    destroy,
+  };
+}
+
 /** The handle for `url`; on PostgreSQL over `pool` when given (it is closed with the handle). */
 export function openSql(url: string, options: SqlOptions & { pool?: Pg.Pool } = {}): Sql {
   return databaseKind(url) === "postgres" ? postgresSql(options.pool ?? createPool(url, options.poolSize)) : sqliteSql(sqliteFilePath(url), options);
@@ -199,22 +222,7 @@ function sqliteSql(file: string, { lockWaitMs = 10_000 }: SqlOptions): Sql {
       }
     }
   };
-  const connectionApi: DatabaseConnection = {
-    executeQuery: <R>(query: CompiledQuery) => withLockWait(() => runSync(query)) as Promise<QueryResult<R>>,
-    // eslint-disable-next-line require-yield -- no streaming here; Kysely's interface asks for the method
-    async *streamQuery() {
-      throw new Error("streaming is not supported");
-    },
-  };
-  const driver: Driver = {
-    init: async () => undefined,
-    acquireConnection: async () => connectionApi,
-    beginTransaction: unsupportedTransaction,
-    commitTransaction: unsupportedTransaction,
-    rollbackTransaction: unsupportedTransaction,
-    releaseConnection: async () => undefined,
-    destroy: async () => drop(),
-  };
+  const driver = singleStatementDriver((query) => withLockWait(() => runSync(query)), async () => drop());
   const db = new Kysely<DB>({ dialect: dialect(driver, "sqlite") });
   return {
     kind: "sqlite",
@@ -264,22 +272,7 @@ function postgresSql(pool: Pg.Pool): Sql {
     const changes = ["INSERT", "UPDATE", "DELETE", "MERGE"].includes(result.command) && !result.fields.length;
     return changes ? { rows: result.rows, numAffectedRows: BigInt(result.rowCount ?? 0) } : { rows: result.rows };
   };
-  const connectionApi: DatabaseConnection = {
-    executeQuery: <R>(query: CompiledQuery) => run(pool, query) as Promise<QueryResult<R>>,
-    // eslint-disable-next-line require-yield -- no streaming here; Kysely's interface asks for the method
-    async *streamQuery() {
-      throw new Error("streaming is not supported");
-    },
-  };
-  const driver: Driver = {
-    init: async () => undefined,
-    acquireConnection: async () => connectionApi,
-    beginTransaction: unsupportedTransaction,
-    commitTransaction: unsupportedTransaction,
-    rollbackTransaction: unsupportedTransaction,
-    releaseConnection: async () => undefined,
-    destroy: async () => (pool.ended ? undefined : pool.end()),
-  };
+  const driver = singleStatementDriver((query) => run(pool, query), async () => (pool.ended ? undefined : pool.end()));
   const db = new Kysely<DB>({ dialect: dialect(driver, "postgres") });
   return {
     kind: "postgres",

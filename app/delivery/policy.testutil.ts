@@ -14,4 +14,5 @@ export const TEST_DELIVERY_POLICY: DeliveryPolicy = {
   pollIntervalMs: 50,
   batchSize: 100,
   maxInFlightPerShop: 4,
+  maxShopsPerWorker: 1_000,
 };

@@ -21,6 +21,11 @@ export interface DeliveryPolicy {
   batchSize: number;
   /** Requests in flight at once for one shop (the bucket still sets the pace). */
   maxInFlightPerShop: number;
+  /**
+   * Shops one worker delivers at once. A worker keeps the shops it took while their events keep coming, so
+   * without a bound the first worker to poll can take every shop and leave the others idle.
+   */
+  maxShopsPerWorker: number;
 }
 
 export function deliveryPolicyFromConfig(): DeliveryPolicy {
@@ -37,5 +42,6 @@ export function deliveryPolicyFromConfig(): DeliveryPolicy {
     pollIntervalMs: c.DELIVERY_POLL_INTERVAL_MS,
     batchSize: 100,
     maxInFlightPerShop: 4,
+    maxShopsPerWorker: c.DELIVERY_MAX_SHOPS_PER_WORKER,
   };
 }

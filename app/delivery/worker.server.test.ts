@@ -268,6 +268,17 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
     await expectPacedOnOneKey(bucket, 60);
   });
 
+  it("delivers at most maxShopsPerWorker shops at once and leaves the others due", async () => {
+    await pendingEvent(SHOP_A);
+    await pendingEvent(SHOP_B);
+    const oneShop = worker({ policy: { ...policy, maxShopsPerWorker: 1 } });
+    await oneShop.drainOnce();
+    expect(await received()).toHaveLength(1);
+    expect(await database.db.event.count({ where: { status: "pending" } })).toBe(1);
+    await oneShop.drainOnce();
+    expect((await received()).map((r) => r.status)).toEqual([202, 202]);
+  });
+
   it("lets only one worker deliver a shop at a time (lease)", async () => {
     await pendingEvent(SHOP_A);
     const { acquireLease } = await import("./leases.server");

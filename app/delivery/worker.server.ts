@@ -91,6 +91,8 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   function startShops(shops: string[], signal: AbortSignal) {
     for (const shop of shops) {
       if (running.has(shop)) continue;
+      // The rest stay due for another worker, or for this one's next poll.
+      if (running.size >= policy.maxShopsPerWorker) break;
       const sender = runShop(shop, signal)
         .catch((error) => log.error("delivery: shop sender failed", { shop, error }))
         .finally(() => running.delete(shop));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent } from "~/statistics/seed.testutil";
 import { seriousAxeViolations, type AxeFinding } from "../support/axe";
-import { launchBrowser, newPage } from "../support/browser";
+import { launchBrowser, MERCHANT_PAGES, newPage, openAdminPage } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
 import { addStaff, STAFF_PASSWORD } from "../support/support-console";
 
@@ -54,19 +54,9 @@ describe("accessibility (axe-core) in a browser", () => {
     const structure = [(await page.title()).trim() ? null : "no <title>", (await page.locator("main").count()) === 1 ? null : "not one <main>"];
     return [...findings[name].map((f) => `${f.id}: ${f.targets[0]}`), ...structure.filter((p): p is string => p !== null).map((p) => `${name}: ${p}`)];
   };
-  const openApp = async (path: string, heading: string) => {
-    await page.goto(`${app.server.url}/dev/open?path=${encodeURIComponent(path)}`);
-    await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
-  };
+  const openApp = (path: string, heading: string) => openAdminPage(page, app.server.url, path, { heading });
 
-  it.each([
-    ["Integrations", "/app", "Integrations"],
-    ["Postscript: Set up", "/app/integrations/postscript?tab=setup", "Postscript"],
-    ["Postscript: Integration overview", "/app/integrations/postscript?tab=overview", "Postscript"],
-    ["Postscript: Settings", "/app/integrations/postscript?tab=settings", "Postscript"],
-    ["Loop Subscriptions", "/app/integrations/loop", "Loop Subscriptions"],
-    ["Event log", "/app/events", "Event log"],
-  ])("merchant page %s", async (name, path, heading) => {
+  it.each(MERCHANT_PAGES.map((p) => [p.name, p.path, p.heading]))("merchant page %s", async (name, path, heading) => {
     await openApp(path, heading);
     expect(await check(name)).toEqual([]);
   });

@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent } from "~/statistics/seed.testutil";
-import { launchBrowser, newPage } from "../support/browser";
+import { launchBrowser, newPage, openAdminPage } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
 
 const HOUR = 3_600_000;
@@ -54,10 +54,7 @@ describe(`interaction timings at ${CPU_SLOWDOWN}× CPU slowdown`, () => {
     await app?.close();
   });
 
-  const open = async (path: string) => {
-    await page.goto(`${app.server.url}/dev/open?path=${encodeURIComponent(path)}`);
-    await page.waitForLoadState("networkidle");
-  };
+  const open = (path: string) => openAdminPage(page, app.server.url, path);
 
   /** Runs `act`, waits for `done`, and records the longest Event Timing entry it caused (under 16 ms is not reported by Chromium). */
   async function measure(label: string, act: () => Promise<void>, done: () => Promise<unknown>) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent } from "~/statistics/seed.testutil";
-import { launchBrowser, newPage, screenshot } from "../support/browser";
+import { launchBrowser, newPage, openAdminPage, screenshot } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
 
 // Longer than a refresh (12 s) plus a retry: the time the pages get to show a change by themselves.
@@ -33,10 +33,7 @@ describe("live delivery status in a browser", () => {
     await app?.close();
   });
 
-  const open = async (path: string) => {
-    await page.goto(`${app.server.url}/dev/open?path=${encodeURIComponent(path)}`);
-    await page.waitForLoadState("networkidle");
-  };
+  const open = (path: string) => openAdminPage(page, app.server.url, path);
   const health = () => page.getByRole("status").filter({ hasText: /Postscript|Working|No events/ }).first();
 
   it("connects Postscript and says it works once events went out", async () => {

@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent, type SeedEvent } from "~/statistics/seed.testutil";
-import { launchBrowser, newPage, screenshot } from "../support/browser";
+import { launchBrowser, newPage, openAdminPage, screenshot } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
 
 const OVERVIEW = "/app/integrations/postscript?tab=overview";
@@ -72,10 +72,7 @@ describe("Integration Overview and event log in a browser", () => {
     await app?.close();
   });
 
-  const open = async (path: string) => {
-    await page.goto(`${app.server.url}/dev/open?path=${encodeURIComponent(path)}`);
-    await page.waitForLoadState("networkidle");
-  };
+  const open = (path: string) => openAdminPage(page, app.server.url, path);
   const toast = () => page.locator("[data-dev-toast]").last();
   /** A full-page screenshot with a viewport as tall as the page, so sticky table parts stay where they belong. */
   const shot = async (name: string) => {

@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent } from "~/statistics/seed.testutil";
-import { launchBrowser, newPage, screenshot } from "../support/browser";
+import { launchBrowser, MERCHANT_PAGES, newPage, openAdminPage, screenshot } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
 
 const WIDTH = 390;
@@ -49,11 +49,7 @@ describe(`the merchant's pages at ${WIDTH} px`, () => {
     await app?.close();
   });
 
-  const open = async (path: string, heading: string) => {
-    await page.goto(`${app.server.url}/dev/open?path=${encodeURIComponent(path)}`);
-    await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
-    await page.waitForLoadState("networkidle");
-  };
+  const open = (path: string, heading: string) => openAdminPage(page, app.server.url, path, { heading });
   /** How far the page reaches past the screen's right edge (0: nothing is cut off). */
   const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   /** Elements that reach past the screen's edge, even inside a container that hides or scrolls them (JSON boxes scroll on purpose). */
@@ -66,14 +62,7 @@ describe(`the merchant's pages at ${WIDTH} px`, () => {
         .map((el) => `${el.tagName}.${el.className} “${(el.textContent ?? "").slice(0, 40)}”`),
     );
 
-  it.each([
-    ["integrations", "/app", "Integrations"],
-    ["postscript-setup", "/app/integrations/postscript?tab=setup", "Postscript"],
-    ["postscript-overview", "/app/integrations/postscript?tab=overview", "Postscript"],
-    ["postscript-settings", "/app/integrations/postscript?tab=settings", "Postscript"],
-    ["loop", "/app/integrations/loop", "Loop Subscriptions"],
-    ["event-log", "/app/events", "Event log"],
-  ])("%s fits the screen", async (name, path, heading) => {
+  it.each(MERCHANT_PAGES.map((p) => [p.slug, p.path, p.heading]))("%s fits the screen", async (name, path, heading) => {
     await open(path, heading);
     await screenshot(page, `phone-${name}`);
     expect(await pastTheEdge()).toEqual([]);

@@ -28,6 +28,8 @@ describe.skipIf(!databaseKinds.includes("postgres"))("scale-out: 2 web + 2 worke
       POSTSCRIPT_RATE_LIMIT_PER_SECOND: String(APP_RATE_PER_SECOND),
       POSTSCRIPT_RATE_LIMIT_BURST: "1",
       DELIVERY_POLL_INTERVAL_MS: "100",
+      // Half the shops each: the first worker to poll would otherwise take every shop while events keep coming.
+      DELIVERY_MAX_SHOPS_PER_WORKER: String(SHOPS / 2),
     });
     const [web1, web2, worker1, worker2] = await Promise.all(
       ["web", "web", "worker", "worker"].map((role) => startAppServer({ ...env, PROCESS_ROLE: role })),

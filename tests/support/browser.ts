@@ -42,3 +42,23 @@ export async function screenshot(page: Page, name: string, { fullPage = true }: 
   await page.screenshot({ path: file, fullPage });
   return file;
 }
+
+/**
+ * Opens an app page the way Shopify admin does (through the demo's /dev/open, which signs a session token) and
+ * waits until it has settled: its h1 is shown when `heading` is given, and the network is idle.
+ */
+export async function openAdminPage(page: Page, appUrl: string, appPath: string, { heading }: { heading?: string } = {}) {
+  await page.goto(`${appUrl}/dev/open?path=${encodeURIComponent(appPath)}`);
+  if (heading) await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+  await page.waitForLoadState("networkidle");
+}
+
+/** Every top-level merchant page and tab, for checks that hold on all of them (accessibility, phone width). */
+export const MERCHANT_PAGES = [
+  { name: "Integrations", slug: "integrations", path: "/app", heading: "Integrations" },
+  { name: "Postscript: Set up", slug: "postscript-setup", path: "/app/integrations/postscript?tab=setup", heading: "Postscript" },
+  { name: "Postscript: Integration overview", slug: "postscript-overview", path: "/app/integrations/postscript?tab=overview", heading: "Postscript" },
+  { name: "Postscript: Settings", slug: "postscript-settings", path: "/app/integrations/postscript?tab=settings", heading: "Postscript" },
+  { name: "Loop Subscriptions", slug: "loop", path: "/app/integrations/loop", heading: "Loop Subscriptions" },
+  { name: "Event log", slug: "event-log", path: "/app/events", heading: "Event log" },
+] as const;

@@ -104,37 +104,18 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
               </Banner>
             ) : null}
             {retrying ? (
-              <Card>
-                <BlockStack gap="200">
-                  <Text as="h2" variant="headingMd">
-                    {event.reasonTitle ? `Retrying: ${event.reasonTitle}` : "Retrying"}
-                  </Text>
-                  <Text as="p">
-                    The last attempt did not go through, so this event is tried again automatically. Next attempt: {event.nextAttemptLabel}. Nothing to do
-                    unless it is still failing at the end of the retry window (normally 24 hours).
-                  </Text>
-                  {event.reasonDetail ? (
-                    <Text as="p" tone="subdued">
-                      {event.reasonDetail}
-                    </Text>
-                  ) : null}
-                </BlockStack>
-              </Card>
+              <ReasonCard
+                title={event.reasonTitle ? `Retrying: ${event.reasonTitle}` : "Retrying"}
+                meaning={`The last attempt did not go through, so this event is tried again automatically. Next attempt: ${event.nextAttemptLabel}. Nothing to do unless it is still failing at the end of the retry window (normally 24 hours).`}
+                detail={event.reasonDetail}
+              />
             ) : null}
             {event.reasonTitle && !retrying ? (
-              <Card>
-                <BlockStack gap="200">
-                  <Text as="h2" variant="headingMd">
-                    {event.outcome === "delivered" ? "Note" : event.reasonTitle}
-                  </Text>
-                  {event.reasonMeaning && event.outcome !== "delivered" ? <Text as="p">{event.reasonMeaning}</Text> : null}
-                  {event.reasonDetail ? (
-                    <Text as="p" tone="subdued">
-                      {event.reasonDetail}
-                    </Text>
-                  ) : null}
-                </BlockStack>
-              </Card>
+              <ReasonCard
+                title={event.outcome === "delivered" ? "Note" : event.reasonTitle}
+                meaning={event.outcome !== "delivered" ? event.reasonMeaning : null}
+                detail={event.reasonDetail}
+              />
             ) : null}
             <Card padding="0">
               <Box padding="400" paddingBlockEnd="200">
@@ -219,5 +200,24 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
         </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+/** Why the event is where it is: a title, what it means, and the detail recorded with it. */
+function ReasonCard({ title, meaning, detail }: { title: string; meaning: string | null; detail: string | null }) {
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <Text as="h2" variant="headingMd">
+          {title}
+        </Text>
+        {meaning ? <Text as="p">{meaning}</Text> : null}
+        {detail ? (
+          <Text as="p" tone="subdued">
+            {detail}
+          </Text>
+        ) : null}
+      </BlockStack>
+    </Card>
   );
 }
