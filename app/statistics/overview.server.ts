@@ -184,13 +184,18 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     // (without statistics) walk the (shopDomain, receivedAt) index through every event of the period instead.
     db.event.findMany({ where: { shopDomain, status: "received" }, select: { receivedAt: true } }),
     // Events waiting now, whatever the period: paused (a rejected key, no connection, a support hold) and pending
-    // after a failed attempt (retrying), per cause, with the soonest next attempt.
-    db.event.groupBy({
-      by: ["status", "reason"],
-      where: { shopDomain, OR: [{ status: "paused" }, { status: "pending", reason: { not: null } }] },
-      _count: { _all: true },
-      _min: { nextAttemptAt: true, firstAttemptAt: true },
-    }),
+    // after a failed attempt (retrying), per cause, with the soonest next attempt. One query per status: with an
+    // OR of the two, SQLite reads the index by shop alone, every event of the shop (250 ms at 1,000,000).
+    Promise.all(
+      (["paused", "pending"] as const).map((status) =>
+        db.event.groupBy({
+          by: ["status", "reason"],
+          where: { shopDomain, status, ...(status === "pending" ? { reason: { not: null } } : {}) },
+          _count: { _all: true },
+          _min: { nextAttemptAt: true, firstAttemptAt: true },
+        }),
+      ),
+    ).then((groups) => groups.flat()),
     db.eventRollup.findFirst({ where: { shopDomain }, select: { hourStart: true } }),
     db.event.findFirst({ where: { shopDomain }, select: { id: true } }),
   ]);
