@@ -7,7 +7,7 @@
 // many events it concerns (a revoked key with 5,000 waiting events), and however many workers look, it is sent
 // once. The key rejection is one incident per time the connection went to Action needed; undelivered events
 // are one incident per reason until none of that reason has come for FLOW_INCIDENT_QUIET_MINUTES.
-import type { Database } from "~/db.server";
+import { isUniqueViolation, type Database } from "~/db.server";
 import { recordChange } from "~/connections/history.server";
 import { mapLoopWebhook } from "~/events/mapping";
 import { reasonInfo, type ReasonCode } from "~/events/reasons";
@@ -92,7 +92,8 @@ async function recordIncident(
     });
     return true;
   } catch (error) {
-    if (await deps.db.flowTriggerFiring.findUnique({ where: { shopDomain_trigger_incidentKey: { shopDomain: shop, trigger, incidentKey: incident.key } }, select: { id: true } })) return false;
+    // Another worker recorded it between the look and the insert.
+    if (isUniqueViolation(error)) return false;
     throw error;
   }
 }
