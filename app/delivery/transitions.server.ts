@@ -13,7 +13,8 @@ import { getSql, type Database } from "~/db.server";
 import { newId } from "~/db/ids";
 import { isRowError, shapes, type ConditionalGroup, type Sql, type Tables } from "~/db/sql.server";
 import type { ReasonCode } from "~/events/reasons";
-import { rollupWrites, type RollupWrite } from "~/statistics/rollups.server";
+import { mayTouchSettledDay } from "~/statistics/days.server";
+import { hourStart, rollupWrites, type RollupWrite } from "~/statistics/rollups.server";
 
 export type EventStatus = "received" | "pending" | "paused" | "delivered" | "skipped" | "failed";
 export const OPEN_STATUSES: EventStatus[] = ["received", "pending", "paused"];
@@ -112,16 +113,19 @@ export function changeStatements(sql: Sql, event: EventSnapshot, change: Change,
       errorClass: attempt.errorClass ?? null,
       message: attempt.message ?? null,
     });
+  // A change to the counts of a day already added up reopens that day (see ~/statistics/days.server).
+  const reopen = writes.length > 0 && mayTouchSettledDay(event.receivedAt, now) ? shape.bind("reopen.", { shopDomain: event.shopDomain, hour: hourStart(event.receivedAt) }) : null;
   const key = `${shape.names()}|${writes.map((w) => (w.create ? "upsert" : "update")).join(",")}`;
   // A statement may change a row only once: two rollup writes to one table (a reason left and another one
   // entered) cannot share the WITH, so such a change runs statement by statement.
   const tables = writes.map((w) => w.table);
   if (sql.kind === "postgres" && new Set(tables).size === tables.length) {
-    return { first: shape.statement(`with|${key}`, () => guardedWith(sql, update, attemptRow, writes)), then: [] };
+    return { first: shape.statement(`with|${key}`, () => guardedWith(sql, update, attemptRow, writes, reopen)), then: [] };
   }
   const then = [
     ...(attemptRow ? [shape.statement(`attempt|${key}`, () => sql.db.insertInto("DeliveryAttempt").values(attemptRow))] : []),
     ...writes.map((write, i) => shape.statement(`r${i}|${key}`, () => rollupStatement(sql.db as unknown as Untyped, write, false))),
+    ...(reopen ? [shape.statement(`reopen|${key}`, () => reopenDayStatement(sql.db as unknown as Untyped, reopen, false))] : []),
   ];
   return { first: shape.statement(`update|${key}`, () => update(sql.db)), then };
 }
@@ -152,6 +156,12 @@ function rollupStatement(db: Pick<Untyped, "insertInto" | "updateTable">, write:
   return insert.onConflict((oc) => oc.columns(Object.keys(write.key)).doUpdateSet(changes as never));
 }
 
+/** Takes the statistics day holding `hour` off the list of added-up days, so the overview reads its hours again. */
+function reopenDayStatement(db: Pick<Untyped, "deleteFrom">, reopen: { shopDomain: string; hour: Date }, guarded: boolean) {
+  const remove = db.deleteFrom("StatisticsDay").where("shopDomain", "=", reopen.shopDomain).where("dayStart", "<=", reopen.hour).where("dayEnd", ">", reopen.hour);
+  return guarded ? remove.where((eb) => eb.exists(eb.selectFrom("u").select("id"))) : remove;
+}
+
 /** `SELECT $1 AS "a", $2 AS "b" … FROM u`: the row to insert, once for each row u returned. */
 function fromU(row: Record<string, unknown>) {
   return (eb: ExpressionBuilder<UntypedTables, never>) => eb.selectFrom("u").select(Object.entries(row).map(([column, value]) => eb.val(value).as(column)));
@@ -162,12 +172,19 @@ function fromU(row: Record<string, unknown>) {
  * attempt and the rollup writes, each acting only for u's row; the statement returns u's rows (one, or none
  * when the event was no longer in the expected state).
  */
-function guardedWith(sql: Sql, update: (db: Pick<Kysely<Tables>, "updateTable">) => UpdateQueryBuilder<Tables, "Event", "Event", UpdateResult>, attemptRow: Record<string, unknown> | undefined, writes: RollupWrite[]) {
+function guardedWith(
+  sql: Sql,
+  update: (db: Pick<Kysely<Tables>, "updateTable">) => UpdateQueryBuilder<Tables, "Event", "Event", UpdateResult>,
+  attemptRow: Record<string, unknown> | undefined,
+  writes: RollupWrite[],
+  reopen: { shopDomain: string; hour: Date } | null,
+) {
   // Each WITH adds a name to the builder's type; on the untyped view they are all plain tables.
   let query = (sql.db as unknown as Untyped).with("u", () => update(sql.db).returning("id") as never) as unknown as QueryCreator<UntypedTables>;
   const add = (name: string, part: (db: QueryCreator<UntypedTables>) => unknown) => (query = query.with(name, part as never) as unknown as QueryCreator<UntypedTables>);
   if (attemptRow) add("attempt", (db) => db.insertInto("DeliveryAttempt").columns(Object.keys(attemptRow)).expression(fromU(attemptRow)));
   writes.forEach((write, i) => add(`r${i}`, (db) => rollupStatement(db, write, true)));
+  if (reopen) add("reopen", (db) => reopenDayStatement(db, reopen, true));
   return query.selectFrom("u").select("id");
 }
 

@@ -178,6 +178,10 @@ export const eventRecords: PersonalDataOwner = {
       db.eventRollup.deleteMany({ where: { shopDomain: shop } }),
       db.reasonRollup.deleteMany({ where: { shopDomain: shop } }),
       db.latencyRollup.deleteMany({ where: { shopDomain: shop } }),
+      db.statisticsDay.deleteMany({ where: { shopDomain: shop } }),
+      db.eventRollupDay.deleteMany({ where: { shopDomain: shop } }),
+      db.reasonRollupDay.deleteMany({ where: { shopDomain: shop } }),
+      db.latencyRollupDay.deleteMany({ where: { shopDomain: shop } }),
       db.deliveryLease.deleteMany({ where: { shopDomain: shop } }),
     ]);
     return removed + others.reduce((sum, r) => sum + r.count, 0);

@@ -29,7 +29,7 @@ import { getDatabase } from "~/db.server";
 import { sendTestEvent } from "~/delivery/test-events.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
-import { deliveryHealth } from "~/statistics/health.server";
+import { deliveryHealth, readWaitingGroups } from "~/statistics/health.server";
 import { statisticsTimeZone } from "~/statistics/time-zone.server";
 import { flowTriggerViews } from "~/flow/usage.server";
 import { shopTimeZone } from "~/shopify/time-zone.server";
@@ -57,9 +57,11 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     // The overview checks the stored zone against Shopify; the other tabs use the stored one (no Shopify call).
     const timeZone = showsOverview ? await statisticsTimeZone(db, session.shop) : await shopTimeZone(db, session.shop);
     const now = new Date();
+    // Both read the waiting events; on the overview tab they share one read.
+    const waiting = showsOverview ? await readWaitingGroups(db, session.shop) : undefined;
     [overview, health] = await Promise.all([
-      showsOverview ? loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings }, url.searchParams, now) : null,
-      deliveryHealth(db, session.shop, { timeZone: timeZone.name, postscriptStatus: connection.status, actionNeededAt: connection.actionNeededAt, deliveriesPausedAt: settings.deliveriesPausedAt }, now),
+      showsOverview ? loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings, waiting }, url.searchParams, now) : null,
+      deliveryHealth(db, session.shop, { timeZone: timeZone.name, postscriptStatus: connection.status, actionNeededAt: connection.actionNeededAt, deliveriesPausedAt: settings.deliveriesPausedAt, waiting }, now),
     ]);
   } else if (showsOverview) {
     const timeZone = await statisticsTimeZone(db, session.shop);

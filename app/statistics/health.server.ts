@@ -3,7 +3,8 @@
 // waiting are waiting for (retries after Postscript errors, a rejected key, a support hold). The Integrations
 // page and the Postscript page show it, so "Connected" never hides a Postscript that is failing.
 //
-// Reads are bounded by the indexes: open events on (shopDomain, status, nextAttemptAt), the newest event on
+// Reads are bounded by the indexes: open events on (shopDomain, status, nextAttemptAt, reason, firstAttemptAt)
+// alone (readWaitingGroups), the newest event on
 // (shopDomain, receivedAt), the newest delivery through the hourly rollups (the newest hour with a delivery,
 // then only that hour's events), and the 24 h success rate from the rollups.
 import { z } from "zod";
@@ -45,6 +46,39 @@ export interface HealthContext {
   postscriptStatus: string | null;
   actionNeededAt: Date | string | null;
   deliveriesPausedAt: Date | string | null;
+  /** The shop's waiting events, when the page has read them already for the overview. */
+  waiting?: WaitingGroup[];
+}
+
+/** Events not final yet, per status and cause. */
+export interface WaitingGroup {
+  status: "received" | "pending" | "paused";
+  /** Null for events not tried yet (or paused without a recorded cause). */
+  reason: string | null;
+  count: number;
+  oldestFirstAttemptAt: Date | null;
+  soonestNextAttemptAt: Date | null;
+}
+
+/**
+ * The shop's waiting events (not yet mapped, pending or retrying, paused) per status and cause. The index on
+ * (shopDomain, status, nextAttemptAt, reason, firstAttemptAt) holds every column read, so a backlog of tens of
+ * thousands of events is counted from the index without reading one row.
+ */
+export async function readWaitingGroups(db: Database, shopDomain: string): Promise<WaitingGroup[]> {
+  const rows = await db.event.groupBy({
+    by: ["status", "reason"],
+    where: { shopDomain, status: { in: ["received", "pending", "paused"] } },
+    _count: { _all: true },
+    _min: { firstAttemptAt: true, nextAttemptAt: true },
+  });
+  return rows.map((row) => ({
+    status: row.status as WaitingGroup["status"],
+    reason: row.reason,
+    count: row._count._all,
+    oldestFirstAttemptAt: row._min.firstAttemptAt,
+    soonestNextAttemptAt: row._min.nextAttemptAt,
+  }));
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
@@ -66,12 +100,7 @@ export async function deliveryHealth(db: Database, shopDomain: string, context: 
   const zone = context.timeZone;
   const dayAgo = new Date(Math.floor((now.getTime() - 24 * HOUR_MS) / HOUR_MS) * HOUR_MS);
   const [open, newest, lastDeliveredHour, day, hold] = await Promise.all([
-    db.event.groupBy({
-      by: ["status", "reason"],
-      where: { shopDomain, status: { in: ["received", "pending", "paused"] } },
-      _count: { _all: true },
-      _min: { firstAttemptAt: true, nextAttemptAt: true },
-    }),
+    context.waiting ?? readWaitingGroups(db, shopDomain),
     db.event.findFirst({ where: { shopDomain }, orderBy: { receivedAt: "desc" }, select: { receivedAt: true } }),
     db.eventRollup.findFirst({ where: { shopDomain, delivered: { gt: 0 } }, orderBy: { hourStart: "desc" }, select: { hourStart: true } }),
     db.eventRollup.aggregate({ where: { shopDomain, hourStart: { gte: dayAgo } }, _sum: { delivered: true, failed: true } }),
@@ -86,17 +115,17 @@ export async function deliveryHealth(db: Database, shopDomain: string, context: 
       })
     : null;
 
-  const waiting = open.reduce((sum, row) => sum + row._count._all, 0);
-  const paused = open.filter((row) => row.status === "paused").reduce((sum, row) => sum + row._count._all, 0);
+  const waiting = open.reduce((sum, row) => sum + row.count, 0);
+  const paused = open.filter((row) => row.status === "paused").reduce((sum, row) => sum + row.count, 0);
   const retrying: RetryingCause[] = open
     .filter((row) => row.status === "pending" && row.reason)
     .map((row) => ({
       reason: row.reason as ReasonCode,
-      count: row._count._all,
-      since: row._min.firstAttemptAt?.toISOString() ?? null,
-      sinceLabel: shortWhen(zone, row._min.firstAttemptAt, now),
-      nextAttemptAt: row._min.nextAttemptAt?.toISOString() ?? null,
-      nextAttemptLabel: shortWhen(zone, row._min.nextAttemptAt, now),
+      count: row.count,
+      since: row.oldestFirstAttemptAt?.toISOString() ?? null,
+      sinceLabel: shortWhen(zone, row.oldestFirstAttemptAt, now),
+      nextAttemptAt: row.soonestNextAttemptAt?.toISOString() ?? null,
+      nextAttemptLabel: shortWhen(zone, row.soonestNextAttemptAt, now),
     }))
     .sort((a, b) => b.count - a.count);
   const delivered = day._sum.delivered ?? 0;

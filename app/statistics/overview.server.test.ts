@@ -53,8 +53,8 @@ describe.each(databaseKinds)("Integration Overview (%s)", (kind) => {
     const data = await loadOverview(counted, SHOP, context, search(), NOW);
     expect(data.postscript.status).toBe("connected");
     expect(data.summary.current.received).toBe(2);
-    // Six rollup reads, the unmapped events, the paused and the retrying ones (one query each, so each reads its
-    // own part of the status index), and whether the shop has any rollup or event yet.
+    // The shop's added-up days (none yet), six rollup reads, the unmapped events, the waiting ones per status and
+    // cause, and whether the shop has any rollup or event yet.
     expect(queries).toBe(11);
   });
 

@@ -1,8 +1,8 @@
 // The Integration Overview: what happened to the shop's events over a period, compared with the period
 // before, and what went wrong. Counts come from the hourly rollups (app/statistics/rollups.server.ts), never
-// from scanning raw events; the only raw-event reads are index-only: events still waiting to be mapped
-// (status "received", not in the rollups yet) and the number of paused events, both on the
-// (shopDomain, status, nextAttemptAt) index.
+// from scanning raw events; the only raw-event reads are on the (shopDomain, status, nextAttemptAt, reason,
+// firstAttemptAt) index: events still waiting to be mapped (status "received", not in the rollups yet) and the
+// events waiting now per cause (readWaitingGroups).
 //
 // Figures, for events RECEIVED in the period (see period.ts for the boundaries):
 //   received   mapped events (rollups) + events still in status "received"
@@ -19,6 +19,8 @@ import type { ShopTimeZone } from "~/shopify/time-zone";
 import { shopTimeZone } from "~/shopify/time-zone.server";
 import { EVENT_TYPES } from "~/events/catalogue";
 import { reasonInfo, type ReasonAction, type ReasonInfo } from "~/events/reasons";
+import { hourlyGaps, readSettledDays, runsWithin, type Span } from "./days.server";
+import { readWaitingGroups, type WaitingGroup } from "./health.server";
 import { LATENCY_BUCKETS_MS } from "./rollups.server";
 import { formatBucketLabel, formatDateRange, formatDateTime, formatTime } from "./format";
 import {
@@ -137,6 +139,8 @@ export interface OverviewContext {
   postscript: Pick<PostscriptConnectionView, "status" | "actionNeededReason" | "actionNeededAt" | "disconnectedAt">;
   loopStatus: LoopConnectionStatus;
   settings: Pick<ShopSettingsView, "disabledEventTypes" | "deliveriesPausedAt">;
+  /** The shop's waiting events, when the page has read them already for the health line. */
+  waiting?: WaitingGroup[];
 }
 
 /** The overview's context read on its own, for a caller with no page that has read the shop's rows (a benchmark, a test). */
@@ -157,45 +161,54 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
   const start = period.start!;
   const end = period.end!;
   const previousStart = period.previousStart!;
-  const where = { shopDomain, hourStart: { gte: start, lt: end } };
-  const previousWhere = { shopDomain, hourStart: { gte: previousStart, lt: start } };
   const sums = { received: true, delivered: true, skipped: true, failed: true } as const;
+  // Long periods read the days already added up (days.server.ts) as one row per day, and hours for the rest.
+  const days = period.granularity === "day" ? await readSettledDays(db, shopDomain, zone.name, previousStart, end) : [];
+  const inPeriod = split(start, end, days);
+  const inPrevious = split(previousStart, start, days);
+  // One read per span (normally one of hours and one of days): SQLite reads each as a range of the primary key.
+  const hours = <T>(spans: Span[], read: (where: { shopDomain: string; hourStart: { gte: Date; lt: Date } }) => Promise<T[]>) =>
+    Promise.all(spans.map((span) => read({ shopDomain, hourStart: { gte: span.start, lt: span.end } }))).then((parts) => parts.flat());
+  const daily = <T>(spans: Span[], read: (where: { shopDomain: string; dayStart: { gte: Date; lt: Date } }) => Promise<T[]>) =>
+    Promise.all(spans.map((span) => read({ shopDomain, dayStart: { gte: span.start, lt: span.end } }))).then((parts) => parts.flat());
 
   const [
     byHour,
-    byType,
-    previousTotals,
-    reasons,
-    latency,
-    previousLatency,
+    byDay,
+    hourTypes,
+    dayTypes,
+    previousHours,
+    previousDays,
+    hourReasons,
+    dayReasons,
+    hourLatency,
+    dayLatency,
+    previousHourLatency,
+    previousDayLatency,
     unmapped,
     waitingGroups,
     anyRollup,
     anyEvent,
   ] = await Promise.all([
-    db.eventRollup.groupBy({ by: ["hourStart"], where, _sum: sums }),
-    db.eventRollup.groupBy({ by: ["eventType"], where, _sum: sums, _max: { lastSeenAt: true } }),
-    db.eventRollup.aggregate({ where: previousWhere, _sum: sums }),
-    db.reasonRollup.groupBy({ by: ["reason"], where, _sum: { count: true }, _max: { lastAt: true } }),
-    db.latencyRollup.groupBy({ by: ["bucketMs"], where, _sum: { count: true } }),
-    db.latencyRollup.groupBy({ by: ["bucketMs"], where: previousWhere, _sum: { count: true } }),
+    hours(inPeriod.hours, (where) => db.eventRollup.groupBy({ by: ["hourStart"], where, _sum: sums })),
+    daily(inPeriod.days, (where) => db.eventRollupDay.groupBy({ by: ["dayStart"], where, _sum: sums })),
+    hours(inPeriod.hours, (where) => db.eventRollup.groupBy({ by: ["eventType"], where, _sum: sums, _max: { lastSeenAt: true } })),
+    daily(inPeriod.days, (where) => db.eventRollupDay.groupBy({ by: ["eventType"], where, _sum: sums, _max: { lastSeenAt: true } })),
+    hours(inPrevious.hours, (where) => db.eventRollup.aggregate({ where, _sum: sums }).then((row) => [row])),
+    daily(inPrevious.days, (where) => db.eventRollupDay.aggregate({ where, _sum: sums }).then((row) => [row])),
+    hours(inPeriod.hours, (where) => db.reasonRollup.groupBy({ by: ["reason"], where, _sum: { count: true }, _max: { lastAt: true } })),
+    daily(inPeriod.days, (where) => db.reasonRollupDay.groupBy({ by: ["reason"], where, _sum: { count: true }, _max: { lastAt: true } })),
+    hours(inPeriod.hours, (where) => db.latencyRollup.groupBy({ by: ["bucketMs"], where, _sum: { count: true } })),
+    daily(inPeriod.days, (where) => db.latencyRollupDay.groupBy({ by: ["bucketMs"], where, _sum: { count: true } })),
+    hours(inPrevious.hours, (where) => db.latencyRollup.groupBy({ by: ["bucketMs"], where, _sum: { count: true } })),
+    daily(inPrevious.days, (where) => db.latencyRollupDay.groupBy({ by: ["bucketMs"], where, _sum: { count: true } })),
     // Not yet mapped, so not in the rollups: read live on the (shopDomain, status, nextAttemptAt) index — normally a
     // handful of rows. No receivedAt condition and no ORDER BY/LIMIT here: either would let SQLite's planner
     // (without statistics) walk the (shopDomain, receivedAt) index through every event of the period instead.
     db.event.findMany({ where: { shopDomain, status: "received" }, select: { receivedAt: true } }),
     // Events waiting now, whatever the period: paused (a rejected key, no connection, a support hold) and pending
-    // after a failed attempt (retrying), per cause, with the soonest next attempt. One query per status: with an
-    // OR of the two, SQLite reads the index by shop alone, every event of the shop (250 ms at 1,000,000).
-    Promise.all(
-      (["paused", "pending"] as const).map((status) =>
-        db.event.groupBy({
-          by: ["status", "reason"],
-          where: { shopDomain, status, ...(status === "pending" ? { reason: { not: null } } : {}) },
-          _count: { _all: true },
-          _min: { nextAttemptAt: true, firstAttemptAt: true },
-        }),
-      ),
-    ).then((groups) => groups.flat()),
+    // after a failed attempt (retrying), per cause, with the soonest next attempt.
+    context.waiting ?? readWaitingGroups(db, shopDomain),
     db.eventRollup.findFirst({ where: { shopDomain }, select: { hourStart: true } }),
     db.event.findFirst({ where: { shopDomain }, select: { id: true } }),
   ]);
@@ -229,9 +242,10 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     return chart[lo];
   };
   const current = zeroTotals();
-  for (const row of byHour) {
+  const counted = [...byHour.map((row) => ({ at: row.hourStart, _sum: row._sum })), ...byDay.map((row) => ({ at: row.dayStart, _sum: row._sum }))];
+  for (const row of counted) {
     const s = sumsOf(row._sum);
-    const bucket = bucketOf(row.hourStart.getTime());
+    const bucket = bucketOf(row.at.getTime());
     bucket.delivered += s.delivered;
     bucket.skipped += s.skipped;
     bucket.failed += s.failed;
@@ -242,7 +256,8 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
   current.received += unmappedCurrent.length;
   current.waiting = current.received - current.delivered - current.skipped - current.failed;
 
-  const previous = sumsOf(previousTotals._sum);
+  const previous = zeroTotals();
+  for (const part of [...previousHours, ...previousDays]) addTotals(previous, sumsOf(part._sum));
   previous.received += unmappedPrevious;
   previous.waiting = previous.received - previous.delivered - previous.skipped - previous.failed;
 
@@ -250,7 +265,13 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
   const logUrl = (extra: Record<string, string> = {}) => `/app/events?${new URLSearchParams({ ...periodQuery, ...extra }).toString()}`;
 
   const disabled = new Set<string>(settings.disabledEventTypes);
-  const typeSums = new Map(byType.map((row) => [row.eventType, { ...sumsOf(row._sum), lastSeenAt: row._max.lastSeenAt }]));
+  const typeSums = new Map<string, Totals & { lastSeenAt: Date | null }>();
+  for (const row of [...hourTypes, ...dayTypes]) {
+    const sum = typeSums.get(row.eventType) ?? { ...zeroTotals(), lastSeenAt: null };
+    addTotals(sum, sumsOf(row._sum));
+    sum.lastSeenAt = latest(sum.lastSeenAt, row._max.lastSeenAt);
+    typeSums.set(row.eventType, sum);
+  }
   const types: { type: string; description: string }[] = EVENT_TYPES.map(({ type, description }) => ({ type, description }));
   if (typeSums.has("unknown")) types.push({ type: "unknown", description: "Events that could not be read (no event type)" });
   const typeRows = types.map(({ type, description }): TypeRow => {
@@ -273,8 +294,8 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
 
   const postscriptStatus = connectionStatus(postscript.status);
   const errors: ErrorGroup[] = [];
-  const paused = waitingGroups.filter((row) => row.status === "paused").reduce((sum, row) => sum + row._count._all, 0);
-  const heldBySupport = waitingGroups.find((row) => row.status === "paused" && row.reason === "held_by_support")?._count._all ?? 0;
+  const paused = waitingGroups.filter((row) => row.status === "paused").reduce((sum, row) => sum + row.count, 0);
+  const heldBySupport = waitingGroups.find((row) => row.status === "paused" && row.reason === "held_by_support")?.count ?? 0;
   const waitingUrl = logUrl({ outcome: "waiting", period: "all" });
   if (paused - heldBySupport > 0) {
     const code = postscriptStatus === "action_needed" ? "key_rejected" : "not_connected";
@@ -288,13 +309,19 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
   // Events still retrying after Postscript errors: not final, so they are worded as waiting, with the next try.
   for (const row of waitingGroups) {
     if (row.status !== "pending" || !row.reason) continue;
-    const group = errorGroup(row.reason, row._count._all, row._min.firstAttemptAt, true, zone.name, waitingUrl);
-    errors.push({ ...group, ...retryingWords(group), outcome: "waiting", nextAttemptLabel: formatDateTime(zone.name, row._min.nextAttemptAt) });
+    const group = errorGroup(row.reason, row.count, row.oldestFirstAttemptAt, true, zone.name, waitingUrl);
+    errors.push({ ...group, ...retryingWords(group), outcome: "waiting", nextAttemptLabel: formatDateTime(zone.name, row.soonestNextAttemptAt) });
   }
-  for (const row of reasons) {
-    const count = row._sum.count ?? 0;
+  const reasons = new Map<string, { count: number; lastAt: Date | null }>();
+  for (const row of [...hourReasons, ...dayReasons]) {
+    const sum = reasons.get(row.reason) ?? { count: 0, lastAt: null };
+    sum.count += row._sum.count ?? 0;
+    sum.lastAt = latest(sum.lastAt, row._max.lastAt);
+    reasons.set(row.reason, sum);
+  }
+  for (const [reason, { count, lastAt }] of reasons) {
     if (count <= 0) continue;
-    errors.push(errorGroup(row.reason, count, row._max.lastAt, false, zone.name, logUrl({ reason: row.reason })));
+    errors.push(errorGroup(reason, count, lastAt, false, zone.name, logUrl({ reason })));
   }
   const order = { waiting: 0, failed: 1, skipped: 2 } as const;
   errors.sort((a, b) => Number(b.current) - Number(a.current) || order[a.outcome] - order[b.outcome] || b.count - a.count || a.code.localeCompare(b.code));
@@ -329,12 +356,12 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     },
     loop: { status: connectionStatus(context.loopStatus) },
     deliveriesHeldSince: formatDateTime(zone.name, settings.deliveriesPausedAt),
-    waitingNow: { paused, retrying: waitingGroups.filter((row) => row.status === "pending").reduce((sum, row) => sum + row._count._all, 0), unmapped: unmappedCurrent.length },
+    waitingNow: { paused, retrying: waitingGroups.filter((row) => row.status === "pending" && row.reason).reduce((sum, row) => sum + row.count, 0), unmapped: unmappedCurrent.length },
     summary: {
       current,
       previous,
       successRate: { current: successRate(current), previous: successRate(previous) },
-      medianLatency: { current: medianBand(latency), previous: medianBand(previousLatency) },
+      medianLatency: { current: medianBand([...hourLatency, ...dayLatency]), previous: medianBand([...previousHourLatency, ...previousDayLatency]) },
     },
     chart,
     types: typeRows,
@@ -343,6 +370,16 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     failedLogUrl: logUrl({ outcome: "failed" }),
     replay: { from: start.toISOString(), to: end.toISOString(), failed: current.failed },
   };
+}
+
+/** A stretch of the overview as the runs of added-up days inside it and the spans of hours around them. */
+function split(start: Date, end: Date, days: Span[]) {
+  const runs = runsWithin(days, start, end);
+  return { hours: hourlyGaps(start, end, runs), days: runs };
+}
+
+function latest(a: Date | null, b: Date | null): Date | null {
+  return !a || (b && b > a) ? b : a;
 }
 
 /** The URL parameters that name a resolved period (the event log resolves them to the same bounds). */

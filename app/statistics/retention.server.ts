@@ -34,14 +34,19 @@ export async function pruneExpired(db: Database, policy: RetentionPolicy, now = 
     ]);
     events += ids.length;
   }
-  const [rollups, reasons, latency, unusedFields] = await db.$transaction([
+  const [rollups, reasons, latency, , eventDays, reasonDays, latencyDays, unusedFields] = await db.$transaction([
     db.eventRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
     db.reasonRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
     db.latencyRollup.deleteMany({ where: { hourStart: { lt: rollupsBefore } } }),
+    // A day some of whose hours are pruned is no longer listed; the overview reads what hours remain.
+    db.statisticsDay.deleteMany({ where: { dayStart: { lt: rollupsBefore } } }),
+    db.eventRollupDay.deleteMany({ where: { dayStart: { lt: rollupsBefore } } }),
+    db.reasonRollupDay.deleteMany({ where: { dayStart: { lt: rollupsBefore } } }),
+    db.latencyRollupDay.deleteMany({ where: { dayStart: { lt: rollupsBefore } } }),
     // A Loop field not seen for as long as raw events are kept is no longer news.
     db.unusedLoopField.deleteMany({ where: { lastSeenAt: { lt: eventsBefore } } }),
   ]);
-  return { events, rollups: rollups.count + reasons.count + latency.count, unusedFields: unusedFields.count };
+  return { events, rollups: rollups.count + reasons.count + latency.count + eventDays.count + reasonDays.count + latencyDays.count, unusedFields: unusedFields.count };
 }
 
 export function retentionWorker(db: () => Database, policy: RetentionPolicy, everyMs = 3_600_000): BackgroundWorker {

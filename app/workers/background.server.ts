@@ -8,6 +8,7 @@ import { createAppDeliveryWorker } from "~/delivery/runtime.server";
 import { createAppFlowTriggerWorker } from "~/flow/runtime.server";
 import type { BackgroundWorker } from "~/jobs/background-worker";
 import { log } from "~/logging/logger.server";
+import { statisticsDaysWorker } from "~/statistics/days.server";
 import { retentionWorker } from "~/statistics/retention.server";
 
 /** The app's workers, built when the process starts them (after the configuration is validated). */
@@ -16,6 +17,7 @@ export function appWorkers(): BackgroundWorker[] {
   return [
     createAppDeliveryWorker(),
     retentionWorker(getDatabase, { eventRetentionDays: config.EVENT_RETENTION_DAYS, rollupRetentionDays: config.ROLLUP_RETENTION_DAYS }),
+    statisticsDaysWorker(getDatabase),
     createAppLoopWebhookRemovalWorker(),
     createAppFlowTriggerWorker(),
   ];
