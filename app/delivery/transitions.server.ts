@@ -18,7 +18,6 @@ import { hourStart, rollupWrites, type RollupWrite } from "~/statistics/rollups.
 
 export type EventStatus = "received" | "pending" | "paused" | "delivered" | "skipped" | "failed";
 export const OPEN_STATUSES: EventStatus[] = ["received", "pending", "paused"];
-export const FINAL_STATUSES: EventStatus[] = ["delivered", "skipped", "failed"];
 
 /** Why an event was skipped, failed or is waiting; the codes are listed once, with their texts, in ~/events/reasons. */
 export type { ReasonCode };
