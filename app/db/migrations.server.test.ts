@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase, databaseKinds } from "../../tests/support/databases";
-import { createDatabaseClient } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient } from "~/db.server";
 import { applyMigrations, migrationsFolder, readMigrations } from "./migrations.server";
 
 const root = path.resolve(__dirname, "../..");
@@ -27,7 +27,7 @@ describe.each(databaseKinds)("migrations on %s", (kind) => {
       const tables = await db.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
       for (const { name } of tables) await db.$executeRawUnsafe(`DROP TABLE "${name}"`);
     }
-    await db.$disconnect();
+    await closeDatabaseClient(db);
     return database.url;
   }
 
@@ -42,7 +42,7 @@ describe.each(databaseKinds)("migrations on %s", (kind) => {
     const db = createDatabaseClient(url);
     await db.shop.create({ data: { domain: "migrated.myshopify.com" } });
     expect(await db.shop.count()).toBe(1);
-    await db.$disconnect();
+    await closeDatabaseClient(db);
   });
 
   it("is safe when several processes start at once", async () => {

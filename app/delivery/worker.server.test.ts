@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startPostscriptStandIn } from "../../sandbox/postscript/server";
 import { DEMO_SHOP_KEY, TEA_SHOP_KEY } from "../../sandbox/postscript/seed";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { PostscriptClient } from "~/postscript/client.server";
 import { systemClock, type Clock } from "~/jobs/clock";
 import { createPendingEvent } from "./pending-event.testutil";
@@ -263,7 +263,7 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
         await Promise.all([w1.drainOnce(), w2.drainOnce()]);
       }
     } finally {
-      await second.$disconnect();
+      await closeDatabaseClient(second);
     }
     await expectPacedOnOneKey(bucket, 60);
   });
@@ -308,7 +308,7 @@ describe.each(databaseKinds)("delivery worker (%s)", (kind) => {
       // Whatever one worker could not take in that pass, a second pass delivers.
       await worker({ workerId: "w1", clock: clockA }).drainOnce();
     } finally {
-      await second.$disconnect();
+      await closeDatabaseClient(second);
     }
     const requests = await received();
     expect(requests.filter((r) => r.status === 429)).toEqual([]);

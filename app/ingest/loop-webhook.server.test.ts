@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { withTestEnv } from "../../tests/support/connections";
 import { closedPort } from "../../tests/support/net";
-import { createDatabaseClient, getSql } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, getSql } from "~/db.server";
 import { signBody, type SignatureEncoding } from "~/loop/protocol";
 import { setLogSink } from "~/logging/logger.server";
 import { createUnusedFieldLog } from "~/events/unused-field-log.server";
@@ -222,7 +222,7 @@ describe.each(databaseKinds)("Loop webhook ingestion (%s)", (kind) => {
     const response = await ingestLoopWebhook(webhook(), deps({ db: down }));
     expect(response.status).toBe(503);
     expect(response.headers.get("Retry-After")).toBe("5");
-    await down.$disconnect();
+    await closeDatabaseClient(down);
   });
 
   it("answers 503 when the signing secrets cannot be read", async () => {

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { totpContext } from "~/support/users.server";
 import { databaseKinds, withTestDatabase, createTestDatabase } from "../../tests/support/databases";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { loopTokenContext, loopWebhookRemovalTokenContext, loopWebhookSecretContext, postscriptKeyContext } from "~/connections/secret-contexts";
 import { formatRotationReport, rotateSecrets } from "./secret-rotation.server";
 import { openSecret, sealSecret, type EncryptionKey } from "~/secrets/secrets.server";
@@ -155,7 +155,7 @@ describe("npm run secrets:rotate", () => {
       expect(opened).toEqual(plain);
       for (const value of Object.values(plain)) expect(first.stdout + first.stderr).not.toContain(value);
     } finally {
-      await db.$disconnect();
+      await closeDatabaseClient(db);
       await database.drop();
     }
   }, 60_000);
