@@ -14,6 +14,7 @@ import { ManualSetup } from "~/components/loop/ManualSetup";
 import { TokenForm, TokenInstructions } from "~/components/loop/TokenForm";
 import { TopicList } from "~/components/loop/TopicList";
 import type { LoopActionData, LoopConnectionData } from "~/components/loop/types";
+import { sentence } from "~/connections/sentence";
 import { addManualLoopSecret, connectLoopWithToken, disconnectLoop, loopConnectionView, removeManualLoopSecret } from "~/connections/loop.server";
 import { getDatabase } from "~/db.server";
 import { authenticate } from "~/shopify.server";
@@ -57,7 +58,7 @@ export default function LoopIntegration() {
         {connection.status === "action_needed" && connection.actionNeededReason ? (
           <Layout.Section>
             <Banner tone="warning" title="Loop is only partly connected">
-              <p>{connection.actionNeededReason}</p>
+              <p>{sentence(connection.actionNeededReason)}</p>
             </Banner>
           </Layout.Section>
         ) : null}
