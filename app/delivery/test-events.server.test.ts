@@ -22,7 +22,14 @@ describe("test event requests", () => {
     // The example upcoming order is two days after the examples' day: two days after today here.
     expect(request.properties).toMatchObject({ next_order_date: "2026-11-27" });
     const card = testEventRequest("payment_method_expiring_soon", { email: "me@example.com" }, new Date("2026-11-25T10:00:00Z"));
-    expect(card.properties).toMatchObject({ card_expiry_date: "2027-01-23" });
+    // The example card expires at the end of next month (July, written in June): December here, every form alike.
+    expect(card.properties).toMatchObject({ card_expiry_month: 12, card_expiry_year: 2026, card_expiry: "12/2026", card_expiry_date: "2026-12-31" });
+    // No example date is in the past, whatever the day.
+    for (const now of ["2026-12-03T00:00:00Z", "2031-02-28T23:00:00Z"]) {
+      const dates = Object.values(testEventRequest("payment_attempt_failed_with_retries_left", {}, new Date(now)).properties).filter((v) => typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v));
+      expect(dates.length).toBeGreaterThan(0);
+      for (const date of dates) expect(date >= now.slice(0, 10), `${date} on ${now}`).toBe(true);
+    }
   });
 });
 

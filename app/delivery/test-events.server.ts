@@ -4,28 +4,16 @@
 // merchant check a flow end to end. It is recorded like any event (isTest) and counted apart from real ones.
 import type { Database } from "~/db.server";
 import { eventTypeDefinition, isEventType, type EventType } from "~/events/catalogue";
-import { propertiesFor } from "~/events/properties";
+import { exampleAsOf, propertiesFor } from "~/events/properties";
 import type { PostscriptClient } from "~/postscript/client.server";
 import { formatOccurredAt, type CustomEventInput, type EventPropertyValue } from "~/postscript/protocol";
 import { readShopSettings } from "~/settings/shop-settings.server";
 
 export type TestEventResult = { ok: true; message: string } | { ok: false; message: string };
 
-// The documented examples are dates around this day (a next order ten days on, a card valid into next month).
-const EXAMPLES_WRITTEN_ON = Date.UTC(2025, 5, 2);
-const DAY_MS = 86_400_000;
-
-/** An example date moved to the same distance from today, so a test message reads as current ("next order on …"). */
-function currentDate(example: EventPropertyValue, now: Date): EventPropertyValue {
-  if (typeof example !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(example)) return example;
-  const days = Math.round((Date.parse(`${example}T00:00:00Z`) - EXAMPLES_WRITTEN_ON) / DAY_MS);
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return new Date(today + days * DAY_MS).toISOString().slice(0, 10);
-}
-
 export function testEventRequest(type: EventType, recipient: { email?: string | null; phone?: string | null }, now: Date): CustomEventInput {
   const properties: Record<string, EventPropertyValue> = { is_test: true };
-  for (const doc of propertiesFor(type)) properties[doc.name] = currentDate(doc.example, now);
+  for (const doc of propertiesFor(type)) properties[doc.name] = exampleAsOf(doc, now);
   return {
     type,
     ...(recipient.email ? { email: recipient.email } : {}),
