@@ -78,6 +78,12 @@ describe("connections in a browser", () => {
     await page.getByRole("button", { name: "Connect", exact: true }).click();
     await page.getByText("Connected with an API token").waitFor();
     await toast("Loop connected. Subscribed to 14 topics.").waitFor();
+    // What comes next, in plain words; the webhook address and the raw topics are folded away.
+    await page.getByRole("heading", { name: "Next: connect Postscript" }).waitFor();
+    await expect(page.getByText(/\/webhooks\/loop\?shop=/).count()).resolves.toBe(0);
+    await screenshot(page, "connections-05a-loop-connected-next");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await page.getByText(/\/webhooks\/loop\?shop=demo-shop\.myshopify\.com/).waitFor();
     expect(await page.getByText("Subscribed", { exact: true }).count()).toBe(14);
     await expect(page.getByTestId("loop-token-masked").textContent()).resolves.toBe("••••8e6f");
     expect(loopWebhooks()).toHaveLength(14);
