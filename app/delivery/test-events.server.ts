@@ -5,11 +5,12 @@
 import type { Database } from "~/db.server";
 import { eventTypeDefinition, isEventType, type EventType } from "~/events/catalogue";
 import { exampleAsOf, propertiesFor } from "~/events/properties";
+import { inPlainWords } from "~/events/reasons";
 import type { PostscriptClient } from "~/postscript/client.server";
 import { formatOccurredAt, type CustomEventInput, type EventPropertyValue } from "~/postscript/protocol";
-import { readShopSettings } from "~/settings/shop-settings.server";
+import { readShopSettings, saveTestRecipient } from "~/settings/shop-settings.server";
 
-export type TestEventResult = { ok: true; message: string } | { ok: false; message: string };
+export type TestEventResult = { ok: true; message: string } | { ok: false; message: string; field?: string };
 
 export function testEventRequest(type: EventType, recipient: { email?: string | null; phone?: string | null }, now: Date): CustomEventInput {
   const properties: Record<string, EventPropertyValue> = { is_test: true };
@@ -82,5 +83,26 @@ export async function sendTestEvent(
     const to = connection?.postscriptShopName ? ` to ${connection.postscriptShopName} in Postscript` : "";
     return { ok: true, message: `Test ${type} sent${to}. Postscript lists it among Flow Builder's triggers as "[your shop] - ${type}".` };
   }
-  return { ok: false, message: `Postscript did not accept the test event: ${result.failure.message}` };
+  return { ok: false, message: `Postscript did not accept the test event: ${inPlainWords(result.failure.message)}` };
+}
+
+/**
+ * Send test from a screen that asked for the recipient with it (no test recipient was set): the recipient is saved
+ * as the test recipient first, checked as Settings checks it, then the test is sent to them.
+ */
+export async function sendTestEventToNewRecipient(
+  db: Database,
+  shopDomain: string,
+  rawType: unknown,
+  recipient: { testEmail: unknown; testPhone: unknown },
+  clientFor: (shop: string) => Promise<Pick<PostscriptClient, "sendEvent"> | null>,
+): Promise<TestEventResult> {
+  if (!isEventType(rawType)) return { ok: false, message: "Unknown event type." };
+  const given = (value: unknown) => typeof value === "string" && value.trim() !== "";
+  if (!given(recipient.testEmail) && !given(recipient.testPhone)) {
+    return { ok: false, field: "testEmail", message: "Enter the email or mobile number of a Postscript subscriber to send the test to." };
+  }
+  const saved = await saveTestRecipient(db, shopDomain, recipient);
+  if (!saved.ok) return saved;
+  return sendTestEvent(db, shopDomain, rawType, clientFor);
 }

@@ -21,7 +21,7 @@ describe.each(databaseKinds)("Integrations page data (%s)", (kind) => {
       ["loop", "/app/integrations/loop"],
       ["postscript", "/app/integrations/postscript?tab=setup"],
       ["events", "/app/integrations/postscript?tab=settings"],
-      ["test", "/app/integrations/postscript?tab=settings"],
+      ["test", "/app/integrations/postscript?tab=setup#send-test"],
       ["arrive", "/app/integrations/postscript?tab=overview"],
       ["flow", "https://app.postscript.io/flows"],
     ]);

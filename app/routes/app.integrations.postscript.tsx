@@ -26,7 +26,8 @@ import {
 } from "~/connections/postscript.server";
 import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
-import { sendTestEvent } from "~/delivery/test-events.server";
+import { sendTestEvent, sendTestEventToNewRecipient } from "~/delivery/test-events.server";
+import { setupChecklist } from "~/integrations/checklist.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
 import { deliveryHealth } from "~/statistics/health.server";
@@ -51,6 +52,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const requested = url.searchParams.get("tab");
   const connected = connection.status === "connected" || connection.status === "action_needed";
   const showsOverview = requested === "overview" || (!isPostscriptTab(requested) && connected);
+  // Once connected, Set up shows what is left to do (also when the page opened on Set up and the key was just
+  // connected there, with no tab in the address).
+  const showsSetUp = requested === "setup" || !isPostscriptTab(requested);
+  const checklist = connected && showsSetUp ? await setupChecklist(db, session.shop) : null;
   let overview = null;
   let health = null;
   if (connected) {
@@ -65,7 +70,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     const timeZone = await statisticsTimeZone(db, session.shop);
     overview = await loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings }, url.searchParams);
   }
-  return { connection, settings, loopState, overview, health, flowTriggers };
+  return { connection, settings, loopState, overview, health, flowTriggers, checklist };
 };
 
 
@@ -99,13 +104,18 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
       return respond(await saveEventChoices(db, shop, form.getAll("enabled")));
     case "save-retry-count":
       return respond(await savePaymentRetryCount(db, shop, form.get("paymentRetryCount")));
-    case "send-test-event":
+    case "send-test-event": {
+      const clientFor = async (forShop: string) => {
+        const credentials = await postscriptCredentials(db, forShop);
+        return credentials ? postscriptClientFor(credentials.apiKey) : null;
+      };
+      // The Set up tab asks for the recipient with the test when none is set yet.
       return respond(
-        await sendTestEvent(db, shop, form.get("type"), async (forShop) => {
-          const credentials = await postscriptCredentials(db, forShop);
-          return credentials ? postscriptClientFor(credentials.apiKey) : null;
-        }),
+        form.has("testEmail") || form.has("testPhone")
+          ? await sendTestEventToNewRecipient(db, shop, form.get("type"), { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }, clientFor)
+          : await sendTestEvent(db, shop, form.get("type"), clientFor),
       );
+    }
     case "save-test-recipient":
       return respond(await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }));
     default:
@@ -114,7 +124,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
 };
 
 export default function PostscriptIntegration() {
-  const { connection, settings, loopState, overview, health, flowTriggers } = useLoaderData<typeof loader>();
+  const { connection, settings, loopState, overview, health, flowTriggers, checklist } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
   const navigation = useNavigation();
@@ -184,7 +194,7 @@ export default function PostscriptIntegration() {
         <div id={`${tab}-panel`} role="tabpanel" aria-busy={loading} style={{ display: "contents" }}>
           {tab === "setup" ? (
             <Layout.Section>
-              <SetUpTab connection={connection} loopState={loopState} />
+              <SetUpTab connection={connection} loopState={loopState} checklist={checklist} testRecipient={settings} />
             </Layout.Section>
           ) : null}
           {tab === "overview" ? (

@@ -140,6 +140,13 @@ describe("connections in a browser", () => {
     await page.getByRole("heading", { name: "Connected to Demo Coffee Co" }).waitFor();
     console.log(`[measure] Postscript connect, click to connected screen: ${Date.now() - started} ms`);
     await toast("Connected to Demo Coffee Co.").waitFor();
+    // No dead end: Set up now lists what is left, and offers the test event, asking who should receive it.
+    await page.getByText("2 of 6 steps done").waitFor();
+    const sendTest = page.locator("#send-test");
+    await sendTest.getByRole("button", { name: "Send test event" }).click();
+    await sendTest.getByText("Enter the email or mobile number of a Postscript subscriber to send the test to.").waitFor();
+    await settle();
+    await screenshot(page, "connections-10a-postscript-connected-next-steps");
     await expect(page.getByRole("tab", { name: "Set up" }).getAttribute("aria-selected")).resolves.toBe("true");
     await screenshot(page, "connections-10-postscript-connected");
   });
@@ -277,8 +284,11 @@ describe("connections in a browser", () => {
     await expect(page.getByText("Connected to Demo Coffee Co · key ••••7890").isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-19-integrations-connected");
 
+    // The step leads to the Set up tab's test card, which sends to the test recipient saved in Settings.
     await page.locator("#checklist-test").getByRole("link", { name: "Send a test event" }).click();
-    await page.getByRole("button", { name: "Send test event: subscription_created" }).click();
+    const sendTest = page.locator("#send-test");
+    await sendTest.getByText(/It goes to your test recipient/).waitFor();
+    await sendTest.getByRole("button", { name: "Send test event" }).click();
     await toast(/^Test subscription_created sent to Demo Coffee Co in Postscript\./).waitFor();
     await page.getByRole("link", { name: "Integrations" }).first().click();
     // Sent and accepted by Postscript: the test and arrival steps are done; Flow Builder is next.
