@@ -4,12 +4,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
 import { Banner, InlineStack, Layout, Page, Spinner, Tabs, Text } from "@shopify/polaris";
-import { useCallback, useState } from "react";
+import { lazy, Suspense, useCallback, useState } from "react";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
 import { HealthLine } from "~/components/common/HealthLine";
 import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { StatusBadge } from "~/components/common/StatusBadge";
-import { IntegrationOverview } from "~/components/overview/IntegrationOverview";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
 import { SEND_TEST_FETCHER_KEY } from "~/components/postscript/EventSettings";
 import { SettingsTab } from "~/components/postscript/SettingsTab";
@@ -123,6 +122,9 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
   }
 };
 
+// The overview (its chart, period picker and tables) is a chunk of its own, loaded only when its tab shows.
+const IntegrationOverview = lazy(() => import("~/components/overview/IntegrationOverview").then((module) => ({ default: module.IntegrationOverview })));
+
 // One array for the page's life: Polaris Tabs measures every tab again (a layout of the whole page, about 100 ms
 // on a slow phone) whenever it is handed a new one, which a page render (a refresh, a navigation) would do.
 const TABS = POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }));
@@ -186,12 +188,7 @@ export default function PostscriptIntegration() {
         </Layout.Section>
         {loading ? (
           <Layout.Section>
-            <InlineStack gap="200" blockAlign="center">
-              <Spinner size="small" accessibilityLabel="Loading" />
-              <Text as="span" tone="subdued">
-                Loading…
-              </Text>
-            </InlineStack>
+            <Loading />
           </Layout.Section>
         ) : null}
         {/* display: contents keeps the panel out of the Layout's flex flow, so Settings can use annotated sections. */}
@@ -204,7 +201,9 @@ export default function PostscriptIntegration() {
           {tab === "overview" ? (
             <Layout.Section>
               {overview ? (
-                <IntegrationOverview data={overview} showConnectionBanner={false} />
+                <Suspense fallback={<Loading />}>
+                  <IntegrationOverview data={overview} showConnectionBanner={false} />
+                </Suspense>
               ) : (
                 <OverviewTab postscriptState={connection.status} loopState={loopState} />
               )}
@@ -214,5 +213,16 @@ export default function PostscriptIntegration() {
         </div>
       </Layout>
     </Page>
+  );
+}
+
+function Loading() {
+  return (
+    <InlineStack gap="200" blockAlign="center">
+      <Spinner size="small" accessibilityLabel="Loading" />
+      <Text as="span" tone="subdued">
+        Loading…
+      </Text>
+    </InlineStack>
   );
 }
