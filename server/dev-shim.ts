@@ -48,7 +48,7 @@ function withoutCdnAppBridge(value: number | string | readonly string[]) {
   return links.filter((link) => !link.includes("cdn.shopify.com/shopifycloud/app-bridge.js")).join(",");
 }
 
-/** The browser half: window.shopify with idToken(), toast and the save bar, fetch with the session token, nav menu, bounce. */
+/** The browser half: window.shopify with idToken(), toast, the save bar and modals, fetch with the session token, nav menu, bounce. */
 function shimScript(shop: string) {
   return `(() => {
   const SHOP = ${JSON.stringify(shop)};
@@ -104,12 +104,89 @@ function shimScript(shop: string) {
     }),
   };
 
+  // App Bridge's modal: Shopify admin draws the page's ui-modal over the whole admin, titled by its
+  // ui-title-bar, whose buttons become the modal's footer (a click on one clicks the app's own button, so its
+  // handler runs). App Bridge React renders the modal's other children into the element's content.
+  class UIModal extends HTMLElement {
+    constructor() { super(); this._content = document.createElement("div"); }
+    get content() { return this._content; }
+    get showing() { return Boolean(this._backdrop); }
+    get _titleBar() { return this.querySelector(":scope > ui-title-bar"); }
+    async show() {
+      if (this._backdrop) return;
+      this._opener = document.activeElement;
+      const backdrop = document.createElement("div");
+      backdrop.dataset.devModal = this.id;
+      const box = document.createElement("div");
+      box.setAttribute("role", "dialog");
+      box.setAttribute("aria-modal", "true");
+      box.tabIndex = -1;
+      const header = document.createElement("div");
+      header.dataset.part = "header";
+      const heading = document.createElement("h2");
+      heading.id = (this.id || "modal") + "-dev-title";
+      box.setAttribute("aria-labelledby", heading.id);
+      const close = document.createElement("button");
+      close.type = "button";
+      close.setAttribute("aria-label", "Close");
+      close.textContent = "\u00d7";
+      close.onclick = () => this.hide();
+      header.append(heading, close);
+      const footer = document.createElement("div");
+      footer.dataset.part = "footer";
+      box.append(header, this._content, footer);
+      backdrop.append(box);
+      backdrop.addEventListener("keydown", (event) => { if (event.key === "Escape") this.hide(); });
+      document.body.append(backdrop);
+      this._backdrop = backdrop;
+      this._heading = heading;
+      this._footer = footer;
+      this._render();
+      // The app changes its buttons while the modal is open (loading, disabled): the footer follows.
+      this._observer = new MutationObserver(() => this._render());
+      this._observer.observe(this, { subtree: true, childList: true, attributes: true, characterData: true });
+      box.focus();
+      this.dispatchEvent(new Event("show"));
+    }
+    async hide() {
+      if (!this._backdrop) return;
+      this._observer.disconnect();
+      this._backdrop.remove();
+      this._backdrop = null;
+      if (this._opener && this._opener.isConnected) this._opener.focus();
+      this.dispatchEvent(new Event("hide"));
+    }
+    async toggle() { return this.showing ? this.hide() : this.show(); }
+    disconnectedCallback() { this.hide(); }
+    _render() {
+      const bar = this._titleBar;
+      this._heading.textContent = (bar && bar.getAttribute("title")) || "";
+      const buttons = bar ? [...bar.querySelectorAll(":scope > button")] : [];
+      // Admin puts the primary action last, on the right.
+      buttons.sort((a, b) => (a.getAttribute("variant") === "primary") - (b.getAttribute("variant") === "primary"));
+      this._footer.replaceChildren(...buttons.map((original) => {
+        const copy = document.createElement("button");
+        copy.type = "button";
+        copy.textContent = original.textContent;
+        for (const name of ["variant", "tone"]) if (original.hasAttribute(name)) copy.setAttribute(name, original.getAttribute(name));
+        const loading = original.hasAttribute("loading");
+        copy.disabled = original.disabled || loading;
+        if (loading) copy.setAttribute("aria-busy", "true");
+        copy.onclick = () => original.click();
+        return copy;
+      }));
+    }
+  }
+  if (!customElements.get("ui-modal")) customElements.define("ui-modal", UIModal);
+  const modal = (id) => document.getElementById(id);
+
   window.shopify = {
     config: { apiKey: document.currentScript && document.currentScript.dataset.apiKey, shop: SHOP },
     environment: { embedded: true, mobile: false, pos: false },
     idToken,
     toast: { show: toast, hide: () => {} },
     saveBar: saveBars,
+    modal: { show: async (id) => modal(id)?.show(), hide: async (id) => modal(id)?.hide(), toggle: async (id) => modal(id)?.toggle() },
     loading: () => {},
   };
 
@@ -135,7 +212,19 @@ function shimScript(shop: string) {
     "align-items:center;justify-content:flex-end;padding:10px 20px;background:#1a1a1a;font:500 13px/20px system-ui,sans-serif}" +
     "ui-save-bar[data-showing]::before{content:'Unsaved changes';color:#fff;margin-right:auto}" +
     "ui-save-bar button{font:600 13px/20px system-ui,sans-serif;border-radius:8px;padding:4px 12px;border:1px solid #8a8a8a;background:#303030;color:#fff;cursor:pointer}" +
-    "ui-save-bar button[variant=primary]{background:#fff;color:#1a1a1a;border-color:#fff}ui-save-bar button[loading]{opacity:.6}");
+    "ui-save-bar button[variant=primary]{background:#fff;color:#1a1a1a;border-color:#fff}ui-save-bar button[loading]{opacity:.6}" +
+    "ui-modal,ui-title-bar{display:none}" +
+    "[data-dev-modal]{position:fixed;inset:0;z-index:9998;background:rgba(0,0,0,.5);display:flex;align-items:center;justify-content:center;padding:16px}" +
+    "[data-dev-modal]>[role=dialog]{background:#fff;border-radius:12px;width:min(620px,100%);max-height:calc(100vh - 32px);overflow:auto;" +
+    "box-shadow:0 8px 32px rgba(0,0,0,.3);outline:none;font:450 13px/20px system-ui,sans-serif}" +
+    "[data-dev-modal] [data-part=header]{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:#f3f3f3;border-bottom:1px solid #e3e3e3}" +
+    "[data-dev-modal] h2{margin:0;font:650 14px/20px system-ui,sans-serif;color:#303030}" +
+    "[data-dev-modal] [data-part=header] button{border:0;background:none;font-size:20px;line-height:20px;cursor:pointer;color:#4a4a4a}" +
+    "[data-dev-modal] [data-part=footer]{display:flex;justify-content:flex-end;gap:8px;padding:12px 16px;border-top:1px solid #e3e3e3}" +
+    "[data-dev-modal] [data-part=footer] button{font:600 13px/20px system-ui,sans-serif;border-radius:8px;padding:6px 12px;border:1px solid #c9c9c9;background:#fff;color:#303030;cursor:pointer}" +
+    "[data-dev-modal] [data-part=footer] button[variant=primary]{background:#303030;color:#fff;border-color:#303030}" +
+    "[data-dev-modal] [data-part=footer] button[variant=primary][tone=critical]{background:#c70a24;border-color:#c70a24}" +
+    "[data-dev-modal] [data-part=footer] button:disabled{opacity:.6;cursor:default}");
   const current = new CSSStyleSheet();
   const markCurrent = () => current.replaceSync('ui-nav-menu a[href="' + CSS.escape(location.pathname) + '"]{background:#303030}');
   markCurrent();

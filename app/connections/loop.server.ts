@@ -14,6 +14,7 @@ import { z } from "zod";
 import { getConfig } from "~/config/env.server";
 import type { Database } from "~/db.server";
 import { EVENT_TYPES, OTHER_LOOP_TOPICS, SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
+import { inPlainWords } from "~/events/reasons";
 import { log } from "~/logging/logger.server";
 import { LoopClient, type LoopFailure, type LoopSubscription } from "~/loop/client.server";
 import { SCOPES } from "~/loop/protocol";
@@ -571,13 +572,13 @@ export function loopFailureMessage(failure: LoopFailure): string {
     case "timeout":
       return `Loop did not answer within ${seconds} seconds. Try again in a minute.`;
     case "unavailable":
-      return `Loop could not be reached (${failure.message.replace(/^Loop could not be reached \((.*)\)$/, "$1")}). Try again in a few minutes.`;
+      return `${failure.status === null ? "Loop could not be reached" : "Loop had a problem on its side"}. Try again in a few minutes.`;
     case "malformed_response":
       return "Loop answered in a way this app does not understand. Try again later.";
     case "already_subscribed":
     case "not_found":
     case "rejected":
-      return `Loop refused the request: ${failure.message}.`;
+      return `Loop refused the request: ${inPlainWords(failure.message)}.`;
   }
 }
 

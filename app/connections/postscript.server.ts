@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { getConfig } from "~/config/env.server";
 import type { Database } from "~/db.server";
+import { inPlainWords } from "~/events/reasons";
 import { log } from "~/logging/logger.server";
 import { PostscriptClient, type PostscriptFailure } from "~/postscript/client.server";
 import { checkPrivateKeyInput } from "~/postscript/keys";
@@ -208,7 +209,7 @@ export async function verifyPostscript(db: Database, shopDomain: string): Promis
   const verified = await postscriptClientFor(apiKey).verifyKey();
   if (!verified.ok) {
     if (verified.failure.kind === "unauthorized") {
-      await markKeyRejected(db, shopDomain, `Postscript answered ${verified.status} when the key was verified again`, "merchant");
+      await markKeyRejected(db, shopDomain, "Postscript rejected the key when it was verified again", "merchant");
     }
     return { ok: false, message: postscriptFailureMessage(verified.failure, apiKey) };
   }
@@ -269,7 +270,7 @@ export function postscriptFailureMessage(failure: PostscriptFailure, apiKey?: st
   switch (failure.kind) {
     case "unauthorized":
       return (
-        `Postscript did not accept this key (${failure.status ?? "rejected"}). Check that you copied the whole private key ` +
+        "Postscript did not accept this key. Check that you copied the whole private key " +
         "and that the key pair still exists in Postscript (Shop name → API). If the key is right, your Postscript plan " +
         "may not include API access: ask Postscript support to enable it."
       );
@@ -278,11 +279,11 @@ export function postscriptFailureMessage(failure: PostscriptFailure, apiKey?: st
     case "timeout":
       return `Postscript did not answer within ${seconds} seconds. Nothing was changed; try again in a minute.`;
     case "unavailable":
-      return `Postscript could not be reached (${said}). Nothing was changed; try again in a few minutes.`;
+      return `${failure.status === null ? "Postscript could not be reached" : "Postscript had a problem on its side"}. Nothing was changed; try again in a few minutes.`;
     case "malformed_response":
       return "Postscript answered in a way this app does not understand. Nothing was changed; try again later.";
     case "rejected":
-      return `Postscript refused the request: ${said}.`;
+      return `Postscript refused the request: ${inPlainWords(said)}.`;
   }
 }
 

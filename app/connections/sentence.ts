@@ -1,6 +1,9 @@
-// Reasons come from several places (Postscript, Loop, the delivery pipeline) and are shown inside longer
-// messages; this makes each one a sentence, so two of them never run together.
+// Reasons come from several places (Postscript, Loop, the delivery pipeline) and are shown to the merchant
+// inside longer messages; this makes each one a sentence in plain words (HTTP status codes said in words), so
+// two of them never run together.
+import { inPlainWords } from "~/events/reasons";
+
 export function sentence(text: string): string {
-  const trimmed = text.trim();
+  const trimmed = inPlainWords(text).trim();
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }

@@ -5,7 +5,7 @@ import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { EVENT_TYPE_NAMES } from "~/events/catalogue";
 import { PostscriptClient } from "~/postscript/client.server";
 import { validateCustomEvent } from "~/postscript/protocol";
-import { sendTestEvent, testEventRequest } from "./test-events.server";
+import { sendTestEvent, sendTestEventToNewRecipient, testEventRequest } from "./test-events.server";
 
 const SHOP = "tests.myshopify.com";
 
@@ -22,7 +22,14 @@ describe("test event requests", () => {
     // The example upcoming order is two days after the examples' day: two days after today here.
     expect(request.properties).toMatchObject({ next_order_date: "2026-11-27" });
     const card = testEventRequest("payment_method_expiring_soon", { email: "me@example.com" }, new Date("2026-11-25T10:00:00Z"));
-    expect(card.properties).toMatchObject({ card_expiry_date: "2027-01-23" });
+    // The example card expires at the end of next month (July, written in June): December here, every form alike.
+    expect(card.properties).toMatchObject({ card_expiry_month: 12, card_expiry_year: 2026, card_expiry: "12/2026", card_expiry_date: "2026-12-31" });
+    // No example date is in the past, whatever the day.
+    for (const now of ["2026-12-03T00:00:00Z", "2031-02-28T23:00:00Z"]) {
+      const dates = Object.values(testEventRequest("payment_attempt_failed_with_retries_left", {}, new Date(now)).properties ?? {}).filter((v) => typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v));
+      expect(dates.length).toBeGreaterThan(0);
+      for (const date of dates) expect(date >= now.slice(0, 10), `${date} on ${now}`).toBe(true);
+    }
   });
 });
 
@@ -49,6 +56,20 @@ describe.each(databaseKinds)("send test event (%s)", (kind) => {
     expect(row).toMatchObject({ status: "delivered", eventType: "payment_attempt_failed" });
     expect(row.attempts).toHaveLength(1);
     expect(await database.db.eventRollup.count({ where: { shopDomain: SHOP } })).toBe(0);
+  });
+
+  it("asks for the recipient with the test when none is set, saves them as the test recipient, then sends to them", async () => {
+    await database.db.shopSettings.deleteMany({ where: { shopDomain: SHOP } });
+    const send = (testEmail: string, testPhone: string) => sendTestEventToNewRecipient(database.db, SHOP, "order_upcoming", { testEmail, testPhone }, client);
+    expect(await send("", " ")).toMatchObject({ ok: false, field: "testEmail", message: expect.stringMatching(/Postscript subscriber/) });
+    expect(await send("not-an-email", "")).toMatchObject({ ok: false, field: "testEmail" });
+    expect(await database.db.shopSettings.findUnique({ where: { shopDomain: SHOP } })).toBeNull();
+    const before = (await (await fetch(`${ps.url}/__sandbox/events`)).json()).events.length;
+    expect(await send("", "+1 201 555 0123")).toMatchObject({ ok: true, message: expect.stringMatching(/^Test order_upcoming sent/) });
+    expect(await database.db.shopSettings.findUniqueOrThrow({ where: { shopDomain: SHOP } })).toMatchObject({ testEmail: null, testPhone: "+12015550123" });
+    const events = (await (await fetch(`${ps.url}/__sandbox/events`)).json()).events;
+    expect(events).toHaveLength(before + 1);
+    expect(events.at(-1)).toMatchObject({ type: "order_upcoming", phone: "+12015550123" });
   });
 
   it("says what Postscript answered when it refuses, and refuses unknown types and missing connections", async () => {

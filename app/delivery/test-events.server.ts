@@ -4,28 +4,17 @@
 // merchant check a flow end to end. It is recorded like any event (isTest) and counted apart from real ones.
 import type { Database } from "~/db.server";
 import { eventTypeDefinition, isEventType, type EventType } from "~/events/catalogue";
-import { propertiesFor } from "~/events/properties";
+import { exampleAsOf, propertiesFor } from "~/events/properties";
+import { inPlainWords } from "~/events/reasons";
 import type { PostscriptClient } from "~/postscript/client.server";
 import { formatOccurredAt, type CustomEventInput, type EventPropertyValue } from "~/postscript/protocol";
-import { readShopSettings } from "~/settings/shop-settings.server";
+import { readShopSettings, saveTestRecipient } from "~/settings/shop-settings.server";
 
-export type TestEventResult = { ok: true; message: string } | { ok: false; message: string };
-
-// The documented examples are dates around this day (a next order ten days on, a card valid into next month).
-const EXAMPLES_WRITTEN_ON = Date.UTC(2025, 5, 2);
-const DAY_MS = 86_400_000;
-
-/** An example date moved to the same distance from today, so a test message reads as current ("next order on …"). */
-function currentDate(example: EventPropertyValue, now: Date): EventPropertyValue {
-  if (typeof example !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(example)) return example;
-  const days = Math.round((Date.parse(`${example}T00:00:00Z`) - EXAMPLES_WRITTEN_ON) / DAY_MS);
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return new Date(today + days * DAY_MS).toISOString().slice(0, 10);
-}
+export type TestEventResult = { ok: true; message: string } | { ok: false; message: string; field?: string };
 
 export function testEventRequest(type: EventType, recipient: { email?: string | null; phone?: string | null }, now: Date): CustomEventInput {
   const properties: Record<string, EventPropertyValue> = { is_test: true };
-  for (const doc of propertiesFor(type)) properties[doc.name] = currentDate(doc.example, now);
+  for (const doc of propertiesFor(type)) properties[doc.name] = exampleAsOf(doc, now);
   return {
     type,
     ...(recipient.email ? { email: recipient.email } : {}),
@@ -94,5 +83,26 @@ export async function sendTestEvent(
     const to = connection?.postscriptShopName ? ` to ${connection.postscriptShopName} in Postscript` : "";
     return { ok: true, message: `Test ${type} sent${to}. Postscript lists it among Flow Builder's triggers as "[your shop] - ${type}".` };
   }
-  return { ok: false, message: `Postscript did not accept the test event: ${result.failure.message}` };
+  return { ok: false, message: `Postscript did not accept the test event: ${inPlainWords(result.failure.message)}` };
+}
+
+/**
+ * Send test from a screen that asked for the recipient with it (no test recipient was set): the recipient is saved
+ * as the test recipient first, checked as Settings checks it, then the test is sent to them.
+ */
+export async function sendTestEventToNewRecipient(
+  db: Database,
+  shopDomain: string,
+  rawType: unknown,
+  recipient: { testEmail: unknown; testPhone: unknown },
+  clientFor: (shop: string) => Promise<Pick<PostscriptClient, "sendEvent"> | null>,
+): Promise<TestEventResult> {
+  if (!isEventType(rawType)) return { ok: false, message: "Unknown event type." };
+  const given = (value: unknown) => typeof value === "string" && value.trim() !== "";
+  if (!given(recipient.testEmail) && !given(recipient.testPhone)) {
+    return { ok: false, field: "testEmail", message: "Enter the email or mobile number of a Postscript subscriber to send the test to." };
+  }
+  const saved = await saveTestRecipient(db, shopDomain, recipient);
+  if (!saved.ok) return saved;
+  return sendTestEvent(db, shopDomain, rawType, clientFor);
 }

@@ -121,14 +121,24 @@ export const PAYMENT_FAILURE_PROPERTIES: readonly PropertyDoc[] = [
   p("payment_error_message", "Loop's error message for the failed charge", "Your card was declined."),
 ];
 
+/** The example card's expiry, in each of the forms the card properties send it. */
+const cardExpiry = (year: number, month: number) => ({
+  card_expiry_month: month,
+  card_expiry_year: year,
+  card_expiry: `${String(month).padStart(2, "0")}/${year}`,
+  // Day 0 of the next month is the last day of this one.
+  card_expiry_date: new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10),
+});
+const CARD_EXPIRY_EXAMPLE = cardExpiry(2025, 7);
+
 export const CARD_PROPERTIES: readonly PropertyDoc[] = [
   p("payment_method_id", "Loop payment method id", "75712713"),
   p("card_brand", "Card brand", "Visa"),
   p("card_last4", "Last four digits of the card", "4242"),
-  p("card_expiry_month", "Expiry month (1–12)", 7),
-  p("card_expiry_year", "Expiry year", 2025),
-  p("card_expiry", "Expiry as MM/YYYY", "07/2025"),
-  p("card_expiry_date", "Last day the card is valid (YYYY-MM-DD)", "2025-07-31"),
+  p("card_expiry_month", "Expiry month (1–12)", CARD_EXPIRY_EXAMPLE.card_expiry_month),
+  p("card_expiry_year", "Expiry year", CARD_EXPIRY_EXAMPLE.card_expiry_year),
+  p("card_expiry", "Expiry as MM/YYYY", CARD_EXPIRY_EXAMPLE.card_expiry),
+  p("card_expiry_date", "Last day the card is valid (YYYY-MM-DD)", CARD_EXPIRY_EXAMPLE.card_expiry_date),
   p("days_until_expiry", "Days until the card expires, as Loop counts them", 30),
   p("subscription_id", "Loop id of (the first) subscription paid with the card", "3199153"),
   p("subscription_count", "Number of subscriptions paid with the card", 1),
@@ -255,4 +265,30 @@ export function renderPropertyReferenceMarkdown(): string {
     ({ doc, types }) => `| \`${doc.name}\` | ${cell(exampleText(doc.example))} | ${cell(doc.description)} | ${typesText(types)} |`,
   );
   return ["| Property | Example | Description | Sent with |", "|---|---|---|---|", ...lines].join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Examples as of today
+// ---------------------------------------------------------------------------------------------------------
+
+/** The day the examples were written on: their dates lie around it (a next order ten days on, a card that expires next month). */
+const EXAMPLES_WRITTEN_ON = new Date(Date.UTC(2025, 5, 2));
+const DAY_MS = 86_400_000;
+
+/**
+ * A property's example as of `now`, for what a merchant sees and receives (Settings, test events): its dates keep
+ * their distance from today, so an example never reads as past ("next order on" a day gone by); the card's
+ * expiry moves by whole months, so its month, year and last day stay one date. The generated docs keep the
+ * written examples.
+ */
+export function exampleAsOf(doc: PropertyDoc, now: Date): EventPropertyValue {
+  if (doc.name in CARD_EXPIRY_EXAMPLE) {
+    const months = (now.getUTCFullYear() - EXAMPLES_WRITTEN_ON.getUTCFullYear()) * 12 + now.getUTCMonth() - EXAMPLES_WRITTEN_ON.getUTCMonth();
+    const moved = new Date(Date.UTC(CARD_EXPIRY_EXAMPLE.card_expiry_year, CARD_EXPIRY_EXAMPLE.card_expiry_month - 1 + months, 1));
+    return cardExpiry(moved.getUTCFullYear(), moved.getUTCMonth() + 1)[doc.name as keyof typeof CARD_EXPIRY_EXAMPLE];
+  }
+  if (typeof doc.example !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(doc.example)) return doc.example;
+  const days = Math.round((Date.parse(`${doc.example}T00:00:00Z`) - EXAMPLES_WRITTEN_ON.getTime()) / DAY_MS);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(today + days * DAY_MS).toISOString().slice(0, 10);
 }

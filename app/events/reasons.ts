@@ -171,3 +171,41 @@ export function reasonTitle(code: string, audience: Audience): string {
   if (audience === "merchant") return reasonInfo(code).title;
   return isReasonCode(code) ? REASONS[code].supportTitle : code;
 }
+
+/**
+ * What a failed attempt's class (the Postscript client's failure kinds) means, in the merchant's words; the
+ * support console shows the class and the HTTP status themselves.
+ */
+const ATTEMPT_FAILURES: Record<string, string> = {
+  unauthorized: "Postscript rejected the API key",
+  rate_limited: "Postscript asked the app to slow down",
+  rejected: "Postscript refused the event",
+  unavailable: "Postscript had a problem or could not be reached",
+  timeout: "Postscript did not answer in time",
+  malformed_response: "Postscript's answer was not in the format it documents",
+};
+
+export function attemptFailureTitle(errorClass: string): string {
+  return ATTEMPT_FAILURES[errorClass] ?? errorClass.replace(/_/g, " ");
+}
+
+/** An HTTP status as what it means, after the name of the service that answered it. */
+function answerInWords(status: number): string {
+  if (status === 401 || status === 403) return "refused the access key";
+  if (status === 404) return "did not find what was asked for";
+  if (status === 429) return "asked the app to slow down";
+  if (status >= 500) return "had a problem on its side";
+  return "refused the request";
+}
+
+/**
+ * Free text recorded by the pipeline (a reason's detail, an attempt's message, a connection's reason) as the
+ * merchant reads it: the services' HTTP status codes said in words ("Postscript answered 503" → "Postscript had
+ * a problem on its side") and network error codes ("could not be reached (ECONNREFUSED)") left out. The texts
+ * are stored with the codes because support diagnoses with them.
+ */
+export function inPlainWords(text: string): string {
+  return text
+    .replace(/\b(Postscript|Loop|Shopify) answered (\d{3})(?: (?:Bad Request|Unauthorized|Forbidden|Not Found|Unprocessable Entity|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b)?/g, (_, service: string, status: string) => `${service} ${answerInWords(Number(status))}`)
+    .replace(/ \((?:\d{3}|[A-Z][A-Z0-9_]{3,})\)/g, "");
+}

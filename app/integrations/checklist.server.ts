@@ -77,10 +77,10 @@ export async function setupChecklist(db: Database, shopDomain: string): Promise<
     {
       id: "test",
       title: "Send a test event",
-      description: "Send one event to your test recipient from Settings, so Postscript knows the event.",
+      description: "Send one event to a subscriber you know, so Postscript knows the event.",
       done: testSent !== null,
       actionLabel: "Send a test event",
-      url: "/app/integrations/postscript?tab=settings",
+      url: "/app/integrations/postscript?tab=setup#send-test",
     },
     {
       id: "arrive",

@@ -21,7 +21,7 @@ describe.each(databaseKinds)("Integrations page data (%s)", (kind) => {
       ["loop", "/app/integrations/loop"],
       ["postscript", "/app/integrations/postscript?tab=setup"],
       ["events", "/app/integrations/postscript?tab=settings"],
-      ["test", "/app/integrations/postscript?tab=settings"],
+      ["test", "/app/integrations/postscript?tab=setup#send-test"],
       ["arrive", "/app/integrations/postscript?tab=overview"],
       ["flow", "https://app.postscript.io/flows"],
     ]);
@@ -59,7 +59,7 @@ describe.each(databaseKinds)("Integrations page data (%s)", (kind) => {
     expect(card.state).toBe("action_needed");
     expect(card.alert).toEqual({
       title: "Postscript rejected the API key",
-      body: expect.stringMatching(/^Postscript answered 401 to POST \/api\/v2\/events\. Events are kept and wait/),
+      body: expect.stringMatching(/^Postscript refused the access key to POST \/api\/v2\/events\. Events are kept and wait/),
       actionLabel: "Replace key",
       actionUrl: "/app/integrations/postscript?tab=settings",
     });

@@ -150,7 +150,7 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
 
   it("explains a Loop that is unreachable or too slow, and changes nothing", async () => {
     const unreachable = await withTestEnv({ LOOP_API_URL: `http://127.0.0.1:${await closedPort()}` }, () => submit({ intent: "connect-token", token: DEMO_TOKEN }));
-    expect(unreachable.message).toMatch(/^Loop could not be reached \(ECONNREFUSED\)\. Try again in a few minutes\.$/);
+    expect(unreachable.message).toMatch(/^Loop could not be reached\. Try again in a few minutes\.$/);
     const hanging = await hangingServer();
     try {
       const slow = await withTestEnv({ LOOP_API_URL: hanging.url, LOOP_TIMEOUT_MS: "300" }, () => submit({ intent: "connect-token", token: DEMO_TOKEN }));
@@ -224,7 +224,7 @@ describe.each(databaseKinds)("Loop connection (%s)", (kind) => {
     try {
       const partial = await withTestEnv({ LOOP_API_URL: proxy.url }, () => submit({ intent: "connect-token", token: DEMO_TOKEN }));
       expect(partial.ok).toBe(false);
-      expect(partial.message).toMatch(/of 14 Loop topics are not subscribed \(Loop could not be reached \(Service temporarily unavailable\)/);
+      expect(partial.message).toMatch(/of 14 Loop topics are not subscribed \(Loop had a problem on its side\./);
       expect(partial.message).toMatch(/Connect again to finish\./);
     } finally {
       await proxy.close();

@@ -14,6 +14,8 @@ import { ManualSetup } from "~/components/loop/ManualSetup";
 import { TokenForm, TokenInstructions } from "~/components/loop/TokenForm";
 import { TopicList } from "~/components/loop/TopicList";
 import type { LoopActionData, LoopConnectionData } from "~/components/loop/types";
+import { postscriptConnectionStatus } from "~/connections/postscript.server";
+import { sentence } from "~/connections/sentence";
 import { addManualLoopSecret, connectLoopWithToken, disconnectLoop, loopConnectionView, removeManualLoopSecret } from "~/connections/loop.server";
 import { getDatabase } from "~/db.server";
 import { authenticate } from "~/shopify.server";
@@ -22,7 +24,9 @@ export const meta: MetaFunction = () => [{ title: "Loop Subscriptions Â· Loop â†
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return { connection: await loopConnectionView(getDatabase(), session.shop) };
+  const db = getDatabase();
+  const [connection, postscriptState] = await Promise.all([loopConnectionView(db, session.shop), postscriptConnectionStatus(db, session.shop)]);
+  return { connection, postscriptState };
 };
 
 const FETCHER_KEYS = ["loop-connect-token", "loop-add-secret", "loop-remove-secret", "loop-disconnect"] as const;
@@ -47,8 +51,9 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<LoopActio
 };
 
 export default function LoopIntegration() {
-  const { connection } = useLoaderData<typeof loader>();
+  const { connection, postscriptState } = useLoaderData<typeof loader>();
   const connected = connection.status === "connected" || connection.status === "action_needed";
+  const postscriptConnected = postscriptState === "connected" || postscriptState === "action_needed";
   return (
     <Page connection={connection}>
       <FetcherToasts fetcherKeys={FETCHER_KEYS} />
@@ -57,8 +62,13 @@ export default function LoopIntegration() {
         {connection.status === "action_needed" && connection.actionNeededReason ? (
           <Layout.Section>
             <Banner tone="warning" title="Loop is only partly connected">
-              <p>{connection.actionNeededReason}</p>
+              <p>{sentence(connection.actionNeededReason)}</p>
             </Banner>
+          </Layout.Section>
+        ) : null}
+        {connected && !postscriptConnected ? (
+          <Layout.Section>
+            <NextConnectPostscript />
           </Layout.Section>
         ) : null}
         <Layout.Section>
@@ -177,7 +187,6 @@ function ApiConnection({ connection }: { connection: LoopConnectionData }) {
               { term: "API token", description: <span data-testid="loop-token-masked">{connection.tokenMasked}</span> },
               { term: "Connected", description: <FormattedDate iso={connection.connectedAt} /> },
               { term: "Topics", description: `${subscribed} of ${connection.topics.length} subscribed` },
-              { term: "Webhook URL", description: <code>{connection.address}</code> },
             ]}
           />
           <InlineStack gap="200">
@@ -196,15 +205,55 @@ function ApiConnection({ connection }: { connection: LoopConnectionData }) {
           </Collapsible>
         </BlockStack>
       </Card>
-      <Card>
-        <BlockStack gap="300">
-          <Text as="h2" variant="headingMd">
-            Loop topics
-          </Text>
-          <TopicList topics={connection.topics} showStatus />
-        </BlockStack>
-      </Card>
+      <TechnicalDetails connection={connection} />
     </BlockStack>
+  );
+}
+
+/** Once Loop is connected and Postscript is not, the page says what comes next instead of ending there. */
+function NextConnectPostscript() {
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Next: connect Postscript
+        </Text>
+        <Text as="p">Loop now sends its subscription events to this app. Connect Postscript so they reach your SMS flows; until then they are kept and wait.</Text>
+        <InlineStack>
+          <Button variant="primary" url="/app/integrations/postscript?tab=setup">
+            Connect Postscript
+          </Button>
+        </InlineStack>
+      </BlockStack>
+    </Card>
+  );
+}
+
+/** Where Loop sends the events and which topics are subscribed: for support conversations, folded away. */
+function TechnicalDetails({ connection }: { connection: LoopConnectionData }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <InlineStack align="space-between" blockAlign="center">
+          <Text as="h2" variant="headingMd">
+            Technical details
+          </Text>
+          <Button variant="plain" onClick={() => setOpen((shown) => !shown)} ariaExpanded={open} ariaControls="loop-technical-details">
+            {open ? "Hide" : "Show"}
+          </Button>
+        </InlineStack>
+        <Text as="p" tone="subdued">
+          The address Loop sends the events to, and the Loop topics the app subscribed to. Nothing here needs changing.
+        </Text>
+        <Collapsible id="loop-technical-details" open={open}>
+          <BlockStack gap="300">
+            <DescriptionList gap="tight" items={[{ term: "Webhook URL", description: <code>{connection.address}</code> }]} />
+            <TopicList topics={connection.topics} showStatus />
+          </BlockStack>
+        </Collapsible>
+      </BlockStack>
+    </Card>
   );
 }
 

@@ -4,12 +4,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
 import { Banner, InlineStack, Layout, Page, Spinner, Tabs, Text } from "@shopify/polaris";
-import { useCallback, useState } from "react";
+import { lazy, Suspense, useCallback, useState } from "react";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
 import { HealthLine } from "~/components/common/HealthLine";
 import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { StatusBadge } from "~/components/common/StatusBadge";
-import { IntegrationOverview } from "~/components/overview/IntegrationOverview";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
 import { SEND_TEST_FETCHER_KEY } from "~/components/postscript/EventSettings";
 import { SettingsTab } from "~/components/postscript/SettingsTab";
@@ -26,7 +25,8 @@ import {
 } from "~/connections/postscript.server";
 import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
-import { sendTestEvent } from "~/delivery/test-events.server";
+import { sendTestEvent, sendTestEventToNewRecipient } from "~/delivery/test-events.server";
+import { setupChecklist } from "~/integrations/checklist.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
 import { deliveryHealth, readWaitingGroups } from "~/statistics/health.server";
@@ -51,6 +51,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const requested = url.searchParams.get("tab");
   const connected = connection.status === "connected" || connection.status === "action_needed";
   const showsOverview = requested === "overview" || (!isPostscriptTab(requested) && connected);
+  // Once connected, Set up shows what is left to do (also when the page opened on Set up and the key was just
+  // connected there, with no tab in the address).
+  const showsSetUp = requested === "setup" || !isPostscriptTab(requested);
+  const checklist = connected && showsSetUp ? await setupChecklist(db, session.shop) : null;
   let overview = null;
   let health = null;
   if (connected) {
@@ -67,7 +71,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     const timeZone = await statisticsTimeZone(db, session.shop);
     overview = await loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings }, url.searchParams);
   }
-  return { connection, settings, loopState, overview, health, flowTriggers };
+  return { connection, settings, loopState, overview, health, flowTriggers, checklist };
 };
 
 
@@ -101,13 +105,18 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
       return respond(await saveEventChoices(db, shop, form.getAll("enabled")));
     case "save-retry-count":
       return respond(await savePaymentRetryCount(db, shop, form.get("paymentRetryCount")));
-    case "send-test-event":
+    case "send-test-event": {
+      const clientFor = async (forShop: string) => {
+        const credentials = await postscriptCredentials(db, forShop);
+        return credentials ? postscriptClientFor(credentials.apiKey) : null;
+      };
+      // The Set up tab asks for the recipient with the test when none is set yet.
       return respond(
-        await sendTestEvent(db, shop, form.get("type"), async (forShop) => {
-          const credentials = await postscriptCredentials(db, forShop);
-          return credentials ? postscriptClientFor(credentials.apiKey) : null;
-        }),
+        form.has("testEmail") || form.has("testPhone")
+          ? await sendTestEventToNewRecipient(db, shop, form.get("type"), { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }, clientFor)
+          : await sendTestEvent(db, shop, form.get("type"), clientFor),
       );
+    }
     case "save-test-recipient":
       return respond(await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }));
     default:
@@ -115,8 +124,15 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
   }
 };
 
+// The overview (its chart, period picker and tables) is a chunk of its own, loaded only when its tab shows.
+const IntegrationOverview = lazy(() => import("~/components/overview/IntegrationOverview").then((module) => ({ default: module.IntegrationOverview })));
+
+// One array for the page's life: Polaris Tabs measures every tab again (a layout of the whole page, about 100 ms
+// on a slow phone) whenever it is handed a new one, which a page render (a refresh, a navigation) would do.
+const TABS = POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }));
+
 export default function PostscriptIntegration() {
-  const { connection, settings, loopState, overview, health, flowTriggers } = useLoaderData<typeof loader>();
+  const { connection, settings, loopState, overview, health, flowTriggers, checklist } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
   const navigation = useNavigation();
@@ -170,29 +186,26 @@ export default function PostscriptIntegration() {
           </Layout.Section>
         ) : null}
         <Layout.Section>
-          <Tabs tabs={POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }))} selected={POSTSCRIPT_TABS.findIndex((t) => t.id === tab)} onSelect={selectTab} />
+          <Tabs tabs={TABS} selected={POSTSCRIPT_TABS.findIndex((t) => t.id === tab)} onSelect={selectTab} />
         </Layout.Section>
         {loading ? (
           <Layout.Section>
-            <InlineStack gap="200" blockAlign="center">
-              <Spinner size="small" accessibilityLabel="Loading" />
-              <Text as="span" tone="subdued">
-                Loading…
-              </Text>
-            </InlineStack>
+            <Loading />
           </Layout.Section>
         ) : null}
         {/* display: contents keeps the panel out of the Layout's flex flow, so Settings can use annotated sections. */}
         <div id={`${tab}-panel`} role="tabpanel" aria-busy={loading} style={{ display: "contents" }}>
           {tab === "setup" ? (
             <Layout.Section>
-              <SetUpTab connection={connection} loopState={loopState} />
+              <SetUpTab connection={connection} loopState={loopState} checklist={checklist} testRecipient={settings} />
             </Layout.Section>
           ) : null}
           {tab === "overview" ? (
             <Layout.Section>
               {overview ? (
-                <IntegrationOverview data={overview} showConnectionBanner={false} />
+                <Suspense fallback={<Loading />}>
+                  <IntegrationOverview data={overview} showConnectionBanner={false} />
+                </Suspense>
               ) : (
                 <OverviewTab postscriptState={connection.status} loopState={loopState} />
               )}
@@ -202,5 +215,16 @@ export default function PostscriptIntegration() {
         </div>
       </Layout>
     </Page>
+  );
+}
+
+function Loading() {
+  return (
+    <InlineStack gap="200" blockAlign="center">
+      <Spinner size="small" accessibilityLabel="Loading" />
+      <Text as="span" tone="subdued">
+        Loading…
+      </Text>
+    </InlineStack>
   );
 }

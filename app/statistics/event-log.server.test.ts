@@ -236,6 +236,9 @@ describe.each(databaseKinds)("event log (%s)", (kind) => {
     expect(merchantFailed.reasonDetail).toContain(opaque);
     expect(supportFailed.reasonDetail).not.toContain(opaque);
     expect(supportFailed.lastAttempt?.message).toBe(supportFailed.reasonDetail);
+    // The HTTP status: support reads the code, the merchant what it means.
+    expect(supportFailed.reasonDetail).toMatch(/^Postscript answered 422 /);
+    expect(merchantFailed.reasonDetail).toMatch(/^Postscript refused the request \(Authorization/);
     for (const text of [merchantFailed.reasonDetail, supportFailed.reasonDetail]) {
       expect(text).toContain("Bearer [redacted]");
       expect(text).toContain("sessionToken=••••7e1b");

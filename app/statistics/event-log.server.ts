@@ -24,7 +24,7 @@ import { z } from "zod";
 import type { Database } from "~/db.server";
 import { EVENT_TYPES, eventTypeLabel, isEventType } from "~/events/catalogue";
 import { FLOW_SOURCE_LABEL, isFlowTopic } from "~/events/flow-action";
-import { LOG_REASON_CODES, REASON_CODES, reasonInfo, reasonTitle, type Audience } from "~/events/reasons";
+import { LOG_REASON_CODES, REASON_CODES, inPlainWords, reasonInfo, reasonTitle, type Audience } from "~/events/reasons";
 import { EVENT_STATUSES } from "~/events/statuses";
 import { redactCredentials } from "~/secrets/redaction";
 import { formatDateTimeCompact, formatDateTimeSeconds } from "./format";
@@ -41,13 +41,14 @@ export type Viewer = Audience;
  * What each viewer is shown. Both see customers' emails and phones partly masked (./masking.ts) and never a
  * portal link's session token. Free text that may quote a request (a reason's detail, an attempt's message)
  * loses credential-shaped text for both; support staff, who work for the app and not for the shop, also lose
- * long opaque tokens (the merchant keeps them: they are the ids a merchant matches against Postscript or Loop),
+ * long opaque tokens (the merchant keeps them: they are the ids a merchant matches against Postscript or Loop;
+ * the merchant reads HTTP status codes in words),
  * never see the Loop payload or the Postscript request, and get the last attempt in each row, to diagnose
  * deliveries from the list. Reasons are titled in each viewer's words.
  */
 const VIEWERS = {
   merchant: {
-    freeText: (text: string) => redactCredentials(maskPortalTokens(text), { opaqueTokens: false }),
+    freeText: (text: string) => inPlainWords(redactCredentials(maskPortalTokens(text), { opaqueTokens: false })),
     showsRequests: true,
     lastAttemptInRows: false,
     // The log opens on every event the shop still has; a period narrows it.

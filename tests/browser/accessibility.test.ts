@@ -4,13 +4,11 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseClient, type Database } from "~/db.server";
-import { seedEvent } from "~/statistics/seed.testutil";
 import { seriousAxeViolations, type AxeFinding } from "../support/axe";
 import { launchBrowser, MERCHANT_PAGES, newPage, openAdminPage } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
+import { seedMerchantData } from "../support/merchant-data";
 import { addStaff, STAFF_PASSWORD } from "../support/support-console";
-
-const HOUR = 3_600_000;
 
 describe("accessibility (axe-core) in a browser", () => {
   let app: DemoApp;
@@ -24,13 +22,7 @@ describe("accessibility (axe-core) in a browser", () => {
   beforeAll(async () => {
     app = await startDemoApp("sqlite", { env: { PROCESS_ROLE: "web" } });
     db = createDatabaseClient(app.database.url);
-    const now = Date.now();
-    await db.postscriptConnection.create({ data: { shopDomain: DEMO_SHOP, status: "connected", keyLastFour: "9f3a", postscriptShopName: "Demo Coffee Co", connectedAt: new Date(now - 40 * 24 * HOUR) } });
-    await db.loopConnection.create({ data: { shopDomain: DEMO_SHOP, status: "connected", mode: "api", connectedAt: new Date(now - 40 * 24 * HOUR) } });
-    const delivered = await seedEvent(db, { shop: DEMO_SHOP, receivedAt: new Date(now - 2 * HOUR), type: "subscription_created", outcome: "delivered", email: "ava@example.com", subscriptionKey: "7001", loopOrderId: "1" });
-    await seedEvent(db, { shop: DEMO_SHOP, receivedAt: new Date(now - 3 * HOUR), type: "order_upcoming", outcome: "failed", reason: "postscript_unavailable", email: "ben@example.com" });
-    await seedEvent(db, { shop: DEMO_SHOP, receivedAt: new Date(now - 4 * HOUR), type: "order_skipped", outcome: "skipped", reason: "disabled", email: "cy@example.com" });
-    eventId = delivered.id;
+    eventId = (await seedMerchantData(db)).subscriptionCreated.id;
     await addStaff(db, "olga.operator@support.example", "operator");
     browser = await launchBrowser();
     page = await newPage(browser);

@@ -78,6 +78,12 @@ describe("connections in a browser", () => {
     await page.getByRole("button", { name: "Connect", exact: true }).click();
     await page.getByText("Connected with an API token").waitFor();
     await toast("Loop connected. Subscribed to 14 topics.").waitFor();
+    // What comes next, in plain words; the webhook address and the raw topics are folded away.
+    await page.getByRole("heading", { name: "Next: connect Postscript" }).waitFor();
+    await expect(page.getByText(/\/webhooks\/loop\?shop=/).count()).resolves.toBe(0);
+    await screenshot(page, "connections-05a-loop-connected-next");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await page.getByText(/\/webhooks\/loop\?shop=demo-shop\.myshopify\.com/).waitFor();
     expect(await page.getByText("Subscribed", { exact: true }).count()).toBe(14);
     await expect(page.getByTestId("loop-token-masked").textContent()).resolves.toBe("••••8e6f");
     expect(loopWebhooks()).toHaveLength(14);
@@ -107,7 +113,8 @@ describe("connections in a browser", () => {
     await page.getByText("Enter your Postscript private API key.").waitFor();
 
     await connect(UNKNOWN_KEY);
-    await page.getByText(/Postscript did not accept this key \(401\)/).waitFor();
+    await page.getByText(/Postscript did not accept this key\. Check/).waitFor();
+    await expect(page.getByText(/\b401\b/).count()).resolves.toBe(0);
     await expect(page.getByText(/plan may not include API access/).isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-08-postscript-rejected-key");
 
@@ -133,6 +140,13 @@ describe("connections in a browser", () => {
     await page.getByRole("heading", { name: "Connected to Demo Coffee Co" }).waitFor();
     console.log(`[measure] Postscript connect, click to connected screen: ${Date.now() - started} ms`);
     await toast("Connected to Demo Coffee Co.").waitFor();
+    // No dead end: Set up now lists what is left, and offers the test event, asking who should receive it.
+    await page.getByText("2 of 6 steps done").waitFor();
+    const sendTest = page.locator("#send-test");
+    await sendTest.getByRole("button", { name: "Send test event" }).click();
+    await sendTest.getByText("Enter the email or mobile number of a Postscript subscriber to send the test to.").waitFor();
+    await settle();
+    await screenshot(page, "connections-10a-postscript-connected-next-steps");
     await expect(page.getByRole("tab", { name: "Set up" }).getAttribute("aria-selected")).resolves.toBe("true");
     await screenshot(page, "connections-10-postscript-connected");
   });
@@ -185,7 +199,8 @@ describe("connections in a browser", () => {
     await form.getByLabel("Private API key").fill(DEMO_SHOP_KEY);
     await form.getByRole("button", { name: "Replace key" }).click();
     await toast("Key replaced. Connected to Demo Coffee Co.").waitFor();
-    await expect(page.getByText("Postscript rejected the API key").count()).resolves.toBe(0);
+    // The page's data is read again after the toast: the banners go once it is.
+    await expect.poll(() => page.getByText("Postscript rejected the API key").count()).toBe(0);
     app.postscript!.resetFaults();
   });
 
@@ -269,8 +284,11 @@ describe("connections in a browser", () => {
     await expect(page.getByText("Connected to Demo Coffee Co · key ••••7890").isVisible()).resolves.toBe(true);
     await screenshot(page, "connections-19-integrations-connected");
 
+    // The step leads to the Set up tab's test card, which sends to the test recipient saved in Settings.
     await page.locator("#checklist-test").getByRole("link", { name: "Send a test event" }).click();
-    await page.getByRole("button", { name: "Send test event: subscription_created" }).click();
+    const sendTest = page.locator("#send-test");
+    await sendTest.getByText(/It goes to your test recipient/).waitFor();
+    await sendTest.getByRole("button", { name: "Send test event" }).click();
     await toast(/^Test subscription_created sent to Demo Coffee Co in Postscript\./).waitFor();
     await page.getByRole("link", { name: "Integrations" }).first().click();
     // Sent and accepted by Postscript: the test and arrival steps are done; Flow Builder is next.

@@ -2,7 +2,8 @@
 // and the delivery worker running: Postscript answers 503 to everything (the stand-in's fault injection), and
 // the Integrations page and the Integration overview, left open, turn to "not answering — retrying" with the
 // events waiting and the next attempt; once Postscript answers again the same open pages say it works again.
-// Nothing is reloaded by the test: the pages refresh themselves while visible. Screenshots: live-*.
+// Nothing is reloaded by the test: the pages refresh themselves while visible. Screenshots: live-* (the outage also
+// at 390 px, a phone's width).
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
@@ -34,6 +35,14 @@ describe("live delivery status in a browser", () => {
   });
 
   const open = (path: string) => openAdminPage(page, app.server.url, path);
+  /** The open page at 390 px (Shopify admin's app on a phone): a screenshot, nothing cut off; then back to the desktop width. */
+  async function atPhoneWidth(name: string) {
+    const desktop = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, name);
+    await expect(page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).resolves.toBe(0);
+    await page.setViewportSize(desktop);
+  }
   const health = () => page.getByRole("status").filter({ hasText: /Postscript|Working|No events/ }).first();
 
   it("connects Postscript and says it works once events went out", async () => {
@@ -56,6 +65,7 @@ describe("live delivery status in a browser", () => {
     await page.getByText(/^Postscript is not answering — retrying since \d{1,2}:\d{2} [AP]M, 3 events waiting\. Next attempt at \d{1,2}:\d{2} [AP]M\.$/).waitFor(LIVE);
     await expect(page.locator("[data-health-state=retrying]").count()).resolves.toBe(1);
     await screenshot(page, "live-integrations-outage");
+    await atPhoneWidth("live-integrations-outage-390");
   });
 
   it("lists the retrying events on the overview, grouped by cause, with the next attempt", async () => {
@@ -64,6 +74,7 @@ describe("live delivery status in a browser", () => {
     await expect(page.getByText(/^3 events waiting now · retrying since .+ · next attempt .+$/).isVisible()).resolves.toBe(true);
     await expect(page.getByText(/^Postscript is not answering/).isVisible()).resolves.toBe(true);
     await screenshot(page, "live-overview-outage");
+    await atPhoneWidth("live-overview-outage-390");
   });
 
   it("says it works again on the open overview and Integrations page once Postscript answers", async () => {

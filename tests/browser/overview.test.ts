@@ -231,6 +231,9 @@ describe("Integration Overview and event log in a browser", () => {
     await expect(page.getByText(/tried again automatically\. Next attempt: .+\d{1,2}:\d{2}:\d{2} [AP]M\./).isVisible()).resolves.toBe(true);
     await expect(page.getByRole("heading", { name: "To be sent to Postscript" }).isVisible()).resolves.toBe(true);
     await expect(page.getByRole("button", { name: "Replay", exact: true }).count()).resolves.toBe(0);
+    // Postscript's 503 in words, in the reason and in each attempt; no HTTP status code on the page.
+    await expect(page.getByRole("cell", { name: "Postscript had a problem on its side" }).count()).resolves.toBe(2);
+    await expect(page.locator("main").getByText(/answered 503|HTTP status/).count()).resolves.toBe(0);
     await shot("event-detail-retrying");
 
     await open(`/app/events/${skipped.id}`);
@@ -244,6 +247,22 @@ describe("Integration Overview and event log in a browser", () => {
     // Data that could not be read fails the same way again: no replay is offered.
     await expect(page.getByRole("button", { name: "Replay", exact: true }).count()).resolves.toBe(0);
     await shot("event-detail-invalid");
+  });
+
+  it("loads the overview's code (its chart among it) only when the overview tab shows", async () => {
+    const scripts: string[] = [];
+    const record = (request: { url(): string }) => void (request.url().includes("/build/") && scripts.push(request.url()));
+    page.on("request", record);
+    try {
+      await open("/app/integrations/postscript?tab=settings");
+      await page.getByRole("tab", { name: "Settings", selected: true }).waitFor();
+      expect(scripts.filter((url) => url.includes("IntegrationOverview"))).toEqual([]);
+      await page.getByRole("tab", { name: "Integration overview" }).click();
+      await page.getByRole("heading", { name: "Events over time" }).waitFor();
+      expect(scripts.filter((url) => url.includes("IntegrationOverview"))).toHaveLength(1);
+    } finally {
+      page.off("request", record);
+    }
   });
 
   it("downloads the filtered log as CSV", async () => {

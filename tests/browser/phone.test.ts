@@ -4,12 +4,11 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseClient, type Database } from "~/db.server";
-import { seedEvent } from "~/statistics/seed.testutil";
 import { launchBrowser, MERCHANT_PAGES, newPage, openAdminPage, screenshot } from "../support/browser";
-import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
+import { startDemoApp, type DemoApp } from "../support/demo-app";
+import { seedMerchantData } from "../support/merchant-data";
 
 const WIDTH = 390;
-const HOUR = 3_600_000;
 
 describe(`the merchant's pages at ${WIDTH} px`, () => {
   let app: DemoApp;
@@ -22,22 +21,7 @@ describe(`the merchant's pages at ${WIDTH} px`, () => {
   beforeAll(async () => {
     app = await startDemoApp("sqlite", { env: { PROCESS_ROLE: "web" } });
     db = createDatabaseClient(app.database.url);
-    const now = Date.now();
-    await db.postscriptConnection.create({ data: { shopDomain: DEMO_SHOP, status: "connected", keyLastFour: "9f3a", postscriptShopName: "Demo Coffee Co", connectedAt: new Date(now - 40 * 24 * HOUR) } });
-    await db.loopConnection.create({ data: { shopDomain: DEMO_SHOP, status: "connected", mode: "api", connectedAt: new Date(now - 40 * 24 * HOUR) } });
-    for (let i = 0; i < 12; i++) {
-      const event = await seedEvent(db, {
-        shop: DEMO_SHOP,
-        receivedAt: new Date(now - i * 5 * HOUR - 60_000),
-        type: i % 2 ? "payment_attempt_failed_last_retry_left" : "subscription_created",
-        outcome: i % 5 === 4 ? "failed" : "delivered",
-        reason: i % 5 === 4 ? "postscript_rejected" : undefined,
-        email: `customer.with.a.long.address${i}@example.com`,
-        subscriptionKey: String(880_000 + i),
-        loopOrderId: String(5_550_000 + i),
-      });
-      if (i === 1) eventId = event.id;
-    }
+    eventId = (await seedMerchantData(db)).paymentFailed.id;
     browser = await launchBrowser();
     page = await newPage(browser, { width: WIDTH, height: 844 });
     // A hydration mismatch (server and browser rendering differently) shows up here, among others.

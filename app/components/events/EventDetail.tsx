@@ -5,6 +5,7 @@ import { Badge, Banner, BlockStack, Box, Card, DataTable, EmptyState, Layout, Pa
 import { useState, type ReactNode } from "react";
 import { REPLAY_ACTION, useReplayToast, type ReplayResult } from "~/components/overview/ReplayFailed";
 import type { EventDetail as Detail } from "~/statistics/event-log.server";
+import { attemptFailureTitle } from "~/events/reasons";
 import { formatDuration } from "~/statistics/format";
 import { OutcomeBadge } from "./OutcomeBadge";
 
@@ -131,14 +132,13 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
                 </Box>
               ) : (
                 <DataTable
-                  columnContentTypes={["text", "text", "numeric", "numeric", "text"]}
-                  headings={["Time", "Result", "HTTP status", "Duration", "Error"]}
+                  columnContentTypes={["text", "text", "numeric", "text"]}
+                  headings={["Time", "Result", "Duration", "What happened"]}
                   rows={event.attemptList.map((a) => [
                     a.startedLabel,
                     a.outcome === "delivered" ? "Accepted" : a.outcome === "retry" ? "Retried later" : a.outcome === "paused" ? "Paused" : "Failed",
-                    a.httpStatus ?? "—",
                     formatDuration(a.durationMs),
-                    a.errorClass ? `${a.errorClass}${a.message ? `: ${a.message}` : ""}` : "—",
+                    a.errorClass ? attemptSummary(a.errorClass, a.message) : "—",
                   ])}
                 />
               )}
@@ -201,6 +201,13 @@ export function EventDetail({ event, backUrl }: { event: Detail | null; backUrl:
       </Layout>
     </Page>
   );
+}
+
+/** A failed attempt in words: the recorded message alone when it names Postscript itself, else after the class's title. */
+function attemptSummary(errorClass: string, message: string | null): string {
+  if (message?.startsWith("Postscript ")) return message;
+  const title = attemptFailureTitle(errorClass);
+  return message ? `${title}: ${message}` : title;
 }
 
 /** Why the event is where it is: a title, what it means, and the detail recorded with it. */

@@ -2,6 +2,7 @@
 // grouped by cause with what to do, and the way into the event log. Everything it shows comes from
 // loadOverview() (app/statistics/overview.server.ts) as plain data.
 import { Banner, BlockStack, Button, Card, EmptyState, InlineStack, List, Text } from "@shopify/polaris";
+import { sentence } from "~/connections/sentence";
 import type { OverviewData } from "~/statistics/overview.server";
 import { OVERVIEW_PAGES } from "~/statistics/pages";
 import { ErrorGroups } from "./ErrorGroups";
@@ -45,7 +46,7 @@ function ActionBanners({ data, showConnectionBanner }: { data: OverviewData; sho
       {postscript.status === "action_needed" && showConnectionBanner ? (
         <Banner tone="critical" title={waiting > 0 ? `${events}: Postscript rejected the API key` : "Postscript rejected the API key"} action={{ content: "Replace key", url: OVERVIEW_PAGES.postscriptSettings }}>
           <p>
-            {postscript.actionNeededReason ? `${postscript.actionNeededReason}. ` : ""}
+            {postscript.actionNeededReason ? `${sentence(postscript.actionNeededReason)} ` : ""}
             Nothing is lost: events wait and are sent as soon as Postscript accepts a key again.
           </p>
         </Banner>

@@ -6,7 +6,7 @@ import { Banner, BlockStack, Box, Button, Card, Checkbox, Collapsible, Divider, 
 import { Fragment, memo, useCallback, useMemo, useRef, useState } from "react";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { EVENT_TYPES, type EventGroup, type EventTypeDefinition } from "~/events/catalogue";
-import { propertiesFor } from "~/events/properties";
+import { exampleAsOf, propertiesFor } from "~/events/properties";
 import { useSettingsSection } from "./SettingsForm";
 import type { PostscriptActionData } from "./types";
 
@@ -183,7 +183,7 @@ export const EventTypeRow = memo(function EventTypeRow({ definition, on, onChang
                     {property.name}
                   </Text>{" "}
                   — {property.description}
-                  {property.presence === "when known" ? " (when known)" : ""}. Example: {String(property.example)}
+                  {property.presence === "when known" ? " (when known)" : ""}. Example: {String(exampleAsOf(property, new Date()))}
                 </Text>
               ))}
             </BlockStack>

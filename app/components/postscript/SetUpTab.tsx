@@ -1,13 +1,26 @@
 // Set up: how to create a private key in Postscript (the help article's steps), then the key form. Once
-// connected it says so, and points to the Loop connection when that is still missing.
+// connected it says so and what is left to do (the set-up checklist, and a test event to send from here), and
+// points to the Loop connection when that is still missing.
 import { Banner, BlockStack, Button, Card, InlineStack, List, Text } from "@shopify/polaris";
 import { FormattedDate } from "~/components/common/FormattedDate";
 import { StatusBadge, type ConnectionState } from "~/components/common/StatusBadge";
+import { SetupChecklist, type ChecklistStepProps } from "~/components/integrations/SetupChecklist";
 import { ConnectKeyForm } from "./ConnectKeyForm";
+import { SendTestCard } from "./SendTestCard";
 import type { PostscriptConnectionData } from "./types";
 
-export function SetUpTab({ connection, loopState }: { connection: PostscriptConnectionData; loopState: ConnectionState }) {
+interface Props {
+  connection: PostscriptConnectionData;
+  loopState: ConnectionState;
+  /** Once connected: the set-up checklist, while steps are left. */
+  checklist: { visible: boolean; steps: ChecklistStepProps[]; doneCount: number } | null;
+  testRecipient: { testEmail: string | null; testPhone: string | null };
+}
+
+export function SetUpTab({ connection, loopState, checklist, testRecipient }: Props) {
   const connected = connection.status === "connected" || connection.status === "action_needed";
+  // The test is sent from this tab: its checklist step points at the card below instead of another tab.
+  const steps = checklist?.steps.map((step) => (step.id === "test" ? { ...step, url: "#send-test" } : step));
   return (
     <BlockStack gap="400">
       {connected ? (
@@ -28,7 +41,10 @@ export function SetUpTab({ connection, loopState }: { connection: PostscriptConn
             </InlineStack>
           </BlockStack>
         </Card>
-      ) : (
+      ) : null}
+      {connected && checklist?.visible && steps ? <SetupChecklist steps={steps} doneCount={checklist.doneCount} /> : null}
+      {connection.status === "connected" ? <SendTestCard testEmail={testRecipient.testEmail} testPhone={testRecipient.testPhone} /> : null}
+      {connected ? null : (
         <>
           <Card>
             <BlockStack gap="300">
