@@ -222,6 +222,16 @@ describe.each(databaseKinds)("Postscript connection (%s)", (kind) => {
       message: "Test events will go to ana@example.com and +15555550101.",
     });
     expect((await load()).settings).toMatchObject({ testEmail: "ana@example.com", testPhone: "+15555550101" });
+    const checked = await submit({ intent: "save-test-recipient", testEmail: " ana@example.com ", testPhone: "" });
+    expect(checked).toMatchObject({ ok: true });
+    expect(checked).not.toHaveProperty("warning"); // ana is one of the stand-in's subscribers
+    expect(await submit({ intent: "save-test-recipient", testEmail: "nobody@example.com", testPhone: "+1 555 555 0199" })).toMatchObject({
+      ok: true,
+      message: "Test events will go to nobody@example.com and +15555550199.",
+      warning: expect.stringMatching(/not one of your Postscript SMS subscribers, so a test event would trigger nothing/),
+    });
+    const lookups = standIns.postscript.state.requests.filter((r) => r.path === "/api/v2/subscribers").slice(-3).map((r) => r.query);
+    expect(lookups).toEqual([{ phone_number__eq: "+15555550199" }, { phone_number__eq: "15555550199" }, { email__eq: "nobody@example.com" }]);
     expect(await submit({ intent: "save-test-recipient", testEmail: "", testPhone: "" })).toMatchObject({ ok: true, message: "Test recipient cleared." });
     expect((await load()).settings).toMatchObject({ testEmail: null, testPhone: null });
   });

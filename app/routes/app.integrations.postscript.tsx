@@ -86,7 +86,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
   const shop = session.shop;
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  const respond = (result: { ok: boolean; message: string; field?: string }): PostscriptActionData => ({ intent, ...result });
+  const respond = (result: { ok: boolean; message: string; field?: string; warning?: string }): PostscriptActionData => ({ intent, ...result });
   switch (intent) {
     case "connect":
     case "replace":
@@ -107,7 +107,12 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
         }),
       );
     case "save-test-recipient":
-      return respond(await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }));
+      return respond(
+        await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }, async (contact) => {
+          const credentials = await postscriptCredentials(db, shop);
+          return credentials ? postscriptClientFor(credentials.apiKey).findSubscriber(contact) : null;
+        }),
+      );
     default:
       throw new Response(`Unknown action "${intent}"`, { status: 400 });
   }
