@@ -68,6 +68,7 @@ describe.each(databaseKinds)("payment failures without retry counters, end to en
             settingsFor: async () => ({ paymentRetryCount: 3, disabledTypes: new Set<string>() }),
             lookupCustomer: async () => ({ ok: false, kind: "not_found", message: "not needed" }),
             activationUrl: async () => ({ ok: false, kind: "not_found", message: "not needed" }),
+            propertyChangeDelayMs: 0,
           },
           event,
         ),

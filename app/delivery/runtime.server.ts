@@ -73,6 +73,7 @@ export function createAppDeliveryWorker(db: Database = getDatabase()) {
           lookupCustomer: (shop, id) => fetchCustomer(admin, shop, id),
           activationUrl: (shop, id) => generateActivationUrl(admin, shop, id),
           unusedFields,
+          propertyChangeDelayMs: config.PROPERTY_SYNC_DELAY_MS,
         },
         event,
       ),

@@ -37,13 +37,42 @@ export class TokenBucket {
 
   /** The taker served last; the next one waits for it. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Takers that asked and have not been served yet. */
+  private waiting = 0;
+  /** When take() last handed out a token (spare tokens do not count). */
+  private lastTakenAt = -Infinity;
 
   /** Takes a token, waiting as long as needed (after every earlier taker); resolves false if `signal` aborted first. */
   take(signal?: AbortSignal): Promise<boolean> {
-    const inTurn = () => this.takeInTurn(signal);
+    this.waiting++;
+    const inTurn = () =>
+      this.takeInTurn(signal).then((taken) => {
+        this.waiting--;
+        if (taken) this.lastTakenAt = this.clock.now();
+        return taken;
+      });
     const turn = this.queue.then(inTurn, inTurn);
     this.queue = turn;
     return turn;
+  }
+
+  /** The time between two tokens. */
+  get intervalMs(): number {
+    return 1000 / this.ratePerSecond;
+  }
+
+  /**
+   * A token nobody else wants, or false at once: no taker waits, none was served within the last two
+   * intervals (a sender between two requests of a backlog is still busy), and one is free now. Work that
+   * must never delay the takers (subscriber property updates) uses only these.
+   */
+  takeSpare(): boolean {
+    const now = this.clock.now();
+    if (this.waiting > 0 || now - this.lastTakenAt < 2 * this.intervalMs || now < this.blockedUntil) return false;
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 
   private async takeInTurn(signal?: AbortSignal): Promise<boolean> {
