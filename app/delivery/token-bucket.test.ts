@@ -134,3 +134,16 @@ describe("spare tokens", () => {
     expect(bucket.takeSpare()).toBe(true);
   });
 });
+
+describe("a sender's run of requests", () => {
+  it("keeps spare tokens back until it ends, even between its requests", () => {
+    const clock = lateClock(() => 0);
+    const bucket = new TokenBucket(10, 1, clock);
+    const done = bucket.sending();
+    clock.t += 1_000;
+    expect(bucket.takeSpare()).toBe(false);
+    done();
+    done(); // once only
+    expect(bucket.takeSpare()).toBe(true);
+  });
+});
