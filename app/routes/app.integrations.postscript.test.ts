@@ -236,6 +236,17 @@ describe.each(databaseKinds)("Postscript connection (%s)", (kind) => {
     expect((await load()).settings).toMatchObject({ testEmail: null, testPhone: null });
   });
 
+  it("switches the subscriber property sync on and off (off until the merchant chooses), recorded in the history", async () => {
+    expect((await load()).settings.propertySyncEnabled).toBe(false);
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "yes" })).toMatchObject({ ok: false, field: "propertySyncEnabled" });
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "on" })).toMatchObject({ ok: true, message: expect.stringMatching(/kept up to date/) });
+    expect((await load()).settings.propertySyncEnabled).toBe(true);
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "off" })).toMatchObject({ ok: true });
+    expect((await load()).settings.propertySyncEnabled).toBe(false);
+    const history = await database.db.configurationChange.findMany({ where: { shopDomain: SHOP, action: "settings.property_sync_saved" }, orderBy: { createdAt: "asc" } });
+    expect(history.map((h) => JSON.parse(h.details))).toEqual([{ enabled: true }, { enabled: false }]);
+  });
+
   it("sends a test event of a type to the test recipient through the connected key", async () => {
     expect(await submit({ intent: "save-test-recipient", testEmail: "owner@example.com", testPhone: "" })).toMatchObject({ ok: true });
     const result = await submit({ intent: "send-test-event", type: "order_upcoming" });

@@ -27,7 +27,7 @@ import {
 import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
 import { sendTestEvent } from "~/delivery/test-events.server";
-import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
+import { readShopSettings, saveEventChoices, savePaymentRetryCount, savePropertySync, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
 import { deliveryHealth } from "~/statistics/health.server";
 import { statisticsTimeZone } from "~/statistics/time-zone.server";
@@ -77,6 +77,7 @@ const FETCHER_KEYS = [
   "postscript-save-events",
   "postscript-save-retry-count",
   "postscript-save-test-recipient",
+  "postscript-save-property-sync",
   SEND_TEST_FETCHER_KEY,
 ] as const;
 
@@ -106,6 +107,8 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
           return credentials ? postscriptClientFor(credentials.apiKey) : null;
         }),
       );
+    case "save-property-sync":
+      return respond(await savePropertySync(db, shop, form.get("propertySyncEnabled")));
     case "save-test-recipient":
       return respond(
         await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }, async (contact) => {

@@ -19,6 +19,8 @@ export interface ShopSettingsView {
   eventsReviewedAt: string | null;
   /** Set while support holds the shop's deliveries. */
   deliveriesPausedAt: string | null;
+  /** The loop_… subscriber properties are kept up to date in Postscript. */
+  propertySyncEnabled: boolean;
 }
 
 export async function readShopSettings(db: Database, shopDomain: string): Promise<ShopSettingsView> {
@@ -30,6 +32,7 @@ export async function readShopSettings(db: Database, shopDomain: string): Promis
     testPhone: row?.testPhone ?? null,
     eventsReviewedAt: row?.eventsReviewedAt?.toISOString() ?? null,
     deliveriesPausedAt: row?.deliveriesPausedAt?.toISOString() ?? null,
+    propertySyncEnabled: row?.propertySyncEnabled ?? false,
   };
 }
 
@@ -81,6 +84,23 @@ export async function savePaymentRetryCount(db: Database, shopDomain: string, ra
     await recordChange(tx, shopDomain, "merchant", "settings.payment_retry_count_saved", { paymentRetryCount: parsed.data });
   });
   return { ok: true, message: `Payment retry count saved: ${parsed.data}.` };
+}
+
+const switchSchema = z.enum(["on", "off"], { message: "Choose on or off." }).transform((value) => value === "on");
+
+/** Switches the subscriber property sync on or off. */
+export async function savePropertySync(db: Database, shopDomain: string, raw: unknown): Promise<SettingsResult> {
+  const parsed = switchSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, field: "propertySyncEnabled", message: parsed.error.issues[0].message };
+  await db.$transaction(async (tx) => {
+    const data = { propertySyncEnabled: parsed.data };
+    await tx.shopSettings.upsert({ where: { shopDomain }, create: { shopDomain, ...data }, update: data });
+    await recordChange(tx, shopDomain, "merchant", "settings.property_sync_saved", { enabled: parsed.data });
+  });
+  return {
+    ok: true,
+    message: parsed.data ? "Subscriber properties will be kept up to date in Postscript." : "Subscriber properties are no longer updated.",
+  };
 }
 
 const optionalText = z
