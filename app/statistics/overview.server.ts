@@ -10,6 +10,7 @@
 //   waiting    received − delivered − skipped − failed: pending (retrying), paused, or not yet mapped
 //   success rate   delivered ÷ (delivered + failed); skipped events were not meant to be sent; null if none
 //   median time from Loop to Postscript   from the latency histogram: the bucket holding the middle delivery
+import { subscriberSyncFigures, type SubscriberSyncFigures } from "./subscriber-sync.server";
 import type { LoopConnectionStatus } from "~/connections/loop.server";
 import { postscriptConnectionView, type PostscriptConnectionView } from "~/connections/postscript.server";
 import { loopConnectionStatus } from "~/connections/loop.server";
@@ -120,6 +121,8 @@ export interface OverviewData {
   failedLogUrl: string;
   /** What the replay action needs (the period's bounds, as the server resolved them). */
   replay: { from: string; to: string; failed: number };
+  /** Subscriber properties in Postscript, as they stand now; null while the shop has the sync switched off. */
+  subscribers: SubscriberSyncFigures | null;
 }
 
 
@@ -136,7 +139,7 @@ export interface OverviewContext {
   timeZone: ShopTimeZone;
   postscript: Pick<PostscriptConnectionView, "status" | "actionNeededReason" | "actionNeededAt" | "disconnectedAt">;
   loopStatus: LoopConnectionStatus;
-  settings: Pick<ShopSettingsView, "disabledEventTypes" | "deliveriesPausedAt">;
+  settings: Pick<ShopSettingsView, "disabledEventTypes" | "deliveriesPausedAt" | "propertySyncEnabled">;
 }
 
 /** The overview's context read on its own, for a caller with no page that has read the shop's rows (a benchmark, a test). */
@@ -172,6 +175,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     waitingGroups,
     anyRollup,
     anyEvent,
+    subscribers,
   ] = await Promise.all([
     db.eventRollup.groupBy({ by: ["hourStart"], where, _sum: sums }),
     db.eventRollup.groupBy({ by: ["eventType"], where, _sum: sums, _max: { lastSeenAt: true } }),
@@ -198,6 +202,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     ).then((groups) => groups.flat()),
     db.eventRollup.findFirst({ where: { shopDomain }, select: { hourStart: true } }),
     db.event.findFirst({ where: { shopDomain }, select: { id: true } }),
+    settings.propertySyncEnabled ? subscriberSyncFigures(db, shopDomain, true, zone.name) : null,
   ]);
 
   // Unmapped events, per chart bucket and per period.
@@ -342,6 +347,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     logUrl: logUrl(),
     failedLogUrl: logUrl({ outcome: "failed" }),
     replay: { from: start.toISOString(), to: end.toISOString(), failed: current.failed },
+    subscribers,
   };
 }
 
