@@ -19,7 +19,7 @@ import { VirtualClock } from "~/jobs/virtual-clock";
 import { PostscriptClient } from "~/postscript/client.server";
 import { createKeyBudgets } from "./key-budgets.server";
 import { TEST_DELIVERY_POLICY } from "./policy.testutil";
-import { prepareEvent } from "./prepare.server";
+import { prepareForTests } from "./prepare.testutil";
 import { createPropertySyncWorker } from "./property-sync.server";
 import { createDeliveryWorker } from "./worker.server";
 
@@ -97,18 +97,7 @@ describe.each(databaseKinds)("subscriber properties, end to end (%s)", (kind) =>
       senderFor: (c) => client(c.apiKey),
       credentialsFor,
       onKeyRejected,
-      prepare: (event) =>
-        prepareEvent(
-          {
-            db: database.db,
-            now: () => new Date(clock.now()),
-            settingsFor: async () => ({ paymentRetryCount: 3, disabledTypes: new Set<string>() }),
-            lookupCustomer: async () => ({ ok: false, kind: "not_found", message: "not needed" }),
-            activationUrl: async () => ({ ok: false, kind: "not_found", message: "not needed" }),
-            propertyChangeDelayMs: DELAY_MS,
-          },
-          event,
-        ),
+      prepare: prepareForTests(database.db, clock, DELAY_MS),
       staleReason: async () => null,
     });
     const sync = createPropertySyncWorker({

@@ -9,7 +9,7 @@
 // rules: 429, 5xx and timeouts wait with backoff; 401/403 marks the connection like an event does, and the
 // rows wait until the merchant reconnects.
 import { getSql, type Database } from "~/db.server";
-import { changedProperties, subscriberProperties, type SubscriberPropertyValues } from "~/events/subscriber-properties";
+import { changedProperties, readSentProperties, subscriberProperties } from "~/events/subscriber-properties";
 import type { Clock } from "~/jobs/clock";
 import { retryDelayMs } from "~/jobs/backoff";
 import { log } from "~/logging/logger.server";
@@ -120,7 +120,7 @@ export function createPropertySyncWorker(deps: PropertySyncDependencies) {
 
   async function syncCustomer(row: SyncRow, client: SubscriberClient, pauseKey: (ms: number) => void): Promise<"done" | "key_rejected"> {
     const states = await customerSubscriptions(db, row.shopDomain, row.customerKey);
-    const sent = parseSent(row.sentProperties);
+    const sent = readSentProperties(row.sentProperties);
     const changed = changedProperties(subscriberProperties(states), sent);
     if (Object.keys(changed).length === 0 && row.subscriberId) {
       await finish(row, { syncStatus: "synced" });
@@ -240,11 +240,3 @@ export function createPropertySyncWorker(deps: PropertySyncDependencies) {
 
 export type PropertySyncWorker = ReturnType<typeof createPropertySyncWorker>;
 
-function parseSent(json: string): SubscriberPropertyValues {
-  try {
-    const value = JSON.parse(json) as unknown;
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as SubscriberPropertyValues) : {};
-  } catch {
-    return {};
-  }
-}

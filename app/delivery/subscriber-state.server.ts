@@ -1,34 +1,25 @@
 // Each customer's Loop subscriptions as last seen, kept from the events the worker prepares, and the mark that
 // their Postscript properties need sending. The worker prepares one shop's events one after the other under
 // the shop's lease, so a read followed by a write here never races another writer of the same rows.
+import type { Selectable } from "kysely";
 import { getSql, type Database } from "~/db.server";
+import type { Tables } from "~/db/sql.server";
 import {
   applyFact,
+  readProductTitles,
   describesDifferently,
   type StoredSubscription,
   type SubscriptionFact,
   type SubscriptionState,
 } from "~/events/subscriber-properties";
 
-export interface Contact {
+interface Contact {
   email: string | null;
   phone: string | null;
 }
 
-type StateRow = {
-  customerKey: string;
-  subscriptionStatus: string | null;
-  nextOrderOn: string | null;
-  productTitles: string;
-  valueMinor: number | null;
-  currencyCode: string | null;
-  cancelledOn: string | null;
-  cancellationReason: string | null;
-  portalLink: string | null;
-  lastEventType: string | null;
-  lastEventAt: Date | null;
-  stateAsOf: Date;
-};
+/** The state columns as the database gives them. */
+type StateRow = Pick<Selectable<Tables["LoopSubscriptionState"]>, (typeof STATE_COLUMNS)[number]>;
 
 const STATE_COLUMNS = [
   "customerKey",
@@ -48,12 +39,16 @@ const STATE_COLUMNS = [
 /** stateAsOf of a subscription known only from order or card webhooks (no complete description yet). */
 const NEVER = new Date(0);
 
-export function storedSubscription(row: StateRow): StoredSubscription {
+function selectStates(db: Database, shopDomain: string) {
+  return getSql(db).db.selectFrom("LoopSubscriptionState").select(STATE_COLUMNS).where("shopDomain", "=", shopDomain);
+}
+
+function storedSubscription(row: StateRow): StoredSubscription {
   return {
     customerKey: row.customerKey,
     status: row.subscriptionStatus,
     nextOrderOn: row.nextOrderOn,
-    productTitles: parseTitles(row.productTitles),
+    productTitles: readProductTitles(row.productTitles),
     valueMinor: row.valueMinor,
     currencyCode: row.currencyCode,
     cancelledOn: row.cancelledOn,
@@ -65,14 +60,6 @@ export function storedSubscription(row: StateRow): StoredSubscription {
   };
 }
 
-function parseTitles(json: string): string[] {
-  try {
-    const value = JSON.parse(json) as unknown;
-    return Array.isArray(value) ? value.filter((t): t is string => typeof t === "string") : [];
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Records what one webhook says about its subscription. When that changes the customer's properties, the
@@ -81,14 +68,8 @@ function parseTitles(json: string): string[] {
  */
 export async function recordSubscriptionFact(db: Database, shopDomain: string, fact: SubscriptionFact, now: Date, coalesceMs: number): Promise<boolean> {
   const sql = getSql(db);
-  const found = await sql.execute(
-    sql.db
-      .selectFrom("LoopSubscriptionState")
-      .select(STATE_COLUMNS)
-      .where("shopDomain", "=", shopDomain)
-      .where("subscriptionId", "=", fact.subscriptionId),
-  );
-  const existing = found.rows[0] ? storedSubscription(found.rows[0] as StateRow) : null;
+  const found = await sql.execute(selectStates(db, shopDomain).where("subscriptionId", "=", fact.subscriptionId));
+  const existing = found.rows[0] ? storedSubscription(found.rows[0]) : null;
   const next = applyFact(existing, fact);
   if (!next) return false;
   const values = {
@@ -121,7 +102,7 @@ export async function recordSubscriptionFact(db: Database, shopDomain: string, f
 }
 
 /** Marks a customer's properties as changed (creating their sync row), keeping a due time already set. */
-export async function markChanged(db: Database, shopDomain: string, customerKey: string, contact: Contact, now: Date, coalesceMs: number) {
+async function markChanged(db: Database, shopDomain: string, customerKey: string, contact: Contact, now: Date, coalesceMs: number) {
   const sql = getSql(db);
   const dueAt = new Date(now.getTime() + coalesceMs);
   await sql.execute(
@@ -151,13 +132,6 @@ export async function markChanged(db: Database, shopDomain: string, customerKey:
 
 /** The states of one customer's subscriptions. */
 export async function customerSubscriptions(db: Database, shopDomain: string, customerKey: string): Promise<StoredSubscription[]> {
-  const sql = getSql(db);
-  const rows = await sql.execute(
-    sql.db
-      .selectFrom("LoopSubscriptionState")
-      .select(STATE_COLUMNS)
-      .where("shopDomain", "=", shopDomain)
-      .where("customerKey", "=", customerKey),
-  );
-  return rows.rows.map((row) => storedSubscription(row as StateRow));
+  const rows = await getSql(db).execute(selectStates(db, shopDomain).where("customerKey", "=", customerKey));
+  return rows.rows.map(storedSubscription);
 }

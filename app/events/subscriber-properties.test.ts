@@ -7,22 +7,14 @@ import {
   changedProperties,
   SUBSCRIBER_PROPERTIES,
   subscriberProperties,
+  unknownSubscription,
   type StoredSubscription,
   type SubscriptionFact,
 } from "./subscriber-properties";
 
 const state = (over: Partial<StoredSubscription>): StoredSubscription => ({
-  customerKey: "loop:1",
+  ...unknownSubscription("loop:1"),
   status: "ACTIVE",
-  nextOrderOn: null,
-  productTitles: [],
-  valueMinor: null,
-  currencyCode: null,
-  cancelledOn: null,
-  cancellationReason: null,
-  portalLink: null,
-  lastEventType: null,
-  lastEventAt: null,
   stateAsOf: new Date("2026-11-01T00:00:00Z"),
   ...over,
 });

@@ -41,13 +41,8 @@ export const SUBSCRIBER_PROPERTIES = [
 export type SubscriberPropertyName = (typeof SUBSCRIBER_PROPERTIES)[number]["name"];
 export type SubscriberPropertyValues = Partial<Record<SubscriberPropertyName, SyncedValue>>;
 
-/** One subscription as one Loop webhook describes it. */
-export interface SubscriptionFact {
-  subscriptionId: string;
-  /** Who the subscription belongs to, stable across their subscriptions (Loop's customer id when sent). */
-  customerKey: string;
-  /** True for subscription webhooks, which carry the whole subscription; order and card webhooks only say that something happened. */
-  complete: boolean;
+/** What a subscription is: its status, next order (yyyy-mm-dd), products, value in cents, cancellation, portal link. */
+export interface SubscriptionDescription {
   status: string | null;
   nextOrderOn: string | null;
   productTitles: string[];
@@ -56,6 +51,15 @@ export interface SubscriptionFact {
   cancelledOn: string | null;
   cancellationReason: string | null;
   portalLink: string | null;
+}
+
+/** One subscription as one Loop webhook describes it. */
+export interface SubscriptionFact extends SubscriptionDescription {
+  subscriptionId: string;
+  /** Who the subscription belongs to, stable across their subscriptions (Loop's customer id when sent). */
+  customerKey: string;
+  /** True for subscription webhooks, which carry the whole subscription; order and card webhooks only say that something happened. */
+  complete: boolean;
   eventType: string | null;
   /** Loop's time of the fact (the webhook's created-at), ISO 8601. */
   asOf: string;
@@ -106,15 +110,7 @@ export function subscriptionFact(
 }
 
 /** A subscription's stored state, as the properties need it. */
-export interface SubscriptionState {
-  status: string | null;
-  nextOrderOn: string | null;
-  productTitles: string[];
-  valueMinor: number | null;
-  currencyCode: string | null;
-  cancelledOn: string | null;
-  cancellationReason: string | null;
-  portalLink: string | null;
+export interface SubscriptionState extends SubscriptionDescription {
   lastEventType: string | null;
   lastEventAt: Date | null;
 }
@@ -170,28 +166,31 @@ export interface StoredSubscription extends SubscriptionState {
   stateAsOf: Date | null;
 }
 
+/** A subscription the app has no fact about yet. */
+export function unknownSubscription(customerKey: string): StoredSubscription {
+  return {
+    customerKey,
+    status: null,
+    nextOrderOn: null,
+    productTitles: [],
+    valueMinor: null,
+    currencyCode: null,
+    cancelledOn: null,
+    cancellationReason: null,
+    portalLink: null,
+    lastEventType: null,
+    lastEventAt: null,
+    stateAsOf: null,
+  };
+}
+
 /**
  * The subscription's row after one more fact, or null when the fact changes nothing: a fact older than (or as
  * old as) what is stored is ignored, so webhooks arriving out of order, twice, or replayed leave the newest state.
  */
 export function applyFact(existing: StoredSubscription | null, fact: SubscriptionFact): StoredSubscription | null {
   const asOf = new Date(fact.asOf);
-  const next: StoredSubscription = existing
-    ? { ...existing }
-    : {
-        customerKey: fact.customerKey,
-        status: null,
-        nextOrderOn: null,
-        productTitles: [],
-        valueMinor: null,
-        currencyCode: null,
-        cancelledOn: null,
-        cancellationReason: null,
-        portalLink: null,
-        lastEventType: null,
-        lastEventAt: null,
-        stateAsOf: null,
-      };
+  const next: StoredSubscription = existing ? { ...existing } : unknownSubscription(fact.customerKey);
   let changed = existing === null;
   if (fact.complete && (next.stateAsOf === null || asOf > next.stateAsOf)) {
     // A later description of a subscription that was already cancelled keeps the day it was cancelled.
@@ -224,4 +223,25 @@ export function describesDifferently(a: SubscriptionState | null, b: Subscriptio
   const view = (s: SubscriptionState) =>
     JSON.stringify([s.status, s.nextOrderOn, s.productTitles, s.valueMinor, s.currencyCode, s.cancelledOn, s.cancellationReason, s.portalLink, s.lastEventType, s.lastEventAt?.getTime() ?? null]);
   return view(a) !== view(b);
+}
+
+/** A stored JSON value, or undefined when it cannot be read (a row written by an older release, say). */
+function readJson(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stored properties last sent; {} when unreadable (then every property counts as changed). */
+export function readSentProperties(json: string): SubscriberPropertyValues {
+  const value = readJson(json);
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as SubscriberPropertyValues) : {};
+}
+
+/** The stored list of product titles; [] when unreadable. */
+export function readProductTitles(json: string): string[] {
+  const value = readJson(json);
+  return Array.isArray(value) ? value.filter((t): t is string => typeof t === "string") : [];
 }

@@ -3,6 +3,7 @@
 // do, and (for support only) the customers' rows with their contact details masked. These are the current
 // state of each customer, not counts over a period: a customer is counted once, however often they changed.
 import type { Database } from "~/db.server";
+import { readSentProperties } from "~/events/subscriber-properties";
 import { formatDateTime } from "./format";
 import { maskEmail, maskPhone } from "./masking";
 
@@ -99,18 +100,10 @@ export async function subscriberSyncRows(db: Database, shopDomain: string, limit
     phone: maskPhone(row.contactPhone),
     subscriberId: row.subscriberId,
     status: row.syncStatus,
-    sentProperties: Object.keys(safeJson(row.sentProperties)).length,
+    sentProperties: Object.keys(readSentProperties(row.sentProperties)).length,
     syncedAt: row.syncedAt?.toISOString() ?? null,
     dueAt: row.dueAt?.toISOString() ?? null,
     problem: row.errorKind ? problemWords(row.errorKind).title : null,
   }));
 }
 
-function safeJson(json: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(json) as unknown;
-    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
