@@ -191,6 +191,38 @@ describe.each(databaseKinds)("subscriber properties, end to end (%s)", (kind) =>
     expect(update[0].body).toEqual({ properties: { loop_last_event: "order_upcoming", loop_last_event_at: new Date(t0 + 4 * HOUR).toISOString() } });
   });
 
+  it("finds the customer again when their subscriber was deleted in Postscript, and sends everything to the new one", async () => {
+    const clock = new VirtualClock();
+    const { delivery, sync } = workers(clock);
+    await post("subscription/created", 5001, clock.now() - HOUR);
+    await delivery.drainOnce();
+    clock.advance(DELAY_MS);
+    await sync.drainOnce();
+    expect(await syncRow()).toMatchObject({ syncStatus: "synced", subscriberId: avaId });
+
+    ps.state.reset(); // the subscriber is gone; Ava subscribes again and gets a new id
+    const again = ps.state.addSubscriber(DEMO_SHOP_ID, { phone_number: AVA.phone, email: AVA.email });
+    await post("subscription/paused", 5001, clock.now() - HOUR / 2);
+    await delivery.drainOnce();
+    clock.advance(DELAY_MS);
+    await sync.drainOnce();
+    expect(subscriberRequests().map((r) => [r.method, r.status])).toEqual([["PATCH", 404]]);
+    const waiting = await syncRow();
+    expect(waiting).toMatchObject({ syncStatus: "pending", subscriberId: null, syncAttempts: 1 });
+    clock.advance(waiting.dueAt!.getTime() - clock.now());
+    await sync.drainOnce();
+    expect(subscriberRequests().map((r) => [r.method, r.status])).toEqual([
+      ["PATCH", 404],
+      ["GET", 200],
+      ["PATCH", 200],
+    ]);
+    // Nothing sent to the deleted subscriber is on the new one: it gets the whole set, not only what changed.
+    const properties = ps.state.getSubscriber(DEMO_SHOP_ID, again.id)?.properties ?? {};
+    expect(Object.keys(properties).sort()).toEqual(Object.keys((subscriberRequests()[2].body as { properties: object }).properties).sort());
+    expect(properties).toMatchObject({ loop_has_active_subscription: "no", loop_paused_subscriptions: 1, loop_last_event: "subscription_paused", loop_products: expect.any(Array) });
+    expect(Object.keys(properties).length).toBeGreaterThanOrEqual(12);
+  });
+
   it("records a customer who is not a subscriber, never creates one, and looks again only after the re-check time", async () => {
     const clock = new VirtualClock();
     const { delivery, sync } = workers(clock);

@@ -144,8 +144,12 @@ export function createPropertySyncWorker(deps: PropertySyncDependencies) {
     }
     const patched = await client.updateSubscriberProperties(subscriberId, changed as Record<string, SubscriberPropertyValue>);
     if (!patched.ok && patched.failure.status === 404) {
-      // The subscriber was deleted in Postscript: look the customer up again on the next pass.
-      await update(row, { subscriberId: null, syncStatus: "pending", dueAt: now() });
+      // The subscriber was deleted in Postscript: look the customer up again, and send the whole set to the
+      // subscriber found then (nothing sent before is on it), after a pause that grows if Postscript keeps
+      // finding a subscriber it then says does not exist.
+      const attempts = row.syncAttempts + 1;
+      const dueAt = new Date(clock.now() + retryDelayMs(attempts, policy, deps.random));
+      await update(row, { subscriberId: null, sentProperties: "{}", syncStatus: "pending", syncAttempts: attempts, dueAt });
       return "done";
     }
     // A 2xx with an undocumented body still means Postscript took the update.
