@@ -182,13 +182,21 @@ describe.each(databaseKinds)("subscriber properties, end to end (%s)", (kind) =>
     clock.advance(DELAY_MS);
     await sync.drainOnce();
     expect(subscriberRequests(seen)).toEqual([]);
-    await post("order/upcoming", 1002, t0 + 4 * HOUR);
+    const upcoming = await post("order/upcoming", 1002, t0 + 4 * HOUR);
     await delivery.drainOnce();
     clock.advance(DELAY_MS);
     await sync.drainOnce();
     const update = subscriberRequests(seen);
     expect(update.map((r) => [r.method, r.path])).toEqual([["PATCH", `/api/v2/subscribers/${avaId}`]]); // the id is remembered
-    expect(update[0].body).toEqual({ properties: { loop_last_event: "order_upcoming", loop_last_event_at: new Date(t0 + 4 * HOUR).toISOString() } });
+    // The upcoming order's billing date is the active subscription's next order date now.
+    const nextOrder = (upcoming as { billingDateEpoch: number }).billingDateEpoch;
+    expect(update[0].body).toEqual({
+      properties: {
+        loop_last_event: "order_upcoming",
+        loop_last_event_at: new Date(t0 + 4 * HOUR).toISOString(),
+        loop_next_order_date: new Date(nextOrder * 1000).toISOString().slice(0, 10),
+      },
+    });
   });
 
   it("finds the customer again when their subscriber was deleted in Postscript, and sends everything to the new one", async () => {

@@ -108,10 +108,20 @@ describe("applyFact", () => {
     expect(reactivated).toMatchObject({ status: "ACTIVE", cancelledOn: null, cancellationReason: null });
   });
 
+  it("moves the next order date with a newer upcoming order, and never with an older one", () => {
+    const stored = state({ nextOrderOn: "2026-11-20", stateAsOf: new Date("2026-11-03T00:00:00Z") });
+    const upcoming = fact({ complete: false, nextOrderOn: "2026-12-20", eventType: "order_upcoming", asOf: "2026-12-17T00:00:00.000Z" });
+    expect(applyFact(stored, upcoming)).toMatchObject({ nextOrderOn: "2026-12-20", status: "ACTIVE", stateAsOf: stored.stateAsOf, lastEventType: "order_upcoming" });
+    expect(applyFact(stored, { ...upcoming, asOf: "2026-11-01T00:00:00.000Z", eventType: null })).toBeNull();
+  });
+
   it("reads a Loop webhook's subscription as the mapping sees it", () => {
     const mapped = mapEvent("subscription/cancelled", { persona: "ava", spelling: "admin" });
     expect(mapped.subscription).toMatchObject({ customerKey: "loop:61000001", status: "CANCELLED", complete: true, eventType: "subscription_cancelled", contact: { email: "ava.thompson@example.com", phone: "+12015550101" } });
     expect(mapped.subscription?.cancellationReason).toEqual(expect.any(String));
-    expect(mapEvent("order/upcoming", { persona: "ava" }).subscription).toMatchObject({ complete: false, eventType: "order_upcoming" });
+    const upcoming = mapEvent("order/upcoming", { persona: "ava" });
+    expect(upcoming.subscription).toMatchObject({ complete: false, eventType: "order_upcoming", nextOrderOn: upcoming.facts.orderDate?.slice(0, 10) });
+    expect(upcoming.subscription?.nextOrderOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(mapEvent("order/processed", { persona: "ava" }).subscription?.nextOrderOn).toBeNull();
   });
 });

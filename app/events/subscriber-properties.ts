@@ -91,12 +91,15 @@ export function subscriptionFact(
   const complete = n.entity === "subscription";
   const status = n.subscriptionStatus ?? (type ? (SUBSCRIPTION_STATUS_AFTER[type] ?? null) : null);
   const value = n.totals.lineItemsDiscounted ?? n.totals.lineItems;
+  // An upcoming order's billing date is the subscription's next order date: Loop sends no subscription
+  // webhook when an order moves it on, so this is how the date follows the orders.
+  const nextOrder = complete ? n.nextOrderDate : type === "order_upcoming" ? (n.order?.billingDate ?? null) : null;
   return {
     subscriptionId: n.subscriptionId,
     customerKey,
     complete,
     status: status ? status.toUpperCase() : null,
-    nextOrderOn: isoDay(n.nextOrderDate),
+    nextOrderOn: isoDay(nextOrder),
     productTitles: [...new Set(n.lines.map((line) => line.title))],
     valueMinor: value === null ? null : Math.round(value * 100),
     currencyCode: n.currency,
@@ -208,6 +211,17 @@ export function applyFact(existing: StoredSubscription | null, fact: Subscriptio
       stateAsOf: asOf,
     });
     changed = true;
+  } else if (!fact.complete && (next.stateAsOf === null || asOf > next.stateAsOf) && (next.lastEventAt === null || asOf > next.lastEventAt)) {
+    // An order webhook newer than everything seen of the subscription moves the next order date (and may
+    // bring the portal link) without claiming anything else about it.
+    if (fact.nextOrderOn !== null && fact.nextOrderOn !== next.nextOrderOn) {
+      next.nextOrderOn = fact.nextOrderOn;
+      changed = true;
+    }
+    if (fact.portalLink !== null && fact.portalLink !== next.portalLink) {
+      next.portalLink = fact.portalLink;
+      changed = true;
+    }
   }
   if (fact.eventType && (next.lastEventAt === null || asOf > next.lastEventAt)) {
     next.lastEventType = fact.eventType;
