@@ -1,7 +1,7 @@
 // Every feature that holds shop or customer data, for the privacy webhooks (compliance.server.ts). A feature
 // that stores such data adds its PersonalDataOwner here.
 import { connectionRecords } from "~/connections/personal-data.server";
-import { eventRecords } from "~/events/personal-data.server";
+import { emails, eventRecords, phones } from "~/events/personal-data.server";
 import { unusedFieldRecords } from "~/events/unused-field-log.server";
 import type { CustomerRef, PersonalDataOwner } from "./personal-data.server";
 
@@ -56,5 +56,51 @@ function flowPayloadMatches(customer: CustomerRef) {
   return conditions.length ? conditions : null;
 }
 
+/**
+ * Subscriber properties: each customer's sync row (email, phone, Postscript subscriber id, the properties
+ * sent) and their subscriptions' states (products, dates, cancellation reason). Plain rows, described here as
+ * the delivery feature that keeps them sits above this layer. A customer is found by their email or phone,
+ * or by their Shopify customer id when Loop named no Loop customer id.
+ */
+const subscriberPropertyRecords: PersonalDataOwner = {
+  name: "subscriber properties",
+  async exportCustomer(db, shop, customer) {
+    const keys = await subscriberKeys(db, shop, customer);
+    if (!keys.length) return [];
+    const [syncs, states] = await Promise.all([
+      db.subscriberSync.findMany({ where: { shopDomain: shop, customerKey: { in: keys } } }),
+      db.loopSubscriptionState.findMany({ where: { shopDomain: shop, customerKey: { in: keys } } }),
+    ]);
+    return [
+      ...syncs.map((row) => ({ kind: "subscriber_properties", email: row.contactEmail, phone: row.contactPhone, postscriptSubscriberId: row.subscriberId, propertiesSent: JSON.parse(row.sentProperties) as unknown })),
+      ...states.map((row) => ({ kind: "loop_subscription_state", subscriptionId: row.subscriptionId, status: row.subscriptionStatus, products: JSON.parse(row.productTitles) as unknown, nextOrderOn: row.nextOrderOn, cancelledOn: row.cancelledOn, cancellationReason: row.cancellationReason })),
+    ];
+  },
+  async redactCustomer(db, shop, customer) {
+    const keys = await subscriberKeys(db, shop, customer);
+    if (!keys.length) return 0;
+    const [syncs, states] = await db.$transaction([
+      db.subscriberSync.deleteMany({ where: { shopDomain: shop, customerKey: { in: keys } } }),
+      db.loopSubscriptionState.deleteMany({ where: { shopDomain: shop, customerKey: { in: keys } } }),
+    ]);
+    return syncs.count + states.count;
+  },
+  async redactShop(db, shop) {
+    const [syncs, states] = await db.$transaction([db.subscriberSync.deleteMany({ where: { shopDomain: shop } }), db.loopSubscriptionState.deleteMany({ where: { shopDomain: shop } })]);
+    return syncs.count + states.count;
+  },
+};
+
+async function subscriberKeys(db: Parameters<PersonalDataOwner["redactShop"]>[0], shop: string, customer: CustomerRef): Promise<string[]> {
+  const matches = [
+    ...(emails(customer).length ? [{ contactEmail: { in: emails(customer) } }] : []),
+    ...(phones(customer).length ? [{ contactPhone: { in: phones(customer) } }] : []),
+    ...(customer.id ? [{ customerKey: `shopify:${customer.id}` }] : []),
+  ];
+  if (!matches.length) return [];
+  const rows = await db.subscriberSync.findMany({ where: { shopDomain: shop, OR: matches }, select: { customerKey: true } });
+  return rows.map((row) => row.customerKey);
+}
+
 // Order matters for shop/redact: features whose rows reference the shop record come before it.
-export const owners: PersonalDataOwner[] = [eventRecords, unusedFieldRecords, flowTriggerRecords, connectionRecords, shopRecords];
+export const owners: PersonalDataOwner[] = [eventRecords, unusedFieldRecords, flowTriggerRecords, subscriberPropertyRecords, connectionRecords, shopRecords];

@@ -90,6 +90,8 @@ export const configSchema = z
     DELIVERY_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
     DELIVERY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
     DELIVERY_MAX_SHOPS_PER_WORKER: z.coerce.number().int().min(1).default(1_000),
+    PROPERTY_SYNC_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    PROPERTY_SYNC_RECHECK_MS: z.coerce.number().int().min(60_000).default(86_400_000),
     SHOPIFY_ADMIN_API_ORIGIN: z.string().url("must be an absolute URL").optional(),
     EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     FLOW_TRIGGERS_ONLY_WHEN_USED: z

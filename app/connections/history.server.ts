@@ -22,6 +22,7 @@ export type ConnectionAction =
   | "settings.events_saved"
   | "settings.payment_retry_count_saved"
   | "settings.test_recipient_saved"
+  | "settings.property_sync_saved"
   | "checklist.flow_builder_opened"
   | "shop.uninstalled"
   | "support.deliveries_held"

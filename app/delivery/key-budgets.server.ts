@@ -94,3 +94,16 @@ export function createKeyBudgets(db: Database, clock: Clock, policy: DeliveryPol
 }
 
 export type KeyBudgets = ReturnType<typeof createKeyBudgets>;
+
+/**
+ * Waits until the key has capacity no event wants, and takes it (false when `signal` aborts first). Events
+ * go first: while any sender of the key's shops is sending, this waits. The one place property updates draw
+ * on the key's budget, so a change of the rate limiter changes only this function.
+ */
+export async function takeSpareCapacity(budget: KeyBudget, clock: Clock, signal: AbortSignal): Promise<boolean> {
+  while (!signal.aborted) {
+    if (budget.bucket.takeSpare()) return true;
+    await clock.sleep(Math.ceil(budget.bucket.intervalMs), signal);
+  }
+  return false;
+}

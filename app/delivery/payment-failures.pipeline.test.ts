@@ -17,7 +17,7 @@ import { closeLoopIngestion } from "~/ingest/runtime.server";
 import { PostscriptClient } from "~/postscript/client.server";
 import { getEventDetail } from "~/statistics/event-log.server";
 import { TEST_DELIVERY_POLICY } from "./policy.testutil";
-import { prepareEvent } from "./prepare.server";
+import { prepareForTests } from "./prepare.testutil";
 import { staleCheck } from "./stale-check.server";
 import { VirtualClock } from "~/jobs/virtual-clock";
 import { createDeliveryWorker } from "./worker.server";
@@ -60,17 +60,7 @@ describe.each(databaseKinds)("payment failures without retry counters, end to en
       senderFor: (c) => new PostscriptClient({ baseUrl: ps.url, apiKey: c.apiKey, timeoutMs: 2_000 }),
       credentialsFor: async () => ({ apiKey: DEMO_SHOP_KEY }),
       onKeyRejected: async () => undefined,
-      prepare: (event) =>
-        prepareEvent(
-          {
-            db: database.db,
-            now: () => new Date(clock.now()),
-            settingsFor: async () => ({ paymentRetryCount: 3, disabledTypes: new Set<string>() }),
-            lookupCustomer: async () => ({ ok: false, kind: "not_found", message: "not needed" }),
-            activationUrl: async () => ({ ok: false, kind: "not_found", message: "not needed" }),
-          },
-          event,
-        ),
+      prepare: prepareForTests(database.db, clock),
       staleReason: (event, now) => staleCheck(database.db, event, now, 3),
     });
 

@@ -32,6 +32,7 @@ describe.each(databaseKinds)("payment failures counted per order (%s)", (kind) =
     settingsFor: async () => ({ paymentRetryCount: 3, disabledTypes: new Set<string>() }),
     lookupCustomer: async () => shopifyCustomer,
     activationUrl: async () => ({ ok: false, kind: "not_found", message: "none" }),
+    propertyChangeDelayMs: 0,
   });
 
   /** A webhook as ingestion stores it (raw, "received"). */

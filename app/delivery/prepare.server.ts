@@ -13,6 +13,7 @@ import type { UnusedFieldLog } from "~/events/unused-field-log.server";
 import { unusedFieldPaths } from "~/events/unused-fields";
 import type { AdminResult, ShopifyCustomer } from "~/shopify/customers.server";
 import { earlierPaymentFailures } from "./payment-failures.server";
+import { recordSubscriptionFact } from "./subscriber-state.server";
 import { transition } from "./transitions.server";
 
 export interface ShopDeliverySettings {
@@ -28,6 +29,8 @@ export interface PrepareDependencies {
   activationUrl(shop: string, shopifyCustomerId: string): Promise<AdminResult<string>>;
   /** Where payload fields no schema reads are noted (support sees them); absent: not noted. */
   unusedFields?: UnusedFieldLog;
+  /** How long after a customer's first unsent change their Postscript properties are sent (changes in between ride along). */
+  propertyChangeDelayMs: number;
 }
 
 /** How long a new event may wait for Shopify (throttled or down) before it goes out without that help. */
@@ -70,6 +73,7 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
     return;
   }
   if (result.kind === "ignored") {
+    if (result.subscription) await recordSubscriptionFact(db, event.shopDomain, result.subscription, deps.now(), deps.propertyChangeDelayMs);
     await transition(db, event, { status: "skipped", reason: "ignored", reasonDetail: result.reason, subscriptionKey: result.subscriptionKey });
     return;
   }
@@ -94,6 +98,12 @@ export async function prepareEvent(deps: PrepareDependencies, event: Event): Pro
     // Some payloads (flow/completed) name only the subscription: its earlier events tell who the customer is.
     const known = await subscriptionContact(db, event.shopDomain, mapped.subscriptionKey);
     if (known) mapped = withIdentifiers(mapped, known);
+  }
+
+  if (result.subscription) {
+    // With the contact as completed above (Shopify, earlier events), so the customer can be found in Postscript.
+    const contact = { email: mapped.identifiers.email ?? null, phone: mapped.identifiers.phone ?? null };
+    await recordSubscriptionFact(db, event.shopDomain, { ...result.subscription, contact }, deps.now(), deps.propertyChangeDelayMs);
   }
 
   const fields = {

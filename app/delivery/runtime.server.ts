@@ -14,6 +14,8 @@ import { systemClock } from "~/jobs/clock";
 import { deliveryPolicyFromConfig } from "./policy";
 import { prepareEvent, type ShopDeliverySettings } from "./prepare.server";
 import { staleCheck } from "./stale-check.server";
+import { createKeyBudgets } from "./key-budgets.server";
+import { createPropertySyncWorker } from "./property-sync.server";
 import { createDeliveryWorker, type DeliveryHold, type PostscriptCredentials } from "./worker.server";
 
 const SETTINGS_TTL_MS = 5_000;
@@ -41,29 +43,52 @@ export async function deliveryCredentials(db: Database, shop: string): Promise<P
   return credentials ?? { hold: "not_connected", detail: "Waiting for a working Postscript connection" };
 }
 
-export function createAppDeliveryWorker(db: Database = getDatabase()) {
+/**
+ * The delivery worker and the subscriber property sync as the running app uses them. They share the key
+ * budgets (one pace and one lease per Postscript key), so property updates only ever use what events leave.
+ */
+export function createAppDeliveryWorkers(db: Database = getDatabase()) {
   const config = getConfig();
   // One keep-alive connection pool for every shop's requests to Postscript (see app/http/keep-alive-fetch).
   const postscriptFetch = keepAliveFetch();
   const settingsFor = cachedSettings(db);
   const admin = { timeoutMs: config.POSTSCRIPT_TIMEOUT_MS };
   const unusedFields = createUnusedFieldLog(db);
+  const policy = deliveryPolicyFromConfig();
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const budgets = createKeyBudgets(db, systemClock, policy, workerId);
+  const clientFor = (credentials: PostscriptCredentials, beforeRequest?: () => Promise<boolean>) =>
+    new PostscriptClient({
+      baseUrl: config.POSTSCRIPT_API_URL,
+      apiKey: credentials.apiKey,
+      partnerKey: credentials.partnerKey,
+      timeoutMs: config.POSTSCRIPT_TIMEOUT_MS,
+      fetch: postscriptFetch,
+      beforeRequest,
+    });
+  const credentialsFor = (shop: string) => deliveryCredentials(db, shop);
+  const onKeyRejected = (shop: string, message: string) => markPostscriptKeyRejected(db, shop, message);
+  const propertySync = createPropertySyncWorker({
+    db,
+    clock: systemClock,
+    policy,
+    budgets,
+    random: Math.random,
+    recheckMs: config.PROPERTY_SYNC_RECHECK_MS,
+    clientFor,
+    credentialsFor,
+    onKeyRejected,
+  });
   const worker = createDeliveryWorker({
     db,
     clock: systemClock,
-    policy: deliveryPolicyFromConfig(),
-    workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    policy,
+    workerId,
+    budgets,
     random: Math.random,
-    senderFor: (credentials) =>
-      new PostscriptClient({
-        baseUrl: config.POSTSCRIPT_API_URL,
-        apiKey: credentials.apiKey,
-        partnerKey: credentials.partnerKey,
-        timeoutMs: config.POSTSCRIPT_TIMEOUT_MS,
-        fetch: postscriptFetch,
-      }),
-    credentialsFor: (shop) => deliveryCredentials(db, shop),
-    onKeyRejected: (shop, message) => markPostscriptKeyRejected(db, shop, message),
+    senderFor: (credentials) => clientFor(credentials),
+    credentialsFor,
+    onKeyRejected,
     prepare: (event) =>
       prepareEvent(
         {
@@ -73,16 +98,18 @@ export function createAppDeliveryWorker(db: Database = getDatabase()) {
           lookupCustomer: (shop, id) => fetchCustomer(admin, shop, id),
           activationUrl: (shop, id) => generateActivationUrl(admin, shop, id),
           unusedFields,
+          propertyChangeDelayMs: config.PROPERTY_SYNC_DELAY_MS,
         },
         event,
       ),
     staleReason: async (event, now) => staleCheck(db, event, now, (await settingsFor(event.shopDomain)).paymentRetryCount),
   });
-  return {
+  const delivery = {
     ...worker,
     async run(signal: AbortSignal) {
       await worker.run(signal);
       await unusedFields.flush(); // the sightings of the last minute
     },
   };
+  return { delivery, propertySync };
 }

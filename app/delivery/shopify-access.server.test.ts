@@ -1,4 +1,4 @@
-// The delivery worker as the app runs it (createAppDeliveryWorker) across expiring offline tokens: the shop is
+// The delivery worker as the app runs it (createAppDeliveryWorkers) across expiring offline tokens: the shop is
 // installed by token exchange against the Shopify stand-in, whose offline tokens here last one second, so each
 // batch runs after the token has expired and the library must refresh it (rotating refresh tokens). A revoked
 // refresh token must show as a grouped reason in the overview. Postscript is its stand-in too.
@@ -16,7 +16,7 @@ import { connectPostscript } from "~/connections/postscript.server";
 import { storedOfflineSession } from "~/shopify.server";
 import { loadOverview, readOverviewContext } from "~/statistics/overview.server";
 import { SHOPIFY_LOOKUP_PATIENCE_MS } from "./prepare.server";
-import { createAppDeliveryWorker } from "./runtime.server";
+import { createAppDeliveryWorkers } from "./runtime.server";
 
 const SHOP = "expiring.myshopify.com";
 /** Loop sent neither email nor phone: only Shopify can say who the customer is. */
@@ -79,7 +79,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
       await untilTokenRefused(shopify.graphqlUrl(), before.accessToken!);
       const created = await received("subscription/created", round === 1 ? "liam" : "olivia");
       const upcoming = await received("order/upcoming", "ava", { overrides: NO_CONTACT });
-      await createAppDeliveryWorker(database.db).drainOnce();
+      await createAppDeliveryWorkers(database.db).delivery.drainOnce();
 
       const [subscription, activation] = await rowsOf(created);
       expect(subscription).toMatchObject({ eventType: "subscription_created", status: "delivered" });
@@ -108,7 +108,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
     const upcoming = await received("order/upcoming", "ava", { overrides: NO_CONTACT, receivedAt: longAgo });
     // Just received: a refused refresh may be Shopify's token endpoint being down, so it waits and tries again.
     const fresh = await received("order/upcoming", "ava", { overrides: NO_CONTACT });
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
 
     const [subscription, activation] = await rowsOf(created);
     expect(subscription).toMatchObject({ eventType: "subscription_created", status: "delivered" });
@@ -128,7 +128,7 @@ describe.each(databaseKinds)("Shopify lookups across expiring offline tokens (%s
     // The merchant opens the app: token exchange gives it a new pair, and the waiting event is completed.
     await openAppInShopifyAdmin(SHOP);
     await database.db.event.update({ where: { id: fresh.id }, data: { nextAttemptAt: new Date() } });
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
     expect(await database.db.event.findUniqueOrThrow({ where: { id: fresh.id } })).toMatchObject({
       status: "delivered",
       customerEmail: "ava.thompson@example.com",

@@ -104,3 +104,46 @@ describe("token bucket", () => {
     expect(served).toEqual(["first waiter", "later taker"]);
   });
 });
+
+describe("spare tokens", () => {
+  it("are handed out only while no taker waits or has just been served, and count against the same pace", async () => {
+    const clock = lateClock(() => 0);
+    const bucket = new TokenBucket(10, 1, clock);
+    expect(bucket.takeSpare()).toBe(true); // idle: the free token goes
+    expect(bucket.takeSpare()).toBe(false); // none left until the next interval
+    clock.t += 100;
+    const waiting = bucket.take(); // a taker asks: it is served before any spare
+    expect(bucket.takeSpare()).toBe(false);
+    await waiting;
+    clock.t += 150; // one and a half intervals after a taker was served: still its sender's turn
+    expect(bucket.takeSpare()).toBe(false);
+    clock.t += 60; // two intervals of quiet
+    expect(bucket.takeSpare()).toBe(true);
+    // A spare token and a taken one are never closer than the rate allows.
+    const before = clock.now();
+    await bucket.take();
+    expect(clock.now() - before).toBeGreaterThanOrEqual(100 - 0.5 * 100);
+  });
+
+  it("are refused during a 429 pause", () => {
+    const clock = lateClock(() => 0);
+    const bucket = new TokenBucket(10, 1, clock);
+    bucket.pauseFor(1_000);
+    expect(bucket.takeSpare()).toBe(false);
+    clock.t += 1_100;
+    expect(bucket.takeSpare()).toBe(true);
+  });
+});
+
+describe("a sender's run of requests", () => {
+  it("keeps spare tokens back until it ends, even between its requests", () => {
+    const clock = lateClock(() => 0);
+    const bucket = new TokenBucket(10, 1, clock);
+    const done = bucket.sending();
+    clock.t += 1_000;
+    expect(bucket.takeSpare()).toBe(false);
+    done();
+    done(); // once only
+    expect(bucket.takeSpare()).toBe(true);
+  });
+});

@@ -37,13 +37,57 @@ export class TokenBucket {
 
   /** The taker served last; the next one waits for it. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Takers that asked and have not been served yet. */
+  private waiting = 0;
+  /** When take() last handed out a token (spare tokens do not count). */
+  private lastTakenAt = -Infinity;
+  /** Senders in the middle of a run of requests (see sending()). */
+  private senders = 0;
 
   /** Takes a token, waiting as long as needed (after every earlier taker); resolves false if `signal` aborted first. */
   take(signal?: AbortSignal): Promise<boolean> {
-    const inTurn = () => this.takeInTurn(signal);
+    this.waiting++;
+    const inTurn = () =>
+      this.takeInTurn(signal).then((taken) => {
+        this.waiting--;
+        if (taken) this.lastTakenAt = this.clock.now();
+        return taken;
+      });
     const turn = this.queue.then(inTurn, inTurn);
     this.queue = turn;
     return turn;
+  }
+
+  /**
+   * A sender starts a run of requests (a batch of events): no spare token is handed out until it calls the
+   * function returned, even in the moments between its requests when it is recording the last one.
+   */
+  sending(): () => void {
+    this.senders++;
+    let done = false;
+    return () => {
+      if (!done) this.senders--;
+      done = true;
+    };
+  }
+
+  /** The time between two tokens. */
+  get intervalMs(): number {
+    return 1000 / this.ratePerSecond;
+  }
+
+  /**
+   * A token nobody else wants, or false at once: no sender is in a run of requests, no taker waits, none was
+   * served within the last two intervals, and one is free now. Work that
+   * must never delay the takers (subscriber property updates) uses only these.
+   */
+  takeSpare(): boolean {
+    const now = this.clock.now();
+    if (this.senders > 0 || this.waiting > 0 || now - this.lastTakenAt < 2 * this.intervalMs || now < this.blockedUntil) return false;
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 
   private async takeInTurn(signal?: AbortSignal): Promise<boolean> {

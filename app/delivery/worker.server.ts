@@ -12,7 +12,7 @@ import { postscriptRateKey } from "~/postscript/rate-key.server";
 import { log } from "~/logging/logger.server";
 import type { Clock } from "~/jobs/clock";
 import { dueShopDomains } from "./due-shops.server";
-import { createKeyBudgets, type KeyBudget } from "./key-budgets.server";
+import { createKeyBudgets, type KeyBudget, type KeyBudgets } from "./key-budgets.server";
 import { acquireLease, releaseLease } from "./leases.server";
 import { retryDelayMs } from "~/jobs/backoff";
 import type { DeliveryPolicy } from "./policy";
@@ -49,6 +49,8 @@ export interface DeliveryDependencies {
   prepare(event: Event): Promise<void>;
   /** Why this event should not be sent any more (its moment has passed), or null. */
   staleReason(event: Event, now: Date): Promise<string | null>;
+  /** The key budgets to send on, when other work of this process (property sync) shares them; else its own. */
+  budgets?: KeyBudgets;
 }
 
 export interface DeliveryWorker {
@@ -64,7 +66,7 @@ const OUT_OF_ORDER_NOTE = "Sent before an earlier event of the same subscription
 export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker {
   const { db, clock, policy, workerId } = deps;
   const running = new Map<string, Promise<void>>();
-  const budgets = createKeyBudgets(db, clock, policy, workerId);
+  const budgets = deps.budgets ?? createKeyBudgets(db, clock, policy, workerId);
   /** Events that went ahead of an earlier, still-retrying event of their subscription (noted when delivered). */
   const sentOutOfOrder = new Set<string>();
   let lastResumeCheck = -Infinity;
@@ -218,20 +220,26 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   ): Promise<"done" | "key_rejected"> {
     const inFlight = new Set<Promise<void>>();
     const state = { keyRejected: false };
-    for (const event of events) {
-      if (signal.aborted || state.keyRejected || !(await holdLease())) break;
-      while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight);
-      if (state.keyRejected) break;
-      const tracked: Promise<void> = deliver(shop, event, sender, bucket, state, signal).then(
-        () => void inFlight.delete(tracked),
-        (error) => {
-          inFlight.delete(tracked);
-          throw error;
-        },
-      );
-      inFlight.add(tracked);
+    // Events first: while this batch goes out, the key's spare capacity (property updates) waits.
+    const done = bucket.sending();
+    try {
+      for (const event of events) {
+        if (signal.aborted || state.keyRejected || !(await holdLease())) break;
+        while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight);
+        if (state.keyRejected) break;
+        const tracked: Promise<void> = deliver(shop, event, sender, bucket, state, signal).then(
+          () => void inFlight.delete(tracked),
+          (error) => {
+            inFlight.delete(tracked);
+            throw error;
+          },
+        );
+        inFlight.add(tracked);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      done();
     }
-    await Promise.all(inFlight);
     return state.keyRejected ? "key_rejected" : "done";
   }
 

@@ -19,6 +19,7 @@
 //   One webhook yields exactly one mapped event, so a payment failure's id does not depend on its classification
 //   (re-mapping after a settings change keeps the same external_id); X-Loop-Webhook-Id is Loop's dedup key
 //   (documented; stable across Loop's retries is implied, not stated).
+import { subscriptionFact, type SubscriptionFact } from "./subscriber-properties";
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import { EMAIL_RE, formatOccurredAt, type CustomEventInput, type EventPropertyValue } from "../postscript/protocol";
 import { EVENT_TYPES, type EventType } from "./catalogue";
@@ -95,6 +96,8 @@ export interface MappedEvent {
   unusableIdentifiers: UnusableIdentifier[];
   /** Why the event has its type when that took a judgement (payment failures: rule and inputs), in plain words. */
   typeDecision: string | null;
+  /** What the webhook says about its subscription, for the customer's subscriber properties. */
+  subscription?: SubscriptionFact | null;
 }
 
 export interface InvalidWebhook {
@@ -108,6 +111,8 @@ export interface IgnoredWebhook {
   /** Present when the payload could be read (e.g. subscription/updated, consumed for state). */
   subscriptionKey: string | null;
   facts: EventFacts | null;
+  /** What the webhook says about its subscription (subscription/updated carries state but sends no event). */
+  subscription?: SubscriptionFact | null;
 }
 
 export type MapResult = MappedEvent | InvalidWebhook | IgnoredWebhook;
@@ -490,6 +495,7 @@ export function mapLoopWebhook(input: MapLoopWebhookInput): MapResult {
         reason: STATE_ONLY_TOPICS[n.topic] ?? `Loop topic ${n.topic} has no Postscript event`,
         subscriptionKey: n.subscriptionId,
         facts: factsFor(n, null, occurredAt, null),
+        subscription: subscriptionFact(n, null, occurredAt, identifiersFrom(n, input.settings?.defaultPhoneCountry).identifiers),
       };
     }
 
@@ -519,6 +525,7 @@ export function mapLoopWebhook(input: MapLoopWebhookInput): MapResult {
       warnings,
       unusableIdentifiers,
       typeDecision: retry ? describePaymentFailureDecision(retry, n.order?.id ?? null) : null,
+      subscription: subscriptionFact(n, type, occurredAt, identifiers),
     };
   } catch (error) {
     return { kind: "invalid", issues: [`could not map the webhook (${error instanceof Error ? error.message : String(error)})`] };

@@ -12,12 +12,14 @@ import type { CustomerRef, PersonalDataOwner } from "~/compliance/personal-data.
 
 const BATCH = 500;
 
-function emails(customer: CustomerRef): string[] {
+/** The forms a customer's email may be stored in. */
+export function emails(customer: CustomerRef): string[] {
   const email = customer.email?.trim();
   return email ? [...new Set([email, email.toLowerCase()])] : [];
 }
 
-function phones(customer: CustomerRef): string[] {
+/** The forms a customer's phone may be stored in. */
+export function phones(customer: CustomerRef): string[] {
   const phone = customer.phone?.trim();
   if (!phone) return [];
   const compact = phone.replace(/[\s().-]/g, "");

@@ -1,9 +1,9 @@
 // The client against the local Postscript stand-in over real HTTP (sandbox/postscript).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startPostscriptStandIn } from "../../sandbox/postscript/server";
-import { DEMO_SHOP_KEY, DEMO_PARTNER_KEY } from "../../sandbox/postscript/seed";
+import { DEMO_SHOP_KEY, DEMO_PARTNER_KEY, DEMO_SUBSCRIBERS } from "../../sandbox/postscript/seed";
 import { closedPort } from "../../tests/support/net";
-import { PostscriptClient } from "./client.server";
+import { PostscriptClient, subscriberLookups } from "./client.server";
 import { checkPrivateKeyInput } from "./keys";
 
 describe("Postscript client", () => {
@@ -71,6 +71,54 @@ describe("Postscript client", () => {
     const unreachable = await new PostscriptClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, apiKey: DEMO_SHOP_KEY }).verifyKey();
     expect(unreachable).toMatchObject({ ok: false, status: null, failure: { kind: "unavailable" } });
     expect(unreachable.ok || unreachable.failure.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it("finds a subscriber by phone first, then by email, and says which found it", async () => {
+    expect(await client().findSubscriber({ phone: DEMO_SUBSCRIBERS.ana.phone_number, email: "someone-else@example.com" })).toMatchObject({
+      ok: true,
+      value: { id: DEMO_SUBSCRIBERS.ana.id, matchedBy: "phone" },
+    });
+    const since = ps.state.requests.at(-1)?.seq ?? 0;
+    const byEmail = await client().findSubscriber({ phone: "+15550009999", email: "CARA@example.com" });
+    expect(byEmail).toMatchObject({ ok: true, value: { id: DEMO_SUBSCRIBERS.cara.id, matchedBy: "email" } });
+    expect(ps.state.requestsFor({ since, path: "/api/v2/subscribers" }).map((r) => r.query)).toEqual([
+      { phone_number__eq: "+15550009999" },
+      { phone_number__eq: "15550009999" },
+      { email__eq: "CARA@example.com" },
+    ]);
+  });
+
+  it("answers null for a customer who is not a subscriber, and makes no request without a contact", async () => {
+    expect(await client().findSubscriber({ phone: "+15550009999", email: "nobody@example.com" })).toMatchObject({ ok: true, value: null, status: 200 });
+    const since = ps.state.requests.at(-1)?.seq ?? 0;
+    expect(await client().findSubscriber({})).toMatchObject({ ok: true, value: null });
+    expect(ps.state.requestsFor({ since })).toHaveLength(0);
+    expect(subscriberLookups({ phone: "15550001111" }).map((l) => l.matchedBy)).toEqual(["phone"]);
+  });
+
+  it("updates only the properties it sends, and reports an unknown subscriber as rejected with 404", async () => {
+    const result = await client().updateSubscriberProperties(DEMO_SUBSCRIBERS.ana.id, { loop_has_active_subscription: "yes", loop_products: ["Dark Roast"] });
+    expect(result).toMatchObject({ ok: true, status: 200, value: { id: DEMO_SUBSCRIBERS.ana.id } });
+    expect(ps.state.getSubscriber("shop_c0ffee00000001", DEMO_SUBSCRIBERS.ana.id)?.properties).toEqual({
+      favourite_roast: "dark",
+      loop_has_active_subscription: "yes",
+      loop_products: ["Dark Roast"],
+    });
+    expect(await client().updateSubscriberProperties("s_gone", { loop_has_active_subscription: "no" })).toMatchObject({
+      ok: false,
+      status: 404,
+      failure: { kind: "rejected" },
+    });
+  });
+
+  it("waits for beforeRequest before every request, and sends nothing when it says no", async () => {
+    let asked = 0;
+    const gated = client(DEMO_SHOP_KEY, { beforeRequest: async () => ++asked < 3 });
+    await gated.findSubscriber({ phone: "+15550009999", email: "nobody@example.com" });
+    expect(asked).toBe(3);
+    const since = ps.state.requests.at(-1)?.seq ?? 0;
+    expect(await gated.updateSubscriberProperties(DEMO_SUBSCRIBERS.ana.id, { a: "b" })).toMatchObject({ ok: false, status: null });
+    expect(ps.state.requestsFor({ since })).toHaveLength(0);
   });
 
   it("never puts the key in a failure message", async () => {

@@ -1,10 +1,11 @@
-// The app's Postscript API client: key verification (GET /api/v2/me) and Custom Events (POST /api/v2/events).
+// The app's Postscript API client: key verification (GET /api/v2/me), Custom Events (POST /api/v2/events) and
+// subscriber properties (lookup by phone or email, PATCH of custom properties).
 // It never throws for an HTTP or network outcome: every call returns what happened (status, duration, and a
 // failure class the delivery worker and the screens act on), because each outcome has a different remedy.
 // The wire contract lives in ./protocol (shared with the local stand-in).
 import { z } from "zod";
 import { timedFetch } from "~/http/timed-fetch.server";
-import { PATHS, SHOP_TOKEN_HEADER, type CustomEventInput } from "./protocol";
+import { PATHS, SHOP_TOKEN_HEADER, type CustomEventInput, type SubscriberPropertyValue } from "./protocol";
 import { parseJsonBody } from "~/http/json";
 
 export type PostscriptFailureKind =
@@ -43,10 +44,55 @@ export interface PostscriptClientOptions {
   partnerKey?: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Awaited before every request; false: the request is not made (answered as a timeout-free "unavailable").
+   * The property sync passes the key's spare-capacity gate here, so each lookup and update waits its turn.
+   */
+  beforeRequest?: () => Promise<boolean>;
 }
 
 const meResponse = z.object({ resource_id: z.string(), resource_name: z.string(), resource_type: z.string() });
 const eventsResponse = z.object({ event_ids: z.array(z.string()) });
+// Only the fields the app reads; Postscript's subscriber has more (documented: id, email, phone_number, …).
+const subscriberSchema = z.object({
+  id: z.string(),
+  email: z.string().nullish(),
+  phone_number: z.string().nullish(),
+  properties: z.record(z.unknown()).nullish(),
+});
+const subscriberListResponse = z.object({
+  page_info: z.object({ page: z.number(), total_pages: z.number() }).partial().optional(),
+  subscribers: z.array(subscriberSchema),
+});
+
+export interface PostscriptSubscriber {
+  id: string;
+  /** Which identifier found it: the phone as E.164, the phone as digits only, or the email. */
+  matchedBy: "phone" | "phone_digits" | "email";
+}
+
+export interface SubscriberContact {
+  /** E.164, as the app stores phones. */
+  phone?: string | null;
+  email?: string | null;
+}
+
+/**
+ * The lookups to try, in order: Postscript's stored phone format is undocumented (its examples show both
+ * +15555555555 and 15555555555), so the E.164 form first, then digits only, then the email.
+ */
+export function subscriberLookups(contact: SubscriberContact): Array<{ matchedBy: PostscriptSubscriber["matchedBy"]; query: Record<string, string> }> {
+  const lookups: Array<{ matchedBy: PostscriptSubscriber["matchedBy"]; query: Record<string, string> }> = [];
+  const phone = contact.phone?.trim();
+  if (phone) {
+    lookups.push({ matchedBy: "phone", query: { phone_number__eq: phone } });
+    const digits = phone.replace(/\D/g, "");
+    if (digits && digits !== phone) lookups.push({ matchedBy: "phone_digits", query: { phone_number__eq: digits } });
+  }
+  const email = contact.email?.trim();
+  if (email) lookups.push({ matchedBy: "email", query: { email__eq: email } });
+  return lookups;
+}
 
 export interface PostscriptIdentity {
   shopId: string;
@@ -82,6 +128,39 @@ export class PostscriptClient {
     return { ...result, value: { eventIds: parsed.data.event_ids } };
   }
 
+  /**
+   * Finds the subscriber for a customer (GET /api/v2/subscribers, documented `{page_info, subscribers}`), taking
+   * the first match as Postscript's own integrations do; null when no lookup finds one. Never creates one.
+   */
+  async findSubscriber(contact: SubscriberContact): Promise<PostscriptResult<PostscriptSubscriber | null>> {
+    let last: PostscriptResult<PostscriptSubscriber | null> = { ok: true, value: null, status: null, durationMs: 0 };
+    let durationMs = 0;
+    for (const lookup of subscriberLookups(contact)) {
+      const result = await this.request("GET", `${PATHS.subscribers}?${new URLSearchParams(lookup.query).toString()}`);
+      durationMs += result.durationMs;
+      if (!result.ok) return { ...result, durationMs };
+      const parsed = subscriberListResponse.safeParse(result.value);
+      if (!parsed.success) return malformed(result.status, durationMs);
+      const first = parsed.data.subscribers[0];
+      if (first) return { ok: true, value: { id: first.id, matchedBy: lookup.matchedBy }, status: result.status, durationMs };
+      last = { ok: true, value: null, status: result.status, durationMs };
+    }
+    return { ...last, durationMs };
+  }
+
+  /**
+   * PATCH /api/v2/subscribers/{id} with `{properties}` only: Postscript merges them into the subscriber's
+   * (assumed from its own integrations sending only changed keys), so properties the app does not own stay.
+   * A 404 (the subscriber was deleted) comes back as a "rejected" failure with status 404.
+   */
+  async updateSubscriberProperties(id: string, properties: Record<string, SubscriberPropertyValue>): Promise<PostscriptResult<{ id: string }>> {
+    const result = await this.request("PATCH", `${PATHS.subscribers}/${encodeURIComponent(id)}`, { properties });
+    if (!result.ok) return result;
+    const parsed = subscriberSchema.safeParse(result.value);
+    if (!parsed.success) return malformed(result.status, result.durationMs);
+    return { ...result, value: { id: parsed.data.id } };
+  }
+
   private headers(): Record<string, string> {
     const { apiKey, partnerKey } = this.options;
     const headers: Record<string, string> = { Accept: "application/json", "Content-Type": "application/json" };
@@ -94,7 +173,10 @@ export class PostscriptClient {
     return headers;
   }
 
-  private async request(method: "GET" | "POST", path: string, body?: unknown): Promise<PostscriptResult<unknown>> {
+  private async request(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<PostscriptResult<unknown>> {
+    if (this.options.beforeRequest && !(await this.options.beforeRequest())) {
+      return { ok: false, status: null, durationMs: 0, failure: { kind: "unavailable", status: null, message: "Stopped before the request was sent" } };
+    }
     const sent = await timedFetch(
       this.fetchImpl,
       `${this.baseUrl}${path}`,

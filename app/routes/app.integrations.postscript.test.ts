@@ -224,8 +224,29 @@ describe.each(databaseKinds)("Postscript connection (%s)", (kind) => {
       message: "Test events will go to ana@example.com and +15555550101.",
     });
     expect((await load()).settings).toMatchObject({ testEmail: "ana@example.com", testPhone: "+15555550101" });
+    const checked = await submit({ intent: "save-test-recipient", testEmail: " ana@example.com ", testPhone: "" });
+    expect(checked).toMatchObject({ ok: true });
+    expect(checked).not.toHaveProperty("warning"); // ana is one of the stand-in's subscribers
+    expect(await submit({ intent: "save-test-recipient", testEmail: "nobody@example.com", testPhone: "+1 555 555 0199" })).toMatchObject({
+      ok: true,
+      message: "Test events will go to nobody@example.com and +15555550199.",
+      warning: expect.stringMatching(/not one of your Postscript SMS subscribers, so a test event would trigger nothing/),
+    });
+    const lookups = standIns.postscript.state.requests.filter((r) => r.path === "/api/v2/subscribers").slice(-3).map((r) => r.query);
+    expect(lookups).toEqual([{ phone_number__eq: "+15555550199" }, { phone_number__eq: "15555550199" }, { email__eq: "nobody@example.com" }]);
     expect(await submit({ intent: "save-test-recipient", testEmail: "", testPhone: "" })).toMatchObject({ ok: true, message: "Test recipient cleared." });
     expect((await load()).settings).toMatchObject({ testEmail: null, testPhone: null });
+  });
+
+  it("switches the subscriber property sync on and off (off until the merchant chooses), recorded in the history", async () => {
+    expect((await load()).settings.propertySyncEnabled).toBe(false);
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "yes" })).toMatchObject({ ok: false, field: "propertySyncEnabled" });
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "on" })).toMatchObject({ ok: true, message: expect.stringMatching(/kept up to date/) });
+    expect((await load()).settings.propertySyncEnabled).toBe(true);
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "off" })).toMatchObject({ ok: true });
+    expect((await load()).settings.propertySyncEnabled).toBe(false);
+    const history = await database.db.configurationChange.findMany({ where: { shopDomain: SHOP, action: "settings.property_sync_saved" }, orderBy: { createdAt: "asc" } });
+    expect(history.map((h) => JSON.parse(h.details))).toEqual([{ enabled: true }, { enabled: false }]);
   });
 
   it("sends a test event of a type to the test recipient through the connected key", async () => {

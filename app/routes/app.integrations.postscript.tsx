@@ -27,7 +27,7 @@ import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
 import { sendTestEvent, sendTestEventToNewRecipient } from "~/delivery/test-events.server";
 import { setupChecklist } from "~/integrations/checklist.server";
-import { readShopSettings, saveEventChoices, savePaymentRetryCount, saveTestRecipient } from "~/settings/shop-settings.server";
+import { readShopSettings, saveEventChoices, savePaymentRetryCount, savePropertySync, saveTestRecipient } from "~/settings/shop-settings.server";
 import { loadOverview } from "~/statistics/overview.server";
 import { deliveryHealth, readWaitingGroups } from "~/statistics/health.server";
 import { statisticsTimeZone } from "~/statistics/time-zone.server";
@@ -83,6 +83,7 @@ const FETCHER_KEYS = [
   "postscript-save-events",
   "postscript-save-retry-count",
   "postscript-save-test-recipient",
+  "postscript-save-property-sync",
   SEND_TEST_FETCHER_KEY,
 ] as const;
 
@@ -92,7 +93,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
   const shop = session.shop;
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  const respond = (result: { ok: boolean; message: string; field?: string }): PostscriptActionData => ({ intent, ...result });
+  const respond = (result: { ok: boolean; message: string; field?: string; warning?: string }): PostscriptActionData => ({ intent, ...result });
   switch (intent) {
     case "connect":
     case "replace":
@@ -117,8 +118,15 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
           : await sendTestEvent(db, shop, form.get("type"), clientFor),
       );
     }
+    case "save-property-sync":
+      return respond(await savePropertySync(db, shop, form.get("propertySyncEnabled")));
     case "save-test-recipient":
-      return respond(await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }));
+      return respond(
+        await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }, async (contact) => {
+          const credentials = await postscriptCredentials(db, shop);
+          return credentials ? postscriptClientFor(credentials.apiKey).findSubscriber(contact) : null;
+        }),
+      );
     default:
       throw new Response(`Unknown action "${intent}"`, { status: 400 });
   }

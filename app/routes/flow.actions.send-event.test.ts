@@ -9,7 +9,7 @@ import { databaseKinds, withTestDatabase } from "../../tests/support/databases";
 import { flowRequest, installShop, runRoute } from "../../tests/support/shopify";
 import { resetConfigForTests } from "~/config/env.server";
 import { connectPostscript, verifyPostscript } from "~/connections/postscript.server";
-import { createAppDeliveryWorker } from "~/delivery/runtime.server";
+import { createAppDeliveryWorkers } from "~/delivery/runtime.server";
 import { FLOW_TOPIC } from "~/events/flow-action";
 import { createAppFlowTriggerWorker } from "~/flow/runtime.server";
 import { getEventDetail } from "~/statistics/event-log.server";
@@ -60,7 +60,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
     const [queued] = await flowRows();
     expect(queued).toMatchObject({ status: "received", eventType: "vip_tagged", dedupeKey: `flow:${runId}` });
 
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
 
     const [delivered] = sentToPostscript(`flow:${runId}`);
     expect(delivered).toMatchObject({ type: "vip_tagged", email: "ava.thompson@example.com", phone: "+12015550101" });
@@ -77,13 +77,13 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
     const runId = `run-retried-${kind}`;
     const body = run(runId, { customer_id: String(AVA), event_type: "loyalty_points" });
     expect((await runRoute(action, flowRequest(PATH, body))).status).toBe(200);
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
     // Flow's requests carry no timestamp and authenticate.flow checks none: the same signed body sent again is
     // told it is queued already, and nothing new is sent.
     const again = await runRoute(action, flowRequest(PATH, body));
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ message: "Already queued for Postscript" });
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
     expect(await database.db.event.count({ where: { shopDomain: SHOP, dedupeKey: `flow:${runId}` } })).toBe(1);
     expect(sentToPostscript(`flow:${runId}`)).toHaveLength(1);
   });
@@ -121,7 +121,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
   it("skips, with the reason, a run whose customer Shopify does not know", async () => {
     const runId = `run-nobody-${kind}`;
     expect((await runRoute(action, flowRequest(PATH, run(runId, { customer_id: 999999, event_type: "vip_tagged" })))).status).toBe(200);
-    await createAppDeliveryWorker(database.db).drainOnce();
+    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
     const row = await database.db.event.findFirstOrThrow({ where: { shopDomain: SHOP, dedupeKey: `flow:${runId}` } });
     expect(row).toMatchObject({ status: "skipped", reason: "no_identifier" });
     expect(row.reasonDetail).toContain("customer 999999");
@@ -139,7 +139,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
     const triggers = createAppFlowTriggerWorker(database.db);
     // One worker for both passes, as in a running process: a second worker would find the first one's key lease
     // still spacing its requests and send nothing on its single pass.
-    const worker = createAppDeliveryWorker(database.db);
+    const worker = createAppDeliveryWorkers(database.db).delivery;
     const fired = (handle: string) => shopify.state.flowTriggers.filter((c) => c.handle === handle);
     ps.setFaults({ revokedKeys: [DEMO_SHOP_KEY] });
     for (let i = 0; i < 30; i++) {

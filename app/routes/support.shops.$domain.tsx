@@ -39,7 +39,7 @@ import { PERIOD_PRESETS } from "~/statistics/period";
 import { actionResult, AUDIT_ACTION, auditRefusedAction, confirmationFor, isOperatorIntent, runOperatorAction } from "~/support/actions.server";
 import { recordAudit } from "~/support/audit.server";
 import { clientOf, hasRole, requirePost, requireStaff } from "~/support/auth.server";
-import { listShopEvents, loadShopRecord, shopHistory } from "~/support/record.server";
+import { listShopEvents, loadShopRecord, shopHistory, type ShopRecord } from "~/support/record.server";
 import { formatMedianLatency } from "~/statistics/format";
 import { shopExists } from "~/support/shops.server";
 
@@ -368,9 +368,52 @@ function Overview({ data, link, operator }: { data: Data; link: (c: Record<strin
         </BlockStack>
       </Layout.Section>
       <Layout.Section>
+        <SubscriberSync sync={record.subscriberSync} timeZone={tz} />
+      </Layout.Section>
+      <Layout.Section>
         <UnusedLoopFields rows={record.unusedLoopFields} timeZone={tz} />
       </Layout.Section>
     </Layout>
+  );
+}
+
+/** The shop's subscriber properties in Postscript: the merchant's figures and the latest customers, masked. */
+function SubscriberSync({ sync, timeZone }: { sync: ShopRecord["subscriberSync"]; timeZone: string }) {
+  const { figures, rows } = sync;
+  return (
+    <TitledCard title="Subscriber properties" badge={figures.enabled ? <Badge tone="success">Syncing on</Badge> : <Badge>Syncing off</Badge>}>
+      <InlineGrid columns={{ xs: 2, md: 4 }} gap="300">
+        <Figure label="Synced" value={figures.synced} />
+        <Figure label="Not subscribers" value={figures.notSubscribers} />
+        <Figure label="Failed" value={figures.failed} tone={figures.failed > 0 ? "critical" : undefined} />
+        <Figure label="Waiting" value={figures.waiting} />
+      </InlineGrid>
+      {figures.problems.map((p) => (
+        <Text key={`${p.kind}|${p.detail ?? ""}`} as="p">
+          {p.title} ({p.kind}): {p.count}
+          {p.detail ? ` · ${p.detail}` : ""}
+        </Text>
+      ))}
+      {rows.length === 0 ? (
+        <Text as="p" tone="subdued">
+          No customer has had properties to send yet.
+        </Text>
+      ) : (
+        <DataTable
+          columnContentTypes={["text", "text", "text", "text", "numeric", "text", "text"]}
+          headings={["Customer", "Contact", "Subscriber", "Status", "Properties", "Synced", "Next"]}
+          rows={rows.map((r) => [
+            r.customer,
+            [r.email, r.phone].filter(Boolean).join(", ") || "—",
+            r.subscriberId ?? "—",
+            r.problem ? `${r.status}: ${r.problem}` : r.status,
+            r.sentProperties,
+            <Time key="s" iso={r.syncedAt} timeZone={timeZone} />,
+            <Time key="n" iso={r.dueAt} timeZone={timeZone} />,
+          ])}
+        />
+      )}
+    </TitledCard>
   );
 }
 

@@ -87,7 +87,7 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     expect(rows[0].completedAt).toBeInstanceOf(Date);
     expect(JSON.parse(rows[0].result!)).toEqual({
       dataRequestId: 9999,
-      data: { "Loop events and their deliveries to Postscript": [], "Loop field names the app does not read": [], "Shopify Flow triggers": [], "connections, settings and configuration history": [], "sessions and shop record": [] },
+      data: { "Loop events and their deliveries to Postscript": [], "Loop field names the app does not read": [], "Shopify Flow triggers": [], "subscriber properties": [], "connections, settings and configuration history": [], "sessions and shop record": [] },
     });
   });
 
@@ -98,7 +98,7 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     expect(response.status).toBe(200);
     const row = await database.db.complianceRequest.findFirstOrThrow({ where: { shopDomain: shop, topic: "customers/redact" } });
     expect(JSON.parse(row.result!)).toEqual({
-      removed: { "Loop events and their deliveries to Postscript": 0, "Loop field names the app does not read": 0, "Shopify Flow triggers": 0, "connections, settings and configuration history": 0, "sessions and shop record": 0 },
+      removed: { "Loop events and their deliveries to Postscript": 0, "Loop field names the app does not read": 0, "Shopify Flow triggers": 0, "subscriber properties": 0, "connections, settings and configuration history": 0, "sessions and shop record": 0 },
     });
   });
 
@@ -118,7 +118,7 @@ describe.each(databaseKinds)("Shopify webhooks (%s)", (kind) => {
     expect((await database.db.unusedLoopField.findMany()).map((f) => f.shopDomain)).toEqual(["neighbour.myshopify.com"]);
     const row = await database.db.complianceRequest.findFirstOrThrow({ where: { shopDomain: shop, topic: "shop/redact" } });
     expect(JSON.parse(row.result!)).toEqual({
-      removed: { "Loop events and their deliveries to Postscript": 0, "Loop field names the app does not read": 1, "Shopify Flow triggers": 0, "connections, settings and configuration history": 0, "sessions and shop record": 2 },
+      removed: { "Loop events and their deliveries to Postscript": 0, "Loop field names the app does not read": 1, "Shopify Flow triggers": 0, "subscriber properties": 0, "connections, settings and configuration history": 0, "sessions and shop record": 2 },
     });
   });
 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Database } from "~/db.server";
 import { EVENT_TYPE_NAMES, isEventType, type EventType } from "~/events/catalogue";
 import { recordChange } from "~/connections/history.server";
+import type { PostscriptResult, PostscriptSubscriber, SubscriberContact } from "~/postscript/client.server";
 
 export const DEFAULT_PAYMENT_RETRY_COUNT = 3;
 
@@ -18,6 +19,8 @@ export interface ShopSettingsView {
   eventsReviewedAt: string | null;
   /** Set while support holds the shop's deliveries. */
   deliveriesPausedAt: string | null;
+  /** The loop_… subscriber properties are kept up to date in Postscript. */
+  propertySyncEnabled: boolean;
 }
 
 export async function readShopSettings(db: Database, shopDomain: string): Promise<ShopSettingsView> {
@@ -29,6 +32,7 @@ export async function readShopSettings(db: Database, shopDomain: string): Promis
     testPhone: row?.testPhone ?? null,
     eventsReviewedAt: row?.eventsReviewedAt?.toISOString() ?? null,
     deliveriesPausedAt: row?.deliveriesPausedAt?.toISOString() ?? null,
+    propertySyncEnabled: row?.propertySyncEnabled ?? false,
   };
 }
 
@@ -42,7 +46,8 @@ export function parseDisabled(json: string): EventType[] {
   }
 }
 
-export type SettingsResult = { ok: true; message: string } | { ok: false; message: string; field?: string };
+/** `warning`: saved, but something the merchant should know (e.g. the test recipient is not a subscriber). */
+export type SettingsResult = { ok: true; message: string; warning?: string } | { ok: false; message: string; field?: string };
 
 const enabledSchema = z.array(z.string()).superRefine((names, ctx) => {
   const unknown = names.filter((name) => !isEventType(name));
@@ -81,6 +86,23 @@ export async function savePaymentRetryCount(db: Database, shopDomain: string, ra
   return { ok: true, message: `Payment retry count saved: ${parsed.data}.` };
 }
 
+const switchSchema = z.enum(["on", "off"], { message: "Choose on or off." }).transform((value) => value === "on");
+
+/** Switches the subscriber property sync on or off. */
+export async function savePropertySync(db: Database, shopDomain: string, raw: unknown): Promise<SettingsResult> {
+  const parsed = switchSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, field: "propertySyncEnabled", message: parsed.error.issues[0].message };
+  await db.$transaction(async (tx) => {
+    const data = { propertySyncEnabled: parsed.data };
+    await tx.shopSettings.upsert({ where: { shopDomain }, create: { shopDomain, ...data }, update: data });
+    await recordChange(tx, shopDomain, "merchant", "settings.property_sync_saved", { enabled: parsed.data });
+  });
+  return {
+    ok: true,
+    message: parsed.data ? "Subscriber properties will be kept up to date in Postscript." : "Subscriber properties are no longer updated.",
+  };
+}
+
 const optionalText = z
   .string()
   .trim()
@@ -101,7 +123,15 @@ export const testRecipientSchema = z.object({
   }),
 });
 
-export async function saveTestRecipient(db: Database, shopDomain: string, input: { testEmail: unknown; testPhone: unknown }): Promise<SettingsResult> {
+/** Looks the test recipient up in Postscript; null when the shop has no working connection to ask with. */
+export type SubscriberCheck = (contact: SubscriberContact) => Promise<PostscriptResult<PostscriptSubscriber | null> | null>;
+
+export async function saveTestRecipient(
+  db: Database,
+  shopDomain: string,
+  input: { testEmail: unknown; testPhone: unknown },
+  findSubscriber?: SubscriberCheck,
+): Promise<SettingsResult> {
   const parsed = testRecipientSchema.safeParse({
     testEmail: typeof input.testEmail === "string" ? input.testEmail : "",
     testPhone: typeof input.testPhone === "string" ? input.testPhone : "",
@@ -120,5 +150,19 @@ export async function saveTestRecipient(db: Database, shopDomain: string, input:
   });
   const { testEmail, testPhone } = parsed.data;
   const who = [testEmail, testPhone].filter(Boolean).join(" and ");
-  return { ok: true, message: who ? `Test events will go to ${who}.` : "Test recipient cleared." };
+  if (!who) return { ok: true, message: "Test recipient cleared." };
+  const warning = findSubscriber ? await subscriberWarning(await findSubscriber({ email: testEmail, phone: testPhone })) : undefined;
+  return { ok: true, message: `Test events will go to ${who}.`, ...(warning ? { warning } : {}) };
+}
+
+// Postscript accepts an event for anyone and matches it to a subscriber later, silently: a test sent to
+// someone who is not a subscriber triggers no flow, which looks like a broken integration. Saying so when
+// the recipient is saved is the only feedback the merchant can get.
+function subscriberWarning(result: PostscriptResult<PostscriptSubscriber | null> | null): string | undefined {
+  if (result === null) return undefined;
+  if (!result.ok) return "Postscript could not be asked whether this person is one of your SMS subscribers. Test events are sent anyway.";
+  if (result.value === null) {
+    return "This person is not one of your Postscript SMS subscribers, so a test event would trigger nothing. Use the email or mobile number of someone who is subscribed, such as your own.";
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@
 //   waiting    received − delivered − skipped − failed: pending (retrying), paused, or not yet mapped
 //   success rate   delivered ÷ (delivered + failed); skipped events were not meant to be sent; null if none
 //   median time from Loop to Postscript   from the latency histogram: the bucket holding the middle delivery
+import { subscriberSyncFigures, type SubscriberSyncFigures } from "./subscriber-sync.server";
 import type { LoopConnectionStatus } from "~/connections/loop.server";
 import { postscriptConnectionView, type PostscriptConnectionView } from "~/connections/postscript.server";
 import { loopConnectionStatus } from "~/connections/loop.server";
@@ -122,6 +123,8 @@ export interface OverviewData {
   failedLogUrl: string;
   /** What the replay action needs (the period's bounds, as the server resolved them). */
   replay: { from: string; to: string; failed: number };
+  /** Subscriber properties in Postscript, as they stand now; null while the shop has the sync switched off. */
+  subscribers: SubscriberSyncFigures | null;
 }
 
 
@@ -138,7 +141,7 @@ export interface OverviewContext {
   timeZone: ShopTimeZone;
   postscript: Pick<PostscriptConnectionView, "status" | "actionNeededReason" | "actionNeededAt" | "disconnectedAt">;
   loopStatus: LoopConnectionStatus;
-  settings: Pick<ShopSettingsView, "disabledEventTypes" | "deliveriesPausedAt">;
+  settings: Pick<ShopSettingsView, "disabledEventTypes" | "deliveriesPausedAt" | "propertySyncEnabled">;
   /** The shop's waiting events, when the page has read them already for the health line. */
   waiting?: WaitingGroup[];
 }
@@ -189,6 +192,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     waitingGroups,
     anyRollup,
     anyEvent,
+    subscribers,
   ] = await Promise.all([
     hours(inPeriod.hours, (where) => db.eventRollup.groupBy({ by: ["hourStart"], where, _sum: sums })),
     daily(inPeriod.days, (where) => db.eventRollupDay.groupBy({ by: ["dayStart"], where, _sum: sums })),
@@ -211,6 +215,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     context.waiting ?? readWaitingGroups(db, shopDomain),
     db.eventRollup.findFirst({ where: { shopDomain }, select: { hourStart: true } }),
     db.event.findFirst({ where: { shopDomain }, select: { id: true } }),
+    settings.propertySyncEnabled ? subscriberSyncFigures(db, shopDomain, true, zone.name) : null,
   ]);
 
   // Unmapped events, per chart bucket and per period.
@@ -369,6 +374,7 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
     logUrl: logUrl(),
     failedLogUrl: logUrl({ outcome: "failed" }),
     replay: { from: start.toISOString(), to: end.toISOString(), failed: current.failed },
+    subscribers,
   };
 }
 

@@ -5,6 +5,7 @@
 //
 // The statistics and error groups are the merchant's own (the Integration Overview's loadOverview), over the
 // same periods (app/statistics/period.ts) in the shop's time zone.
+import { subscriberSyncFigures, subscriberSyncRows, type SubscriberSyncFigures, type SubscriberSyncRow } from "~/statistics/subscriber-sync.server";
 import { recentChanges, type ChangeEntry } from "~/connections/history.server";
 import { loopConnectionView, type LoopConnectionView } from "~/connections/loop.server";
 import { postscriptConnectionView, type PostscriptConnectionView } from "~/connections/postscript.server";
@@ -61,6 +62,8 @@ export interface ShopRecord {
   statistics: ShopStatistics;
   /** Loop field names (and topics) the app does not read, most recently seen first. */
   unusedLoopFields: UnusedFieldView[];
+  /** Subscriber properties in Postscript: the figures the merchant sees, and the latest customers' rows (masked). */
+  subscriberSync: { figures: SubscriberSyncFigures; rows: SubscriberSyncRow[] };
 }
 
 
@@ -129,15 +132,17 @@ export async function shopStatistics(db: Database, domain: string, context: Over
 }
 
 export async function loadShopRecord(db: Database, domain: string, search: URLSearchParams, now = new Date()): Promise<ShopRecord> {
-  const [shop, postscript, loop, hold, settings, unusedFields] = await Promise.all([
+  const [shop, postscript, loop, hold, settings, unusedFields, syncRows] = await Promise.all([
     db.shop.findUnique({ where: { domain } }),
     postscriptConnectionView(db, domain),
     loopConnectionView(db, domain),
     deliveryHoldState(db, domain),
     readShopSettings(db, domain),
     unusedLoopFields(db, domain),
+    subscriberSyncRows(db, domain),
   ]);
   const zone = zoneOrUtc(shop?.ianaTimezone);
+  const syncFigures = await subscriberSyncFigures(db, domain, settings.propertySyncEnabled, zone.name);
   const statistics = await shopStatistics(db, domain, { timeZone: zone, postscript, loopStatus: loop.status, settings }, search, now);
   const disabled = new Set<string>(settings.disabledEventTypes);
   return {
@@ -155,6 +160,7 @@ export async function loadShopRecord(db: Database, domain: string, search: URLSe
     testRecipient: { email: maskEmail(settings.testEmail), phone: maskPhone(settings.testPhone) },
     statistics,
     unusedLoopFields: unusedFields,
+    subscriberSync: { figures: syncFigures, rows: syncRows },
   };
 }
 

@@ -4,7 +4,7 @@
 import { getConfig } from "~/config/env.server";
 import { createAppLoopWebhookRemovalWorker } from "~/connections/loop-webhook-removal.server";
 import { getDatabase } from "~/db.server";
-import { createAppDeliveryWorker } from "~/delivery/runtime.server";
+import { createAppDeliveryWorkers } from "~/delivery/runtime.server";
 import { createAppFlowTriggerWorker } from "~/flow/runtime.server";
 import type { BackgroundWorker } from "~/jobs/background-worker";
 import { log } from "~/logging/logger.server";
@@ -14,8 +14,10 @@ import { retentionWorker } from "~/statistics/retention.server";
 /** The app's workers, built when the process starts them (after the configuration is validated). */
 export function appWorkers(): BackgroundWorker[] {
   const config = getConfig();
+  const { delivery, propertySync } = createAppDeliveryWorkers();
   return [
-    createAppDeliveryWorker(),
+    delivery,
+    propertySync,
     retentionWorker(getDatabase, { eventRetentionDays: config.EVENT_RETENTION_DAYS, rollupRetentionDays: config.ROLLUP_RETENTION_DAYS }),
     statisticsDaysWorker(getDatabase),
     createAppLoopWebhookRemovalWorker(),

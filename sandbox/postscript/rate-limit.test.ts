@@ -64,12 +64,15 @@ describe("rate limit: 15 requests per second per token", () => {
   it("all endpoints share the token's budget; unauthenticated requests are not counted", async () => {
     const unauth = await burst(20, { key: "sk_not_a_real_key" });
     expect(count(unauth, 401)).toBe(20);
+    // Subscriber lookups and updates (property sync) draw on the same budget as events.
     const mixed = await Promise.all([
-      ...Array.from({ length: 8 }, () => call(base, "/api/v2/me", { key: VITAMIN_SHOP_KEY })),
-      ...Array.from({ length: 8 }, () => call(base, "/api/v2/events", { key: VITAMIN_SHOP_KEY, body: { type: "x" } })),
+      ...Array.from({ length: 4 }, () => call(base, "/api/v2/me", { key: VITAMIN_SHOP_KEY })),
+      ...Array.from({ length: 4 }, () => call(base, "/api/v2/subscribers?email__eq=nobody%40example.com", { key: VITAMIN_SHOP_KEY })),
+      ...Array.from({ length: 2 }, () => call(base, "/api/v2/subscribers/s_nope", { key: VITAMIN_SHOP_KEY, method: "PATCH", body: { properties: { a: "b" } } })),
+      ...Array.from({ length: 6 }, () => call(base, "/api/v2/events", { key: VITAMIN_SHOP_KEY, body: { type: "x" } })),
     ]);
     expect(count(mixed, 429)).toBe(1);
-    expect(count(mixed, 200) + count(mixed, 202)).toBe(15);
+    expect(count(mixed, 200) + count(mixed, 202) + count(mixed, 404)).toBe(15);
     expect(ps.state.events.length).toBe(count(mixed, 202)); // a 429'd event is not recorded
   });
 

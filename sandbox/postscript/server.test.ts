@@ -317,6 +317,19 @@ describe("PATCH /api/v2/subscribers/{id}", () => {
     expect((await patch(DEMO_SUBSCRIBERS.ana.id, { properties: { p0: 100 } })).status).toBe(200);
   });
 
+  it("ignores properties that are null or unset (documented), keeping what the subscriber has", async () => {
+    for (const body of [{ properties: null }, {}]) {
+      const r = await patch(DEMO_SUBSCRIBERS.ana.id, body);
+      expect(r.status, JSON.stringify(body)).toBe(200);
+      expect(r.json.properties).toEqual({ favourite_roast: "dark" });
+    }
+  });
+
+  it("answers 401 to lookups and updates with an unknown key, like every endpoint", async () => {
+    expect((await call(base, "/api/v2/subscribers?email__eq=ana%40example.com", { key: "sk_not_a_real_key" })).status).toBe(401);
+    expect((await patch(DEMO_SUBSCRIBERS.ana.id, { properties: { a: "b" } }, "sk_not_a_real_key")).status).toBe(401);
+  });
+
   it("rejects undocumented value types, unknown fields, and unknown ids", async () => {
     for (const body of [{ properties: { active: true } }, { properties: { x: { y: 1 } } }, { properties: { f: 1.5 } }, { first_name: "Ana" }, { tags: "VIP" }]) {
       const r = await patch(DEMO_SUBSCRIBERS.ana.id, body);
@@ -324,6 +337,7 @@ describe("PATCH /api/v2/subscribers/{id}", () => {
       v2Errors(r.json);
     }
     expect((await patch("s_nope", { tags: ["x"] })).status).toBe(404);
+    expect((await patch("s_nope", { properties: { loop_active_subscription: "yes" } })).status).toBe(404);
     expect((await patch(DEMO_SUBSCRIBERS.ana.id, { tags: ["x"] }, TEA_SHOP_KEY)).status).toBe(404);
   });
 });

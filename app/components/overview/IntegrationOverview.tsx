@@ -9,6 +9,7 @@ import { ErrorGroups } from "./ErrorGroups";
 import { EventTypeTable } from "./EventTypeTable";
 import { OutcomeChart } from "./OutcomeChart";
 import { PeriodPicker } from "./PeriodPicker";
+import { SubscriberSyncCard } from "./SubscriberSyncCard";
 import { SummaryGrid } from "./SummaryGrid";
 
 
@@ -102,6 +103,7 @@ function Statistics({ data }: { data: OverviewData }) {
         </BlockStack>
       </Card>
       <ErrorGroups data={data} />
+      {data.subscribers ? <SubscriberSyncCard figures={data.subscribers} /> : null}
       <EventTypeTable types={data.types} />
     </>
   );

@@ -1,7 +1,7 @@
 // Settings → the payment retry count (used when Loop's payload does not say how many retries are left) and the
 // test recipient (who receives test events).
 import { useFetcher } from "@remix-run/react";
-import { BlockStack, Box, Card, FormLayout, TextField } from "@shopify/polaris";
+import { Banner, BlockStack, Box, Card, FormLayout, TextField } from "@shopify/polaris";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSettingsSection } from "./SettingsForm";
 import type { PostscriptActionData } from "./types";
@@ -84,6 +84,7 @@ export function TestRecipientSettings({ testEmail, testPhone }: { testEmail: str
               />
             </FormLayout.Group>
           </FormLayout>
+          {result?.ok && result.warning ? <Banner tone="warning">{result.warning}</Banner> : null}
         </BlockStack>
       </fetcher.Form>
     </Card>

@@ -6,6 +6,7 @@ import { ConnectionSettings } from "./ConnectionSettings";
 import { PaymentRetrySettings, TestRecipientSettings } from "./DeliverySettings";
 import { EventSettings } from "./EventSettings";
 import { FlowSettings, type FlowTriggerData } from "./FlowSettings";
+import { PropertySettings } from "./PropertySettings";
 import { SettingsForm } from "./SettingsForm";
 import type { PostscriptConnectionData } from "./types";
 
@@ -15,6 +16,7 @@ export interface SettingsData {
   testEmail: string | null;
   testPhone: string | null;
   eventsReviewedAt: string | null;
+  propertySyncEnabled: boolean;
 }
 
 function testUnavailableReason(connection: PostscriptConnectionData, settings: SettingsData): string | null {
@@ -59,6 +61,13 @@ export function SettingsTab({ connection, settings, flowTriggers }: { connection
         description="Test events are sent as this subscriber, so you can check your Postscript flows without a real customer. Use a subscriber that exists in Postscript; leave both fields empty to clear it."
       >
         <TestRecipientSettings key={`${settings.testEmail}|${settings.testPhone}`} testEmail={settings.testEmail} testPhone={settings.testPhone} />
+      </Layout.AnnotatedSection>
+      <Layout.AnnotatedSection
+        id="subscriber-properties"
+        title="Subscriber properties"
+        description="Each subscriber's Loop subscriptions as properties in Postscript, kept up to date from every Loop event, for segments such as “has an active subscription” or “next order within 3 days”. Updates use only what your events leave of Postscript's rate limit, so events are never delayed."
+      >
+        <PropertySettings key={`properties-${settings.propertySyncEnabled}`} propertySyncEnabled={settings.propertySyncEnabled} />
       </Layout.AnnotatedSection>
       <Layout.AnnotatedSection
         id="shopify-flow"

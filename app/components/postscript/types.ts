@@ -9,6 +9,8 @@ export interface PostscriptActionData {
   ok: boolean;
   message: string;
   field?: string;
+  /** Saved, but the merchant should know something (shown beside the form). */
+  warning?: string;
 }
 
 export const POSTSCRIPT_TABS = [

@@ -1,0 +1,137 @@
+// Each customer's Loop subscriptions as last seen, kept from the events the worker prepares, and the mark that
+// their Postscript properties need sending. The worker prepares one shop's events one after the other under
+// the shop's lease, so a read followed by a write here never races another writer of the same rows.
+import type { Selectable } from "kysely";
+import { getSql, type Database } from "~/db.server";
+import type { Tables } from "~/db/sql.server";
+import {
+  applyFact,
+  readProductTitles,
+  describesDifferently,
+  type StoredSubscription,
+  type SubscriptionFact,
+  type SubscriptionState,
+} from "~/events/subscriber-properties";
+
+interface Contact {
+  email: string | null;
+  phone: string | null;
+}
+
+/** The state columns as the database gives them. */
+type StateRow = Pick<Selectable<Tables["LoopSubscriptionState"]>, (typeof STATE_COLUMNS)[number]>;
+
+const STATE_COLUMNS = [
+  "customerKey",
+  "subscriptionStatus",
+  "nextOrderOn",
+  "productTitles",
+  "valueMinor",
+  "currencyCode",
+  "cancelledOn",
+  "cancellationReason",
+  "portalLink",
+  "lastEventType",
+  "lastEventAt",
+  "stateAsOf",
+] as const;
+
+/** stateAsOf of a subscription known only from order or card webhooks (no complete description yet). */
+const NEVER = new Date(0);
+
+function selectStates(db: Database, shopDomain: string) {
+  return getSql(db).db.selectFrom("LoopSubscriptionState").select(STATE_COLUMNS).where("shopDomain", "=", shopDomain);
+}
+
+function storedSubscription(row: StateRow): StoredSubscription {
+  return {
+    customerKey: row.customerKey,
+    status: row.subscriptionStatus,
+    nextOrderOn: row.nextOrderOn,
+    productTitles: readProductTitles(row.productTitles),
+    valueMinor: row.valueMinor,
+    currencyCode: row.currencyCode,
+    cancelledOn: row.cancelledOn,
+    cancellationReason: row.cancellationReason,
+    portalLink: row.portalLink,
+    lastEventType: row.lastEventType,
+    lastEventAt: row.lastEventAt,
+    stateAsOf: row.stateAsOf.getTime() === NEVER.getTime() ? null : row.stateAsOf,
+  };
+}
+
+
+/**
+ * Records what one webhook says about its subscription. When that changes the customer's properties, the
+ * customer's sync row is marked: due `coalesceMs` after the first change not yet sent (later changes in that
+ * window ride along), or left at a later time already set (a retry delay, a not-a-subscriber re-check).
+ */
+export async function recordSubscriptionFact(db: Database, shopDomain: string, fact: SubscriptionFact, now: Date, coalesceMs: number): Promise<boolean> {
+  const sql = getSql(db);
+  const found = await sql.execute(selectStates(db, shopDomain).where("subscriptionId", "=", fact.subscriptionId));
+  const existing = found.rows[0] ? storedSubscription(found.rows[0]) : null;
+  const next = applyFact(existing, fact);
+  if (!next) return false;
+  const values = {
+    customerKey: next.customerKey,
+    subscriptionStatus: next.status,
+    nextOrderOn: next.nextOrderOn,
+    productTitles: JSON.stringify(next.productTitles),
+    valueMinor: next.valueMinor,
+    currencyCode: next.currencyCode,
+    cancelledOn: next.cancelledOn,
+    cancellationReason: next.cancellationReason,
+    portalLink: next.portalLink,
+    lastEventType: next.lastEventType,
+    lastEventAt: next.lastEventAt,
+    stateAsOf: next.stateAsOf ?? NEVER,
+    stateUpdatedAt: now,
+  };
+  if (existing) {
+    await sql.execute(
+      sql.db.updateTable("LoopSubscriptionState").set(values).where("shopDomain", "=", shopDomain).where("subscriptionId", "=", fact.subscriptionId),
+    );
+  } else {
+    await sql.execute(sql.db.insertInto("LoopSubscriptionState").values({ shopDomain, subscriptionId: fact.subscriptionId, ...values }));
+  }
+  const moved = existing !== null && existing.customerKey !== next.customerKey;
+  if (!describesDifferently(existing as SubscriptionState | null, next) && !moved) return false;
+  await markChanged(db, shopDomain, next.customerKey, fact.contact, now, coalesceMs);
+  if (moved) await markChanged(db, shopDomain, existing.customerKey, { email: null, phone: null }, now, coalesceMs);
+  return true;
+}
+
+/** Marks a customer's properties as changed (creating their sync row), keeping a due time already set. */
+async function markChanged(db: Database, shopDomain: string, customerKey: string, contact: Contact, now: Date, coalesceMs: number) {
+  const sql = getSql(db);
+  const dueAt = new Date(now.getTime() + coalesceMs);
+  await sql.execute(
+    sql.db
+      .insertInto("SubscriberSync")
+      .values({
+        shopDomain,
+        customerKey,
+        contactEmail: contact.email,
+        contactPhone: contact.phone,
+        syncStatus: "pending",
+        changedAt: now,
+        dueAt,
+        markedAt: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(["shopDomain", "customerKey"]).doUpdateSet((eb) => ({
+          contactEmail: eb.fn.coalesce("excluded.contactEmail", "SubscriberSync.contactEmail"),
+          contactPhone: eb.fn.coalesce("excluded.contactPhone", "SubscriberSync.contactPhone"),
+          changedAt: eb.fn.coalesce("SubscriberSync.changedAt", "excluded.changedAt"),
+          dueAt: eb.fn.coalesce("SubscriberSync.dueAt", "excluded.dueAt"),
+          markedAt: eb.ref("excluded.markedAt"),
+        })),
+      ),
+  );
+}
+
+/** The states of one customer's subscriptions. */
+export async function customerSubscriptions(db: Database, shopDomain: string, customerKey: string): Promise<StoredSubscription[]> {
+  const rows = await getSql(db).execute(selectStates(db, shopDomain).where("customerKey", "=", customerKey));
+  return rows.rows.map(storedSubscription);
+}
