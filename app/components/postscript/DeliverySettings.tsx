@@ -5,6 +5,7 @@ import { Banner, BlockStack, Box, Card, FormLayout, TextField } from "@shopify/p
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSettingsSection } from "./SettingsForm";
 import type { PostscriptActionData } from "./types";
+import { TestPhoneField } from "./TestPhoneField";
 
 export function PaymentRetrySettings({ paymentRetryCount }: { paymentRetryCount: number }) {
   const fetcher = useFetcher<PostscriptActionData>({ key: "postscript-save-retry-count" });
@@ -71,17 +72,7 @@ export function TestRecipientSettings({ testEmail, testPhone }: { testEmail: str
           <FormLayout>
             <FormLayout.Group>
               <TextField label="Email" name="testEmail" type="email" value={email} onChange={setEmail} autoComplete="email" error={errorFor("testEmail")} />
-              <TextField
-                label="Mobile number"
-                name="testPhone"
-                type="tel"
-                value={phone}
-                onChange={setPhone}
-                autoComplete="tel"
-                placeholder="+1 212 555 0100"
-                helpText="With the country code."
-                error={errorFor("testPhone")}
-              />
+              <TestPhoneField label="Mobile number" value={phone} onChange={setPhone} error={errorFor("testPhone")} />
             </FormLayout.Group>
           </FormLayout>
           {result?.ok && result.warning ? <Banner tone="warning">{result.warning}</Banner> : null}

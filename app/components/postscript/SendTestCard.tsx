@@ -7,6 +7,7 @@ import { useState } from "react";
 import { EVENT_TYPES } from "~/events/catalogue";
 import { SEND_TEST_FETCHER_KEY } from "./EventSettings";
 import type { PostscriptActionData } from "./types";
+import { TestPhoneField } from "./TestPhoneField";
 
 const TYPE_OPTIONS = EVENT_TYPES.map((e) => ({ label: `${e.description} · ${e.type}`, value: e.type }));
 
@@ -52,17 +53,7 @@ export function SendTestCard({ testEmail, testPhone }: { testEmail: string | nul
                   helpText="A Postscript subscriber you know, such as yourself. Saved as the test recipient in Settings."
                   error={errorFor("testEmail")}
                 />
-                <TextField
-                  label="Or mobile number"
-                  name="testPhone"
-                  type="tel"
-                  value={phone}
-                  onChange={setPhone}
-                  autoComplete="tel"
-                  placeholder="+1 212 555 0100"
-                  helpText="With the country code."
-                  error={errorFor("testPhone")}
-                />
+                <TestPhoneField label="Or mobile number" value={phone} onChange={setPhone} error={errorFor("testPhone")} />
               </FormLayout.Group>
             )}
           </FormLayout>
