@@ -119,6 +119,8 @@ export const configSchema = z
     SUPPORT_SIGNIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
     SUPPORT_SIGNIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    // Bearer token Prometheus sends to GET /metrics; unset, the endpoint does not exist (404).
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. 24 random bytes in base64)").optional(),
   });
 
 /**

@@ -61,6 +61,8 @@ export function createKeyBudgets(db: Database, clock: Clock, policy: DeliveryPol
   }
 
   return {
+    /** Keys whose lease this worker holds now. */
+    held: () => [...entries.values()].filter((entry) => entry.leaseUntil > clock.now()).length,
     /** The key's budget for one more shop, or null while another worker holds the key. */
     async join(fingerprint: string): Promise<KeyBudget | null> {
       forgetIdle();

@@ -11,6 +11,8 @@ import type { PostscriptResult } from "~/postscript/client.server";
 import { postscriptRateKey } from "~/postscript/rate-key.server";
 import { log } from "~/logging/logger.server";
 import type { Clock } from "~/jobs/clock";
+import { startHeartbeat } from "~/jobs/heartbeats";
+import { leasesHeld } from "~/metrics/metrics.server";
 import { dueShopDomains } from "./due-shops.server";
 import { createKeyBudgets, type KeyBudget } from "./key-budgets.server";
 import { acquireLease, releaseLease } from "./leases.server";
@@ -67,7 +69,14 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   const budgets = createKeyBudgets(db, clock, policy, workerId);
   /** Events that went ahead of an earlier, still-retrying event of their subscription (noted when delivered). */
   const sentOutOfOrder = new Set<string>();
+  /** Shops whose lease this worker holds right now (for the leases_held metric). */
+  const shopLeases = new Set<string>();
   let lastResumeCheck = -Infinity;
+
+  function reportLeases() {
+    leasesHeld.set({ worker: workerId, kind: "shop" }, shopLeases.size);
+    leasesHeld.set({ worker: workerId, kind: "key" }, budgets.held());
+  }
 
   async function dueShops(): Promise<string[]> {
     return dueShopDomains(db, new Date(clock.now()), workerId);
@@ -114,6 +123,8 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       if (leaseUntil - now > policy.leaseMs / 2) return true;
       const held = await acquireLease(db, shop, workerId, new Date(now), policy.leaseMs);
       leaseUntil = held ? now + policy.leaseMs : 0;
+      if (held) shopLeases.add(shop);
+      else shopLeases.delete(shop);
       return held;
     };
     const holdLease = async () => (await holdShopLease()) && (budget === null || (await budget.renew()));
@@ -162,6 +173,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     } finally {
       // The pace across a handoff is kept by the key's lease (released with its bucket's spacing), so the
       // shop's lease can go at once.
+      shopLeases.delete(shop);
       if (leaseUntil > 0) await releaseLease(db, shop, workerId, new Date(clock.now())).catch(() => undefined);
       await budget?.leave().catch(() => undefined);
     }
@@ -345,16 +357,25 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   return {
     name: "delivery",
     async run(signal) {
-      while (!signal.aborted) {
-        try {
-          await resumeReconnectedShops();
-          startShops(await dueShops(), signal);
-        } catch (error) {
-          log.error("delivery: could not look for due events", { error });
+      // /readyz fails when polls stop completing (a hung query, a lock): the process is then taken out of service.
+      const heartbeat = startHeartbeat("delivery", policy.pollIntervalMs);
+      try {
+        while (!signal.aborted) {
+          try {
+            await resumeReconnectedShops();
+            startShops(await dueShops(), signal);
+            heartbeat.beat();
+          } catch (error) {
+            log.error("delivery: could not look for due events", { error });
+          }
+          reportLeases();
+          await clock.sleep(policy.pollIntervalMs, signal);
         }
-        await clock.sleep(policy.pollIntervalMs, signal);
+        await Promise.allSettled(running.values());
+      } finally {
+        heartbeat.stop();
+        reportLeases();
       }
-      await Promise.allSettled(running.values());
     },
     async drainOnce(signal = new AbortController().signal) {
       lastResumeCheck = -Infinity;
