@@ -8,18 +8,30 @@ import { outboxEvents, outboxOldestDue, outboxReadAt, pausedShops } from "~/metr
 import { OPEN_STATUSES } from "./transitions.server";
 
 export const OUTBOX_READ_EVERY_MS = 5_000;
+/**
+ * A scrape waits this long for a read at most, then shows the last values: a locked table or a saturated
+ * pool must not hang the scrape (Prometheus would record nothing at all, memory and latency included).
+ */
+export const OUTBOX_READ_WAIT_MS = 1_000;
 
-let last: { db: Database; at: number; reading: Promise<void> } | undefined;
+let last: { db: Database; at: number; reading: Promise<void>; done: boolean } | undefined;
 
-/** Refreshes the outbox gauges unless they were read less than OUTBOX_READ_EVERY_MS ago. */
+/**
+ * Refreshes the outbox gauges unless they were read less than OUTBOX_READ_EVERY_MS ago or a read is still under
+ * way (scrapes never pile reads up); resolves when the read is done or after OUTBOX_READ_WAIT_MS.
+ */
 export function refreshOutboxGauges(db: Database, now = Date.now()): Promise<void> {
-  if (last && last.db === db && now - last.at < OUTBOX_READ_EVERY_MS) return last.reading;
-  const reading = readOutbox(db, new Date(now)).catch((error) => {
-    // The gauges keep their last values; outbox_read_timestamp_seconds shows how old they are.
-    log.warn("metrics: could not read the outbox", { error });
-  });
-  last = { db, at: now, reading };
-  return reading;
+  if (!last || last.db !== db || (last.done && now - last.at >= OUTBOX_READ_EVERY_MS)) {
+    const entry = { db, at: now, reading: Promise.resolve(), done: false };
+    entry.reading = readOutbox(db, new Date(now))
+      // The gauges keep their last values; outbox_read_timestamp_seconds shows how old they are.
+      .catch((error) => log.warn("metrics: could not read the outbox", { error }))
+      .finally(() => void (entry.done = true));
+    last = entry;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, OUTBOX_READ_WAIT_MS)));
+  return Promise.race([last.reading, waited]).finally(() => clearTimeout(timer));
 }
 
 async function readOutbox(db: Database, now: Date) {
