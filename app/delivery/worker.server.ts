@@ -1,8 +1,8 @@
 // The delivery worker: finds shops with due events, takes each shop's lease, and runs one sender per shop.
 // A sender maps newly received events, then sends due ones to Postscript in the order they occurred per
-// subscription, paced by a token bucket per key, retrying what can be retried and recording every attempt.
+// subscription, paced by a request budget per key (request-budget.ts), retrying what can be retried and recording every attempt.
 // Postscript's rate limit is per key, and one key may serve several shops: their senders share the key's
-// bucket (first come, first served, so one busy shop cannot starve another) and send only while this worker
+// budget (first come, first served, so one busy shop cannot starve another) and send only while this worker
 // holds the key's lease as well (key-budgets.server.ts).
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
@@ -18,7 +18,7 @@ import { createKeyBudgets, type KeyBudget } from "./key-budgets.server";
 import { acquireLease, releaseLease } from "./leases.server";
 import { retryDelayMs } from "~/jobs/backoff";
 import type { DeliveryPolicy } from "./policy";
-import type { TokenBucket } from "./token-bucket";
+import type { RequestBudget } from "./request-budget";
 import { OPEN_STATUSES, transition, type ReasonCode } from "./transitions.server";
 
 export interface PostscriptCredentials {
@@ -167,11 +167,11 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
         const eligible = await inOrder(shop, due, now);
         // Everything due waits for an earlier event that is not due yet: come back on a later poll.
         if (eligible.length === 0) return;
-        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), budget.bucket, signal, holdLease);
+        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), budget.budget, signal, holdLease);
         if (outcome === "key_rejected") return;
       }
     } finally {
-      // The pace across a handoff is kept by the key's lease (released with its bucket's spacing), so the
+      // The pace across a handoff is kept by the key's lease (released with its budget's spacing), so the
       // shop's lease can go at once.
       shopLeases.delete(shop);
       if (leaseUntil > 0) await releaseLease(db, shop, workerId, new Date(clock.now())).catch(() => undefined);
@@ -224,7 +224,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     shop: string,
     events: Event[],
     sender: EventSender,
-    bucket: TokenBucket,
+    budget: RequestBudget,
     signal: AbortSignal,
     holdLease: () => Promise<boolean>,
   ): Promise<"done" | "key_rejected"> {
@@ -234,7 +234,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       if (signal.aborted || state.keyRejected || !(await holdLease())) break;
       while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight);
       if (state.keyRejected) break;
-      const tracked: Promise<void> = deliver(shop, event, sender, bucket, state, signal).then(
+      const tracked: Promise<void> = deliver(shop, event, sender, budget, state, signal).then(
         () => void inFlight.delete(tracked),
         (error) => {
           inFlight.delete(tracked);
@@ -251,7 +251,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     shop: string,
     event: Event,
     sender: EventSender,
-    bucket: TokenBucket,
+    budget: RequestBudget,
     state: { keyRejected: boolean },
     signal: AbortSignal,
   ): Promise<void> {
@@ -266,10 +266,13 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       await transition(db, event, { status: "failed", reason: "invalid_payload", reasonDetail: "No Postscript request was prepared" });
       return;
     }
-    // The token is taken right before the request leaves, so the pace Postscript sees is the bucket's pace.
-    if (!(await bucket.take(signal)) || state.keyRejected) return;
+    // The slot is taken right before the request leaves, and settled when its answer is back: from then on
+    // the budget knows the request had arrived.
+    const slot = await budget.acquire(signal);
+    if (!slot) return;
+    if (state.keyRejected) return slot.settle();
     const startedAt = clock.now();
-    const result = await sender.sendEvent(request);
+    const result = await sender.sendEvent(request).finally(() => slot.settle());
     // The attempt's end as its own measurement says, so the recorded attempt and the retry time agree exactly.
     const finishedAt = startedAt + result.durationMs;
     const firstAttemptAt = event.firstAttemptAt ?? new Date(startedAt);
@@ -327,7 +330,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       case "rate_limited":
       case "unavailable":
       case "timeout": {
-        if (failure.kind === "rate_limited") bucket.pauseFor(failure.retryAfterMs ?? 1_000);
+        if (failure.kind === "rate_limited") budget.rateLimited(failure.retryAfterMs);
         const delay = retryDelayMs(event.attemptCount + 1, policy, deps.random, failure.retryAfterMs);
         const reason: ReasonCode = failure.kind === "rate_limited" ? "rate_limited" : "postscript_unavailable";
         const retryAt = finishedAt + delay;

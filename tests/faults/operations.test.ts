@@ -53,7 +53,7 @@ describe.each(databaseKinds)("metrics and readiness (%s)", (kind) => {
       await withoutToken.stop("SIGKILL");
     }
     app = await startAppServer(
-      pipeline.serverEnv({ METRICS_TOKEN: TOKEN, POSTSCRIPT_RATE_LIMIT_PER_SECOND: "100", POSTSCRIPT_RATE_LIMIT_BURST: "5", DELIVERY_BACKOFF_BASE_MS: "200" }),
+      pipeline.serverEnv({ METRICS_TOKEN: TOKEN, POSTSCRIPT_RATE_LIMIT_PER_SECOND: "100", DELIVERY_BACKOFF_BASE_MS: "200" }),
     );
     const refused = await scrape(app, null);
     expect(refused.status).toBe(401);
