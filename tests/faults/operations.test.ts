@@ -65,7 +65,7 @@ describe.each(databaseKinds)("metrics and readiness (%s)", (kind) => {
     expect(allowed.text).toContain("# TYPE loop_postscript_delivery_latency_seconds histogram");
     expect(sample(allowed.text, "process_resident_memory_bytes")).toBeGreaterThan(0);
     expect(allowed.text).toContain("nodejs_eventloop_lag_p99_seconds");
-  });
+  }, 90_000);
 
   it("counts the events as they flow, as the sender and Postscript saw them", async () => {
     const sender = new WebhookSender(pipeline.webhookFor);
@@ -89,7 +89,7 @@ describe.each(databaseKinds)("metrics and readiness (%s)", (kind) => {
     expect(answered(202)).toBe(ids.length);
     expect(sample(text, "loop_postscript_delivery_latency_seconds_count")).toBe(ids.length);
     expect(sample(text, "loop_postscript_delivery_latency_seconds_sum")).toBeGreaterThan(0);
-  });
+  }, 90_000);
 
   it("shows the outbox waiting during a Postscript outage, and empty again after it", async () => {
     pipeline.ps.setFaults({ errorRate: 1, errorStatus: 503, paths: ["/api/v2/events"] });
@@ -121,7 +121,7 @@ describe.each(databaseKinds)("metrics and readiness (%s)", (kind) => {
       20_000,
       500,
     );
-  });
+  }, 90_000);
 
   it("is ready while the worker polls, 503 while it cannot, and ready again after", async () => {
     const ready = await fetch(`${app!.url}/readyz`);
@@ -153,5 +153,5 @@ describe.each(databaseKinds)("metrics and readiness (%s)", (kind) => {
       await locker.end();
     }
     await waitFor("/readyz to recover", async () => (await fetch(`${app!.url}/readyz`)).status === 200, 10_000, 100);
-  });
+  }, 90_000);
 });
