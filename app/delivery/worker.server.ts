@@ -1,6 +1,7 @@
 // The delivery worker: finds shops with due events, takes each shop's lease, and runs one sender per shop.
 // A sender maps newly received events, then sends due ones to Postscript in the order they occurred per
-// subscription, paced by a request budget per key (request-budget.ts), retrying what can be retried and recording every attempt.
+// subscription, paced by a request budget per key (request-budget.ts), retrying what can be retried and
+// recording every attempt.
 // Postscript's rate limit is per key, and one key may serve several shops: their senders share the key's
 // budget (first come, first served, so one busy shop cannot starve another) and send only while this worker
 // holds the key's lease as well (key-budgets.server.ts).
