@@ -54,6 +54,12 @@ export interface DeliveryDependencies {
   staleReason(event: Event, now: Date): Promise<string | null>;
 }
 
+/** What a shop's deliveries in flight share: a rejected key stops the rest; a failure (a bug, the database) is raised. */
+interface Delivering {
+  keyRejected: boolean;
+  failures: unknown[];
+}
+
 export interface DeliveryWorker {
   name: string;
   run(signal: AbortSignal): Promise<void>;
@@ -129,6 +135,15 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       return held;
     };
     const holdLease = async () => (await holdShopLease()) && (budget === null || (await budget.renew()));
+    // Deliveries under way, by event id. The next batch is read while the last requests of this one are in flight
+    // (they are left out of it), so the key's budget does not go unused at every batch boundary: a second in
+    // which a key sends less than its 15 is lost for good.
+    const inFlight = new Map<string, Promise<void>>();
+    const delivering: Delivering = { keyRejected: false, failures: [] };
+    const finishInFlight = async () => {
+      await Promise.allSettled(inFlight.values());
+      if (delivering.failures.length) throw delivering.failures[0];
+    };
     try {
       if (!(await holdShopLease())) return;
       while (!signal.aborted) {
@@ -145,33 +160,45 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
 
         const credentials = await deps.credentialsFor(shop);
         if ("hold" in credentials) {
+          await finishInFlight();
           await pauseShop(shop, credentials);
           return;
         }
         // The merchant may have connected another key since the last batch: send on that key's budget.
         const rateKey = postscriptRateKey(credentials, policy.rateLimitScope);
         if (budget?.fingerprint !== rateKey) {
+          await finishInFlight();
           await budget?.leave();
           budget = await budgets.join(rateKey);
           if (!budget) return;
         }
         const now = clock.now();
-        const due = await db.event.findMany({
-          where: { shopDomain: shop, status: "pending", nextAttemptAt: { lte: new Date(now) } },
-          orderBy: { occurredAt: "asc" },
-          take: policy.batchSize,
-        });
-        if (due.length === 0) {
-          if (received.length > 0) continue;
+        const due = (
+          await db.event.findMany({
+            where: { shopDomain: shop, status: "pending", nextAttemptAt: { lte: new Date(now) } },
+            orderBy: { occurredAt: "asc" },
+            take: policy.batchSize + inFlight.size,
+          })
+        ).filter((event) => !inFlight.has(event.id));
+        // An event in flight is still open: a later event of its subscription waits for its outcome.
+        const eligible = due.length ? await inOrder(shop, due, now) : [];
+        if (eligible.length === 0) {
+          if (inFlight.size > 0) {
+            await finishInFlight();
+            continue;
+          }
+          if (due.length === 0 && received.length > 0) continue;
+          // Nothing due, or everything due waits for an earlier event that is not due yet: a later poll.
           return;
         }
-        const eligible = await inOrder(shop, due, now);
-        // Everything due waits for an earlier event that is not due yet: come back on a later poll.
-        if (eligible.length === 0) return;
-        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), budget.budget, signal, holdLease);
-        if (outcome === "key_rejected") return;
+        if (!(await startAll(shop, eligible, deps.senderFor(credentials), budget.budget, signal, holdLease, inFlight, delivering))) {
+          await finishInFlight();
+          return;
+        }
       }
     } finally {
+      // Nothing may be in flight once the lease is gone: another worker could send the same event.
+      await Promise.allSettled(inFlight.values());
       // The pace across a handoff is kept by the key's lease (released with its budget's spacing), so the
       // shop's lease can go at once.
       shopLeases.delete(shop);
@@ -221,31 +248,31 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     return eligible;
   }
 
-  async function sendAll(
+  /**
+   * Starts the events' deliveries, at most maxInFlightPerShop at once, and returns once the last has started (the
+   * rest finish while the next batch is read); false when the shop's sending must stop (key rejected, lease lost,
+   * a delivery failed, stopping).
+   */
+  async function startAll(
     shop: string,
     events: Event[],
     sender: EventSender,
     budget: RequestBudget,
     signal: AbortSignal,
     holdLease: () => Promise<boolean>,
-  ): Promise<"done" | "key_rejected"> {
-    const inFlight = new Set<Promise<void>>();
-    const state = { keyRejected: false };
+    inFlight: Map<string, Promise<void>>,
+    delivering: Delivering,
+  ): Promise<boolean> {
     for (const event of events) {
-      if (signal.aborted || state.keyRejected || !(await holdLease())) break;
-      while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight);
-      if (state.keyRejected) break;
-      const tracked: Promise<void> = deliver(shop, event, sender, budget, state, signal).then(
-        () => void inFlight.delete(tracked),
-        (error) => {
-          inFlight.delete(tracked);
-          throw error;
-        },
-      );
-      inFlight.add(tracked);
+      if (signal.aborted || delivering.keyRejected || delivering.failures.length || !(await holdLease())) return false;
+      while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight.values());
+      if (delivering.keyRejected) return false;
+      const tracked = deliver(shop, event, sender, budget, delivering, signal)
+        .catch((error: unknown) => void delivering.failures.push(error))
+        .finally(() => inFlight.delete(event.id));
+      inFlight.set(event.id, tracked);
     }
-    await Promise.all(inFlight);
-    return state.keyRejected ? "key_rejected" : "done";
+    return !delivering.keyRejected;
   }
 
   async function deliver(
