@@ -54,8 +54,12 @@ export interface DeliveryDependencies {
   staleReason(event: Event, now: Date): Promise<string | null>;
 }
 
-/** What a shop's deliveries in flight share: a rejected key stops the rest; a failure (a bug, the database) is raised. */
-interface Delivering {
+/** A shop's deliveries under way. A rejected key stops the rest; a failure (a bug, the database) is raised. */
+interface ShopDeliveries {
+  /** By event id. */
+  inFlight: Map<string, Promise<void>>;
+  /** Events whose delivery ended since the last read of due events began: that read may still show them pending. */
+  endedSinceRead: Set<string>;
   keyRejected: boolean;
   failures: unknown[];
 }
@@ -138,11 +142,11 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     // Deliveries under way, by event id. The next batch is read while the last requests of this one are in flight
     // (they are left out of it), so the key's budget does not go unused at every batch boundary: a second in
     // which a key sends less than its 15 is lost for good.
-    const inFlight = new Map<string, Promise<void>>();
-    const delivering: Delivering = { keyRejected: false, failures: [] };
+    const deliveries: ShopDeliveries = { inFlight: new Map(), endedSinceRead: new Set(), keyRejected: false, failures: [] };
+    const { inFlight } = deliveries;
     const finishInFlight = async () => {
       await Promise.allSettled(inFlight.values());
-      if (delivering.failures.length) throw delivering.failures[0];
+      if (deliveries.failures.length) throw deliveries.failures[0];
     };
     try {
       if (!(await holdShopLease())) return;
@@ -173,13 +177,14 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
           if (!budget) return;
         }
         const now = clock.now();
+        deliveries.endedSinceRead.clear();
         const due = (
           await db.event.findMany({
             where: { shopDomain: shop, status: "pending", nextAttemptAt: { lte: new Date(now) } },
             orderBy: { occurredAt: "asc" },
             take: policy.batchSize + inFlight.size,
           })
-        ).filter((event) => !inFlight.has(event.id));
+        ).filter((event) => !inFlight.has(event.id) && !deliveries.endedSinceRead.has(event.id));
         // An event in flight is still open: a later event of its subscription waits for its outcome.
         const eligible = due.length ? await inOrder(shop, due, now) : [];
         if (eligible.length === 0) {
@@ -191,7 +196,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
           // Nothing due, or everything due waits for an earlier event that is not due yet: a later poll.
           return;
         }
-        if (!(await startAll(shop, eligible, deps.senderFor(credentials), budget.budget, signal, holdLease, inFlight, delivering))) {
+        if (!(await startAll(shop, eligible, deps.senderFor(credentials), budget.budget, signal, holdLease, deliveries))) {
           await finishInFlight();
           return;
         }
@@ -260,19 +265,22 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     budget: RequestBudget,
     signal: AbortSignal,
     holdLease: () => Promise<boolean>,
-    inFlight: Map<string, Promise<void>>,
-    delivering: Delivering,
+    deliveries: ShopDeliveries,
   ): Promise<boolean> {
+    const { inFlight } = deliveries;
     for (const event of events) {
-      if (signal.aborted || delivering.keyRejected || delivering.failures.length || !(await holdLease())) return false;
+      if (signal.aborted || deliveries.keyRejected || deliveries.failures.length || !(await holdLease())) return false;
       while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight.values());
-      if (delivering.keyRejected) return false;
-      const tracked = deliver(shop, event, sender, budget, delivering, signal)
-        .catch((error: unknown) => void delivering.failures.push(error))
-        .finally(() => inFlight.delete(event.id));
+      if (deliveries.keyRejected) return false;
+      const tracked = deliver(shop, event, sender, budget, deliveries, signal)
+        .catch((error: unknown) => void deliveries.failures.push(error))
+        .finally(() => {
+          inFlight.delete(event.id);
+          deliveries.endedSinceRead.add(event.id);
+        });
       inFlight.set(event.id, tracked);
     }
-    return !delivering.keyRejected;
+    return !deliveries.keyRejected;
   }
 
   async function deliver(
