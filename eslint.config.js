@@ -15,7 +15,7 @@ const LAYERS = [
   { name: "features", folders: ["app/support", "app/statistics", "app/delivery", "app/ingest", "app/integrations", "app/maintenance", "app/flow"] },
   { name: "domain rules", folders: ["app/events", "app/connections", "app/settings", "app/compliance"] },
   { name: "clients of outside services", folders: ["app/postscript", "app/loop", "app/shopify", "app/http"], files: ["app/shopify.server"] },
-  { name: "core", folders: ["app/db", "app/config", "app/logging", "app/secrets", "app/jobs"], files: ["app/db.server"] },
+  { name: "core", folders: ["app/db", "app/config", "app/logging", "app/secrets", "app/jobs", "app/metrics"], files: ["app/db.server"] },
 ];
 
 // Within the features layer a module uses only the neighbours listed here: the support console acts on

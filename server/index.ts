@@ -2,7 +2,7 @@
 // workers, migrates the database on start, and shuts down gracefully on SIGTERM/SIGINT.
 //   PROCESS_ROLE=all     web and workers in one process (the default)
 //   PROCESS_ROLE=web     HTTP only
-//   PROCESS_ROLE=worker  workers only (plus /healthz on PORT for the orchestrator)
+//   PROCESS_ROLE=worker  workers only (plus /healthz, /readyz and /metrics on PORT for the orchestrator)
 import "../scripts/lib/require-node";
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -83,7 +83,8 @@ async function main() {
     if (config.DEV_APP_BRIDGE_SHIM) mountDevShim(app, config);
     app.all("*", remix);
   } else {
-    app.get("/healthz", remix);
+    // A worker process answers the orchestrator's probes and Prometheus, nothing else.
+    app.get(["/healthz", "/readyz", "/metrics"], remix);
   }
   // Errors that reach Express (a middleware's, or Remix answering a request already answered above): one JSON
   // log line and a short answer, never Express's default, which writes the stack trace to stderr as plain text.

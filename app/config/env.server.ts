@@ -80,8 +80,11 @@ export const configSchema = z
       .default("base64,hex")
       .transform((s) => s.split(",").map((e) => e.trim()).filter(Boolean))
       .pipe(z.array(z.enum(["base64", "hex"])).min(1, "list base64, hex or both")),
-    POSTSCRIPT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(14),
-    POSTSCRIPT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100).default(1),
+    // Postscript's documented limit per key; the app keeps every one-second window at Postscript within it.
+    POSTSCRIPT_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(15),
+    // A request whose answer is slower than this is assumed to have reached Postscript this long after it was
+    // sent (an answer proves arrival; nothing else does). Doubled for a minute after each 429.
+    POSTSCRIPT_ARRIVAL_MARGIN_MS: z.coerce.number().int().min(0).max(1000).default(1000),
     POSTSCRIPT_RATE_LIMIT_SCOPE: z.enum(["token", "partner"]).default("token"),
     DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(2_000),
     DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).default(600_000),
@@ -121,6 +124,8 @@ export const configSchema = z
     SUPPORT_SIGNIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
     SUPPORT_SIGNIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    // Bearer token Prometheus sends to GET /metrics; unset, the endpoint does not exist (404).
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. 24 random bytes in base64)").optional(),
   });
 
 /**

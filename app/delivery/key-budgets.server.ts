@@ -1,17 +1,17 @@
 // One rate budget per Postscript key, shared by every shop connected with it. In this process, the senders of
-// those shops share one token bucket; across processes, only the worker holding the key's lease sends with it
+// those shops share one RequestBudget; across processes, only the worker holding the key's lease sends with it
 // (another worker skips the key's shops until it is free, and the holder picks them up on its next poll).
-// When the last of its shops stops, the lease is released with the bucket's msUntilFresh spacing, so a worker
-// taking the key over with a new bucket never sends faster than this one would have.
+// When the last of its shops stops, the lease is released with the budget's msUntilFresh spacing, so a worker
+// taking the key over with a new budget never sends faster than this one would have.
 import type { Database } from "~/db.server";
 import type { Clock } from "~/jobs/clock";
 import { acquireKeyLease, releaseKeyLease } from "./leases.server";
 import type { DeliveryPolicy } from "./policy";
-import { TokenBucket } from "./token-bucket";
+import { RequestBudget } from "./request-budget";
 
 export interface KeyBudget {
   fingerprint: string;
-  bucket: TokenBucket;
+  budget: RequestBudget;
   /** Renews the key's lease when half of it has run out; false when it was lost (stop sending). */
   renew(): Promise<boolean>;
   /** This shop stops using the key; the last one lets go of the lease. */
@@ -20,7 +20,7 @@ export interface KeyBudget {
 
 interface Entry {
   fingerprint: string;
-  bucket: TokenBucket;
+  budget: RequestBudget;
   users: number;
   leaseUntil: number;
   /** Lease statements for this key, one after the other, so a release never lands after a newer renewal. */
@@ -49,24 +49,27 @@ export function createKeyBudgets(db: Database, clock: Clock, policy: DeliveryPol
     await inTurn(entry, async () => {
       if (entry.users > 0 || entry.leaseUntil === 0) return;
       entry.leaseUntil = 0;
-      await releaseKeyLease(db, entry.fingerprint, workerId, new Date(clock.now()), entry.bucket.msUntilFresh());
+      await releaseKeyLease(db, entry.fingerprint, workerId, new Date(clock.now()), entry.budget.msUntilFresh());
     });
   }
 
-  /** Buckets no shop uses whose pace no longer matters (a new bucket would be no faster). */
+  /** Budgets no shop uses whose pace no longer matters (a new budget would be no faster). */
   function forgetIdle() {
     for (const [fingerprint, entry] of entries) {
-      if (entry.users === 0 && entry.leaseUntil === 0 && entry.bucket.msUntilFresh() === 0) entries.delete(fingerprint);
+      if (entry.users === 0 && entry.leaseUntil === 0 && entry.budget.msUntilFresh() === 0) entries.delete(fingerprint);
     }
   }
 
   return {
+    /** Keys whose lease this worker holds now. */
+    held: () => [...entries.values()].filter((entry) => entry.leaseUntil > clock.now()).length,
     /** The key's budget for one more shop, or null while another worker holds the key. */
     async join(fingerprint: string): Promise<KeyBudget | null> {
       forgetIdle();
       let entry = entries.get(fingerprint);
       if (!entry) {
-        entry = { fingerprint, bucket: new TokenBucket(policy.ratePerSecond, policy.burst, clock), users: 0, leaseUntil: 0, pending: Promise.resolve() };
+        const budget = new RequestBudget({ limit: policy.requestsPerSecond, marginMs: policy.arrivalMarginMs }, clock);
+        entry = { fingerprint, budget, users: 0, leaseUntil: 0, pending: Promise.resolve() };
         entries.set(fingerprint, entry);
       }
       const joined = entry;
@@ -81,7 +84,7 @@ export function createKeyBudgets(db: Database, clock: Clock, policy: DeliveryPol
       let left = false;
       return {
         fingerprint,
-        bucket: joined.bucket,
+        budget: joined.budget,
         renew: () => (joined.leaseUntil - clock.now() > policy.leaseMs / 2 ? Promise.resolve(true) : inTurn(joined, () => holdLease(joined))),
         leave: async () => {
           if (left) return;
@@ -96,14 +99,15 @@ export function createKeyBudgets(db: Database, clock: Clock, policy: DeliveryPol
 export type KeyBudgets = ReturnType<typeof createKeyBudgets>;
 
 /**
- * Waits until the key has capacity no event wants, and takes it (false when `signal` aborts first). Events
- * go first: while any sender of the key's shops is sending, this waits. The one place property updates draw
- * on the key's budget, so a change of the rate limiter changes only this function.
+ * Waits until the key has capacity no event wants, and takes it: the returned function is called when the
+ * request's answer is back (null when `signal` aborts first). Events go first: while any sender of the key's
+ * shops is sending, this waits. The one place property updates draw on the key's budget.
  */
-export async function takeSpareCapacity(budget: KeyBudget, clock: Clock, signal: AbortSignal): Promise<boolean> {
+export async function takeSpareCapacity(budget: KeyBudget, clock: Clock, signal: AbortSignal): Promise<(() => void) | null> {
   while (!signal.aborted) {
-    if (budget.bucket.takeSpare()) return true;
-    await clock.sleep(Math.ceil(budget.bucket.intervalMs), signal);
+    const slot = budget.budget.trySpare();
+    if (slot) return () => slot.settle();
+    await clock.sleep(Math.ceil(budget.budget.intervalMs), signal);
   }
-  return false;
+  return null;
 }

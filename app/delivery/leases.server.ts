@@ -77,8 +77,8 @@ export async function acquireKeyLease(db: Database, fingerprint: string, owner: 
 
 /**
  * Lets go of the key's lease, but keeps other workers off it for `spacingMs` more (its holder may take it
- * straight back). A worker that takes a key over starts with a new token bucket; waiting until the previous
- * holder's bucket would hold as much (TokenBucket.msUntilFresh) keeps the pace Postscript sees across the handoff.
+ * straight back). A worker that takes a key over starts with a new, empty budget; waiting until the previous
+ * holder's would be as free (RequestBudget.msUntilFresh) keeps the pace Postscript sees across the handoff.
  */
 export async function releaseKeyLease(db: Database, fingerprint: string, owner: string, now: Date, spacingMs = 0) {
   await letGo("key", db, fingerprint, owner, now, spacingMs);

@@ -3,8 +3,8 @@
 import type { DeliveryPolicy } from "./policy";
 
 export const TEST_DELIVERY_POLICY: DeliveryPolicy = {
-  ratePerSecond: 14,
-  burst: 1,
+  requestsPerSecond: 15,
+  arrivalMarginMs: 1_000,
   rateLimitScope: "token",
   backoffBaseMs: 2_000,
   backoffMaxMs: 600_000,

@@ -3,9 +3,10 @@ import { getConfig } from "~/config/env.server";
 import type { RateLimitScope } from "~/postscript/rate-key.server";
 
 export interface DeliveryPolicy {
-  /** Token bucket per Postscript key: sustained rate and burst. */
-  ratePerSecond: number;
-  burst: number;
+  /** Requests per key in any one-second window at Postscript (request-budget.ts). */
+  requestsPerSecond: number;
+  /** How late after its sending a request is assumed to reach Postscript, at most, when its answer is slower. */
+  arrivalMarginMs: number;
   /** What shares one budget with a partner key: each partner+shop pair ("token") or the partner ("partner"). */
   rateLimitScope: RateLimitScope;
   /** Exponential backoff: base * 2^(attempt-1), capped, with jitter. */
@@ -19,7 +20,7 @@ export interface DeliveryPolicy {
   leaseMs: number;
   pollIntervalMs: number;
   batchSize: number;
-  /** Requests in flight at once for one shop (the bucket still sets the pace). */
+  /** Requests in flight at once for one shop (the key's budget still sets the pace). */
   maxInFlightPerShop: number;
   /**
    * Shops one worker delivers at once. A worker keeps the shops it took while their events keep coming, so
@@ -31,8 +32,8 @@ export interface DeliveryPolicy {
 export function deliveryPolicyFromConfig(): DeliveryPolicy {
   const c = getConfig();
   return {
-    ratePerSecond: c.POSTSCRIPT_RATE_LIMIT_PER_SECOND,
-    burst: c.POSTSCRIPT_RATE_LIMIT_BURST,
+    requestsPerSecond: c.POSTSCRIPT_RATE_LIMIT_PER_SECOND,
+    arrivalMarginMs: c.POSTSCRIPT_ARRIVAL_MARGIN_MS,
     rateLimitScope: c.POSTSCRIPT_RATE_LIMIT_SCOPE,
     backoffBaseMs: c.DELIVERY_BACKOFF_BASE_MS,
     backoffMaxMs: c.DELIVERY_BACKOFF_MAX_MS,

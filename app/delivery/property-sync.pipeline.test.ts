@@ -81,7 +81,7 @@ describe.each(databaseKinds)("subscriber properties, end to end (%s)", (kind) =>
   function workers(clock: Clock) {
     const policy = TEST_DELIVERY_POLICY;
     const budgets = createKeyBudgets(database.db, clock, policy, "props-worker");
-    const client = (apiKey: string, beforeRequest?: () => Promise<boolean>) => new PostscriptClient({ baseUrl: ps.url, apiKey, timeoutMs: 2_000, beforeRequest });
+    const client = (apiKey: string, beforeRequest?: () => Promise<(() => void) | null>) => new PostscriptClient({ baseUrl: ps.url, apiKey, timeoutMs: 2_000, beforeRequest });
     const credentialsFor = async (shop: string) => (keys.has(shop) ? { apiKey: keys.get(shop)! } : { hold: "not_connected" as const, detail: "test: no key" });
     const onKeyRejected = async (shop: string) => {
       rejected.push(shop);
@@ -333,7 +333,7 @@ describe.each(databaseKinds)("subscriber properties, end to end (%s)", (kind) =>
     expect(between).toEqual([]);
     expect(log.filter((r) => r.status === 429)).toEqual([]);
     expect(await database.db.subscriberSync.count({ where: { shopDomain: SHOP, syncStatus: "synced" } })).toBe(customers);
-    const ideal = Math.round(((events - 1) * 1000) / TEST_DELIVERY_POLICY.ratePerSecond);
+    const ideal = Math.round(((events - 1) * 1000) / TEST_DELIVERY_POLICY.requestsPerSecond);
     console.log(
       `[measure] ${events} events prepared and sent while ${customers} customers' properties were syncing: ${eventsDoneAt - drainedFrom} ms (their own pace alone: ${ideal} ms between the first and last), ${between.length} property requests among them`,
     );

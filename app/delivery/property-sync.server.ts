@@ -36,7 +36,7 @@ export interface PropertySyncDependencies {
   /** How long before a customer who was not a subscriber is looked up again. */
   recheckMs: number;
   /** A client whose every request first awaits `beforeRequest` (the key's spare capacity). */
-  clientFor(credentials: PostscriptCredentials, beforeRequest: () => Promise<boolean>): SubscriberClient;
+  clientFor(credentials: PostscriptCredentials, beforeRequest: () => Promise<(() => void) | null>): SubscriberClient;
   credentialsFor(shop: string): Promise<PostscriptCredentials | DeliveryHold>;
   onKeyRejected(shop: string, message: string): Promise<void>;
 }
@@ -110,7 +110,7 @@ export function createPropertySyncWorker(deps: PropertySyncDependencies) {
         if (rows.length === 0) return;
         for (const row of rows) {
           if (signal.aborted || !(await budget.renew())) return;
-          if ((await syncCustomer(row, client, budget.bucket.pauseFor.bind(budget.bucket))) === "key_rejected") return;
+          if ((await syncCustomer(row, client, (ms) => budget.budget.rateLimited(ms))) === "key_rejected") return;
         }
       }
     } finally {

@@ -57,7 +57,7 @@ export function createAppDeliveryWorkers(db: Database = getDatabase()) {
   const policy = deliveryPolicyFromConfig();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const budgets = createKeyBudgets(db, systemClock, policy, workerId);
-  const clientFor = (credentials: PostscriptCredentials, beforeRequest?: () => Promise<boolean>) =>
+  const clientFor = (credentials: PostscriptCredentials, beforeRequest?: () => Promise<(() => void) | null>) =>
     new PostscriptClient({
       baseUrl: config.POSTSCRIPT_API_URL,
       apiKey: credentials.apiKey,

@@ -13,6 +13,7 @@ import { getSql, type Database } from "~/db.server";
 import { newId } from "~/db/ids";
 import { isRowError, shapes, type ConditionalGroup, type Sql, type Tables } from "~/db/sql.server";
 import type { ReasonCode } from "~/events/reasons";
+import { deliveryAttempts, deliveryLatency, rateLimited } from "~/metrics/metrics.server";
 import { mayTouchSettledDay } from "~/statistics/days.server";
 import { hourStart, rollupWrites, type RollupWrite } from "~/statistics/rollups.server";
 
@@ -61,7 +62,18 @@ export async function transition(db: Database, event: EventSnapshot, change: Cha
   const sql = getSql(db);
   const now = new Date();
   const group = changeStatements(sql, event, change, now);
-  return batcherFor(sql).submit(group);
+  const changed = await batcherFor(sql).submit(group);
+  if (changed) countForMetrics(event, change);
+  return changed;
+}
+
+/** Counted once committed, so a change that lost its race (or failed) is not counted. */
+function countForMetrics(event: EventSnapshot, { attempt, status, deliveredAt }: Change) {
+  if (attempt) {
+    deliveryAttempts.inc({ outcome: attempt.outcome, http_status: attempt.httpStatus === null ? "none" : String(attempt.httpStatus) });
+    if (attempt.httpStatus === 429) rateLimited.inc();
+  }
+  if (status === "delivered" && deliveredAt) deliveryLatency.observe(Math.max(0, deliveredAt.getTime() - event.receivedAt.getTime()) / 1000);
 }
 
 // The statements of a change are built once per shape (which fields it sets, whether it has an attempt, which

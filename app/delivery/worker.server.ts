@@ -1,8 +1,9 @@
 // The delivery worker: finds shops with due events, takes each shop's lease, and runs one sender per shop.
 // A sender maps newly received events, then sends due ones to Postscript in the order they occurred per
-// subscription, paced by a token bucket per key, retrying what can be retried and recording every attempt.
+// subscription, paced by a request budget per key (request-budget.ts), retrying what can be retried and
+// recording every attempt.
 // Postscript's rate limit is per key, and one key may serve several shops: their senders share the key's
-// bucket (first come, first served, so one busy shop cannot starve another) and send only while this worker
+// budget (first come, first served, so one busy shop cannot starve another) and send only while this worker
 // holds the key's lease as well (key-budgets.server.ts).
 import type { Event } from "@prisma/client";
 import type { Database } from "~/db.server";
@@ -11,12 +12,14 @@ import type { PostscriptResult } from "~/postscript/client.server";
 import { postscriptRateKey } from "~/postscript/rate-key.server";
 import { log } from "~/logging/logger.server";
 import type { Clock } from "~/jobs/clock";
+import { startHeartbeat } from "~/jobs/heartbeats";
+import { leasesHeld } from "~/metrics/metrics.server";
 import { dueShopDomains } from "./due-shops.server";
 import { createKeyBudgets, type KeyBudget, type KeyBudgets } from "./key-budgets.server";
 import { acquireLease, releaseLease } from "./leases.server";
 import { retryDelayMs } from "~/jobs/backoff";
 import type { DeliveryPolicy } from "./policy";
-import type { TokenBucket } from "./token-bucket";
+import type { RequestBudget } from "./request-budget";
 import { OPEN_STATUSES, transition, type ReasonCode } from "./transitions.server";
 
 export interface PostscriptCredentials {
@@ -53,6 +56,16 @@ export interface DeliveryDependencies {
   budgets?: KeyBudgets;
 }
 
+/** A shop's deliveries under way. A rejected key stops the rest; a failure (a bug, the database) is raised. */
+interface ShopDeliveries {
+  /** By event id. */
+  inFlight: Map<string, Promise<void>>;
+  /** Events whose delivery ended since the last read of due events began: that read may still show them pending. */
+  endedSinceRead: Set<string>;
+  keyRejected: boolean;
+  failures: unknown[];
+}
+
 export interface DeliveryWorker {
   name: string;
   run(signal: AbortSignal): Promise<void>;
@@ -69,7 +82,14 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   const budgets = deps.budgets ?? createKeyBudgets(db, clock, policy, workerId);
   /** Events that went ahead of an earlier, still-retrying event of their subscription (noted when delivered). */
   const sentOutOfOrder = new Set<string>();
+  /** Shops whose lease this worker holds right now (for the leases_held metric). */
+  const shopLeases = new Set<string>();
   let lastResumeCheck = -Infinity;
+
+  function reportLeases() {
+    leasesHeld.set({ worker: workerId, kind: "shop" }, shopLeases.size);
+    leasesHeld.set({ worker: workerId, kind: "key" }, budgets.held());
+  }
 
   async function dueShops(): Promise<string[]> {
     return dueShopDomains(db, new Date(clock.now()), workerId);
@@ -106,6 +126,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     // The key's budget first: while another worker holds the key, this shop is left to it (no shop lease taken).
     const first = await deps.credentialsFor(shop);
     let budget: KeyBudget | null = null;
+    let stopSending: (() => void) | null = null;
     if (!("hold" in first)) {
       budget = await budgets.join(postscriptRateKey(first, policy.rateLimitScope));
       if (!budget) return;
@@ -116,9 +137,20 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       if (leaseUntil - now > policy.leaseMs / 2) return true;
       const held = await acquireLease(db, shop, workerId, new Date(now), policy.leaseMs);
       leaseUntil = held ? now + policy.leaseMs : 0;
+      if (held) shopLeases.add(shop);
+      else shopLeases.delete(shop);
       return held;
     };
     const holdLease = async () => (await holdShopLease()) && (budget === null || (await budget.renew()));
+    // Deliveries under way, by event id. The next batch is read while the last requests of this one are in flight
+    // (they are left out of it), so the key's budget does not go unused at every batch boundary: a second in
+    // which a key sends less than its 15 is lost for good.
+    const deliveries: ShopDeliveries = { inFlight: new Map(), endedSinceRead: new Set(), keyRejected: false, failures: [] };
+    const { inFlight } = deliveries;
+    const finishInFlight = async () => {
+      await Promise.allSettled(inFlight.values());
+      if (deliveries.failures.length) throw deliveries.failures[0];
+    };
     try {
       if (!(await holdShopLease())) return;
       while (!signal.aborted) {
@@ -135,35 +167,54 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
 
         const credentials = await deps.credentialsFor(shop);
         if ("hold" in credentials) {
+          await finishInFlight();
           await pauseShop(shop, credentials);
           return;
         }
         // The merchant may have connected another key since the last batch: send on that key's budget.
         const rateKey = postscriptRateKey(credentials, policy.rateLimitScope);
         if (budget?.fingerprint !== rateKey) {
+          await finishInFlight();
+          stopSending?.();
+          stopSending = null;
           await budget?.leave();
           budget = await budgets.join(rateKey);
           if (!budget) return;
         }
         const now = clock.now();
-        const due = await db.event.findMany({
-          where: { shopDomain: shop, status: "pending", nextAttemptAt: { lte: new Date(now) } },
-          orderBy: { occurredAt: "asc" },
-          take: policy.batchSize,
-        });
-        if (due.length === 0) {
-          if (received.length > 0) continue;
+        deliveries.endedSinceRead.clear();
+        const due = (
+          await db.event.findMany({
+            where: { shopDomain: shop, status: "pending", nextAttemptAt: { lte: new Date(now) } },
+            orderBy: { occurredAt: "asc" },
+            take: policy.batchSize + inFlight.size,
+          })
+        ).filter((event) => !inFlight.has(event.id) && !deliveries.endedSinceRead.has(event.id));
+        // An event in flight is still open: a later event of its subscription waits for its outcome.
+        const eligible = due.length ? await inOrder(shop, due, now) : [];
+        if (eligible.length === 0) {
+          if (inFlight.size > 0) {
+            await finishInFlight();
+            continue;
+          }
+          if (due.length === 0 && received.length > 0) continue;
+          // Nothing due, or everything due waits for an earlier event that is not due yet: a later poll.
           return;
         }
-        const eligible = await inOrder(shop, due, now);
-        // Everything due waits for an earlier event that is not due yet: come back on a later poll.
-        if (eligible.length === 0) return;
-        const outcome = await sendAll(shop, eligible, deps.senderFor(credentials), budget.bucket, signal, holdLease);
-        if (outcome === "key_rejected") return;
+        // Events first: while this shop has deliveries to make, the key's spare capacity (property updates) waits.
+        stopSending ??= budget.budget.sending();
+        if (!(await startAll(shop, eligible, deps.senderFor(credentials), budget.budget, signal, holdLease, deliveries))) {
+          await finishInFlight();
+          return;
+        }
       }
     } finally {
-      // The pace across a handoff is kept by the key's lease (released with its bucket's spacing), so the
+      // Nothing may be in flight once the lease is gone: another worker could send the same event.
+      await Promise.allSettled(inFlight.values());
+      stopSending?.();
+      // The pace across a handoff is kept by the key's lease (released with its budget's spacing), so the
       // shop's lease can go at once.
+      shopLeases.delete(shop);
       if (leaseUntil > 0) await releaseLease(db, shop, workerId, new Date(clock.now())).catch(() => undefined);
       await budget?.leave().catch(() => undefined);
     }
@@ -210,44 +261,41 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
     return eligible;
   }
 
-  async function sendAll(
+  /**
+   * Starts the events' deliveries, at most maxInFlightPerShop at once, and returns once the last has started (the
+   * rest finish while the next batch is read); false when the shop's sending must stop (key rejected, lease lost,
+   * a delivery failed, stopping).
+   */
+  async function startAll(
     shop: string,
     events: Event[],
     sender: EventSender,
-    bucket: TokenBucket,
+    budget: RequestBudget,
     signal: AbortSignal,
     holdLease: () => Promise<boolean>,
-  ): Promise<"done" | "key_rejected"> {
-    const inFlight = new Set<Promise<void>>();
-    const state = { keyRejected: false };
-    // Events first: while this batch goes out, the key's spare capacity (property updates) waits.
-    const done = bucket.sending();
-    try {
-      for (const event of events) {
-        if (signal.aborted || state.keyRejected || !(await holdLease())) break;
-        while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight);
-        if (state.keyRejected) break;
-        const tracked: Promise<void> = deliver(shop, event, sender, bucket, state, signal).then(
-          () => void inFlight.delete(tracked),
-          (error) => {
-            inFlight.delete(tracked);
-            throw error;
-          },
-        );
-        inFlight.add(tracked);
-      }
-      await Promise.all(inFlight);
-    } finally {
-      done();
+    deliveries: ShopDeliveries,
+  ): Promise<boolean> {
+    const { inFlight } = deliveries;
+    for (const event of events) {
+      if (signal.aborted || deliveries.keyRejected || deliveries.failures.length || !(await holdLease())) return false;
+      while (inFlight.size >= policy.maxInFlightPerShop) await Promise.race(inFlight.values());
+      if (deliveries.keyRejected) return false;
+      const tracked = deliver(shop, event, sender, budget, deliveries, signal)
+        .catch((error: unknown) => void deliveries.failures.push(error))
+        .finally(() => {
+          inFlight.delete(event.id);
+          deliveries.endedSinceRead.add(event.id);
+        });
+      inFlight.set(event.id, tracked);
     }
-    return state.keyRejected ? "key_rejected" : "done";
+    return !deliveries.keyRejected;
   }
 
   async function deliver(
     shop: string,
     event: Event,
     sender: EventSender,
-    bucket: TokenBucket,
+    budget: RequestBudget,
     state: { keyRejected: boolean },
     signal: AbortSignal,
   ): Promise<void> {
@@ -262,10 +310,13 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       await transition(db, event, { status: "failed", reason: "invalid_payload", reasonDetail: "No Postscript request was prepared" });
       return;
     }
-    // The token is taken right before the request leaves, so the pace Postscript sees is the bucket's pace.
-    if (!(await bucket.take(signal)) || state.keyRejected) return;
+    // The slot is taken right before the request leaves, and settled when its answer is back: from then on
+    // the budget knows the request had arrived.
+    const slot = await budget.acquire(signal);
+    if (!slot) return;
+    if (state.keyRejected) return slot.settle();
     const startedAt = clock.now();
-    const result = await sender.sendEvent(request);
+    const result = await sender.sendEvent(request).finally(() => slot.settle());
     // The attempt's end as its own measurement says, so the recorded attempt and the retry time agree exactly.
     const finishedAt = startedAt + result.durationMs;
     const firstAttemptAt = event.firstAttemptAt ?? new Date(startedAt);
@@ -323,7 +374,7 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
       case "rate_limited":
       case "unavailable":
       case "timeout": {
-        if (failure.kind === "rate_limited") bucket.pauseFor(failure.retryAfterMs ?? 1_000);
+        if (failure.kind === "rate_limited") budget.rateLimited(failure.retryAfterMs);
         const delay = retryDelayMs(event.attemptCount + 1, policy, deps.random, failure.retryAfterMs);
         const reason: ReasonCode = failure.kind === "rate_limited" ? "rate_limited" : "postscript_unavailable";
         const retryAt = finishedAt + delay;
@@ -353,16 +404,25 @@ export function createDeliveryWorker(deps: DeliveryDependencies): DeliveryWorker
   return {
     name: "delivery",
     async run(signal) {
-      while (!signal.aborted) {
-        try {
-          await resumeReconnectedShops();
-          startShops(await dueShops(), signal);
-        } catch (error) {
-          log.error("delivery: could not look for due events", { error });
+      // /readyz fails when polls stop completing (a hung query, a lock): the process is then taken out of service.
+      const heartbeat = startHeartbeat("delivery", policy.pollIntervalMs);
+      try {
+        while (!signal.aborted) {
+          try {
+            await resumeReconnectedShops();
+            startShops(await dueShops(), signal);
+            heartbeat.beat();
+          } catch (error) {
+            log.error("delivery: could not look for due events", { error });
+          }
+          reportLeases();
+          await clock.sleep(policy.pollIntervalMs, signal);
         }
-        await clock.sleep(policy.pollIntervalMs, signal);
+        await Promise.allSettled(running.values());
+      } finally {
+        heartbeat.stop();
+        reportLeases();
       }
-      await Promise.allSettled(running.values());
     },
     async drainOnce(signal = new AbortController().signal) {
       lastResumeCheck = -Infinity;

@@ -12,6 +12,7 @@ import { SUBSCRIBED_LOOP_TOPICS } from "~/events/catalogue";
 import { WHOLE_TOPIC_PATH, type UnusedFieldLog } from "~/events/unused-field-log.server";
 import { WEBHOOK_HEADERS, verifySignature, type SignatureEncoding } from "~/loop/protocol";
 import { log } from "~/logging/logger.server";
+import { webhooksAccepted, webhooksReceived, webhooksRefused } from "~/metrics/metrics.server";
 import type { EventWriter, NewEventRow, StoredEvent } from "./event-writer.server";
 
 export interface IngestDependencies {
@@ -61,6 +62,8 @@ export interface WebhookAnswer {
   status: number;
   body: Record<string, unknown> | null;
   headers?: Record<string, string>;
+  /** Why the webhook was not taken, for the metrics (never sent to the caller). */
+  refused?: string;
 }
 
 const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
@@ -86,7 +89,7 @@ type Rejection = { status: number; reason: string; message: string };
 
 function reject({ status, reason, message }: Rejection, context: Record<string, unknown>): WebhookAnswer {
   log.warn("loop webhook rejected", { reason, status, ...context });
-  return { status, body: { error: message } };
+  return { status, body: { error: message }, refused: reason };
 }
 
 const BAD_SIGNATURE: Rejection = { status: 401, reason: "bad_signature", message: "signature does not match" };
@@ -95,6 +98,14 @@ const METHOD_NOT_ALLOWED: WebhookAnswer = { status: 405, body: null, headers: { 
 
 export async function handleLoopWebhook(request: IncomingWebhook, deps: IngestDependencies): Promise<WebhookAnswer> {
   if (request.method !== "POST") return METHOD_NOT_ALLOWED;
+  webhooksReceived.inc();
+  const answer = await answerWebhook(request, deps);
+  if (answer.refused) webhooksRefused.inc({ reason: answer.refused });
+  else if (answer.status < 300) webhooksAccepted.inc({ result: answer.body?.duplicate ? "duplicate" : answer.body?.ignored ? "ignored" : "stored" });
+  return answer;
+}
+
+async function answerWebhook(request: IncomingWebhook, deps: IngestDependencies): Promise<WebhookAnswer> {
   const webhookId = request.header(WEBHOOK_HEADERS.webhookId)?.trim();
   const topic = request.header(WEBHOOK_HEADERS.topic)?.trim();
   const signature = request.header(WEBHOOK_HEADERS.signature);
@@ -265,7 +276,7 @@ async function createOne(db: Database, row: NewEventRow): Promise<StoredEvent> {
 
 /** 503 makes Loop retry later, which is what we want when the database is down. */
 function unavailable(): WebhookAnswer {
-  return { status: 503, body: { error: "temporarily unavailable, retry later" }, headers: { "Retry-After": "5" } };
+  return { status: 503, body: { error: "temporarily unavailable, retry later" }, headers: { "Retry-After": "5" }, refused: "database_unavailable" };
 }
 
 function bodyShop(parsed: unknown): string | undefined {

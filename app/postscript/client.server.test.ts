@@ -113,7 +113,7 @@ describe("Postscript client", () => {
 
   it("waits for beforeRequest before every request, and sends nothing when it says no", async () => {
     let asked = 0;
-    const gated = client(DEMO_SHOP_KEY, { beforeRequest: async () => ++asked < 3 });
+    const gated = client(DEMO_SHOP_KEY, { beforeRequest: async () => (++asked < 3 ? () => undefined : null) });
     await gated.findSubscriber({ phone: "+15550009999", email: "nobody@example.com" });
     expect(asked).toBe(3);
     const since = ps.state.requests.at(-1)?.seq ?? 0;

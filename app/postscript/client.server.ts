@@ -45,10 +45,11 @@ export interface PostscriptClientOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
   /**
-   * Awaited before every request; false: the request is not made (answered as a timeout-free "unavailable").
-   * The property sync passes the key's spare-capacity gate here, so each lookup and update waits its turn.
+   * Awaited before every request; null: the request is not made (answered as a timeout-free "unavailable"),
+   * else a function called once the answer is back. The property sync passes the key's spare-capacity gate here,
+   * so each lookup and update waits its turn and counts against the key's window until it is answered.
    */
-  beforeRequest?: () => Promise<boolean>;
+  beforeRequest?: () => Promise<(() => void) | null>;
 }
 
 const meResponse = z.object({ resource_id: z.string(), resource_name: z.string(), resource_type: z.string() });
@@ -174,7 +175,8 @@ export class PostscriptClient {
   }
 
   private async request(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<PostscriptResult<unknown>> {
-    if (this.options.beforeRequest && !(await this.options.beforeRequest())) {
+    const answered = this.options.beforeRequest ? await this.options.beforeRequest() : null;
+    if (this.options.beforeRequest && !answered) {
       return { ok: false, status: null, durationMs: 0, failure: { kind: "unavailable", status: null, message: "Stopped before the request was sent" } };
     }
     const sent = await timedFetch(
@@ -183,7 +185,7 @@ export class PostscriptClient {
       { method, headers: this.headers(), body: body === undefined ? undefined : JSON.stringify(body) },
       this.timeoutMs,
       "Postscript",
-    );
+    ).finally(() => answered?.());
     if (!sent.ok) {
       return { ok: false, status: null, durationMs: sent.durationMs, failure: { kind: sent.kind, status: null, message: sent.message } };
     }

@@ -47,6 +47,10 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
     await Promise.all([shopify.close(), ps.close()]);
   });
 
+  // One worker for the whole file, as in a running process: a new worker would find the last one's key lease
+  // still spacing its requests and send nothing on its single pass.
+  let worker: ReturnType<typeof createAppDeliveryWorkers>["delivery"] | undefined;
+  const drain = () => (worker ??= createAppDeliveryWorkers(database.db).delivery).drainOnce();
   const flowRows = () => database.db.event.findMany({ where: { shopDomain: SHOP, topic: FLOW_TOPIC }, orderBy: { receivedAt: "asc" } });
   const sentToPostscript = (externalId: string) => ps.state.events.filter((e) => e.external_id === externalId);
 
@@ -60,7 +64,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
     const [queued] = await flowRows();
     expect(queued).toMatchObject({ status: "received", eventType: "vip_tagged", dedupeKey: `flow:${runId}` });
 
-    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
+    await drain();
 
     const [delivered] = sentToPostscript(`flow:${runId}`);
     expect(delivered).toMatchObject({ type: "vip_tagged", email: "ava.thompson@example.com", phone: "+12015550101" });
@@ -77,13 +81,13 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
     const runId = `run-retried-${kind}`;
     const body = run(runId, { customer_id: String(AVA), event_type: "loyalty_points" });
     expect((await runRoute(action, flowRequest(PATH, body))).status).toBe(200);
-    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
+    await drain();
     // Flow's requests carry no timestamp and authenticate.flow checks none: the same signed body sent again is
     // told it is queued already, and nothing new is sent.
     const again = await runRoute(action, flowRequest(PATH, body));
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ message: "Already queued for Postscript" });
-    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
+    await drain();
     expect(await database.db.event.count({ where: { shopDomain: SHOP, dedupeKey: `flow:${runId}` } })).toBe(1);
     expect(sentToPostscript(`flow:${runId}`)).toHaveLength(1);
   });
@@ -121,7 +125,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
   it("skips, with the reason, a run whose customer Shopify does not know", async () => {
     const runId = `run-nobody-${kind}`;
     expect((await runRoute(action, flowRequest(PATH, run(runId, { customer_id: 999999, event_type: "vip_tagged" })))).status).toBe(200);
-    await createAppDeliveryWorkers(database.db).delivery.drainOnce();
+    await drain();
     const row = await database.db.event.findFirstOrThrow({ where: { shopDomain: SHOP, dedupeKey: `flow:${runId}` } });
     expect(row).toMatchObject({ status: "skipped", reason: "no_identifier" });
     expect(row.reasonDetail).toContain("customer 999999");
@@ -137,15 +141,12 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
       expect((await runRoute(lifecycle, flowRequest("/flow/trigger-lifecycle", callback))).status).toBe(200);
     }
     const triggers = createAppFlowTriggerWorker(database.db);
-    // One worker for both passes, as in a running process: a second worker would find the first one's key lease
-    // still spacing its requests and send nothing on its single pass.
-    const worker = createAppDeliveryWorkers(database.db).delivery;
     const fired = (handle: string) => shopify.state.flowTriggers.filter((c) => c.handle === handle);
     ps.setFaults({ revokedKeys: [DEMO_SHOP_KEY] });
     for (let i = 0; i < 30; i++) {
       expect((await runRoute(action, flowRequest(PATH, run(`run-revoked-${kind}-${i}`, { customer_id: AVA, event_type: "vip_tagged" })))).status).toBe(200);
     }
-    await worker.drainOnce();
+    await drain();
     expect(await database.db.postscriptConnection.findUniqueOrThrow({ where: { shopDomain: SHOP } })).toMatchObject({ status: "action_needed" });
     for (let i = 0; i < 3; i++) await triggers.runOnce();
     expect(fired("postscript-needs-action")).toHaveLength(1);
@@ -153,7 +154,7 @@ describe.each(databaseKinds)("Flow action: send custom event to Postscript (%s)"
 
     ps.resetFaults();
     expect(await verifyPostscript(database.db, SHOP)).toMatchObject({ ok: true });
-    await worker.drainOnce();
+    await drain();
     expect(await database.db.event.count({ where: { shopDomain: SHOP, dedupeKey: { startsWith: `flow:run-revoked-${kind}-` }, status: "delivered" } })).toBe(30);
     for (let i = 0; i < 3; i++) await triggers.runOnce();
     expect(fired("deliveries-back-to-normal")).toHaveLength(1);

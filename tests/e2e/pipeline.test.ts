@@ -70,9 +70,11 @@ describe.each(databaseKinds)("pipeline end to end (%s)", (kind) => {
     await send("subscription/created", { seed: "activation", persona: "liam" });
 
     const expectedEvents = topics.length + 3 + 2;
-    const received = await waitFor("all events at Postscript", async () => {
+    // Postscript has an event a moment before the app records it delivered: wait for both.
+    const received = await waitFor("all events at Postscript and recorded delivered", async () => {
       const events = await postscriptEvents();
-      return events.length >= expectedEvents ? events : undefined;
+      const delivered = await db.event.count({ where: { shopDomain: SHOP, status: "delivered" } });
+      return events.length >= expectedEvents && delivered >= expectedEvents ? events : undefined;
     }, 15_000).catch(async (error) => {
       const rows = await db.event.findMany({ select: { topic: true, eventType: true, status: true, reason: true, reasonDetail: true } });
       throw new Error(`${error.message}; events: ${JSON.stringify(rows.filter((r) => r.status !== "delivered"))}`);

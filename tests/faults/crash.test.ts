@@ -24,7 +24,7 @@ describe.each(databaseKinds)("crash while receiving and delivering (%s)", (kind)
   it("delivers every acknowledged event after a SIGKILL and a restart; only events in flight at the kill go twice", async () => {
     const t0 = Date.now();
     const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-    const env = pipeline.serverEnv({ POSTSCRIPT_RATE_LIMIT_PER_SECOND: "1000", POSTSCRIPT_RATE_LIMIT_BURST: "100", DELIVERY_POLL_INTERVAL_MS: "250" });
+    const env = pipeline.serverEnv({ POSTSCRIPT_RATE_LIMIT_PER_SECOND: "1000", DELIVERY_POLL_INTERVAL_MS: "250" });
     app = await startAppServer(env);
     let url = app.url;
     const sender = new WebhookSender(pipeline.webhookFor);

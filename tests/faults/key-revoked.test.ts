@@ -22,7 +22,7 @@ describe.each(databaseKinds)("Postscript key revoked mid-stream (%s)", (kind) =>
   });
 
   it("pauses the shop's deliveries without dropping any, shows Action needed, and sends everything once after re-verifying", async () => {
-    app = await startAppServer(pipeline.serverEnv({ POSTSCRIPT_RATE_LIMIT_PER_SECOND: "100", POSTSCRIPT_RATE_LIMIT_BURST: "5" }));
+    app = await startAppServer(pipeline.serverEnv({ POSTSCRIPT_RATE_LIMIT_PER_SECOND: "100" }));
     const [revoked, other] = pipeline.postscriptShops;
     const sender = new WebhookSender(pipeline.webhookFor);
     const ids = range(EVENTS, `revoked-${kind}`);

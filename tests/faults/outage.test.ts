@@ -28,7 +28,6 @@ describe.each(databaseKinds)("Postscript outage (%s)", (kind) => {
     app = await startAppServer(
       pipeline.serverEnv({
         POSTSCRIPT_RATE_LIMIT_PER_SECOND: "100",
-        POSTSCRIPT_RATE_LIMIT_BURST: "5",
         DELIVERY_BACKOFF_BASE_MS: String(BASE_MS),
         DELIVERY_BACKOFF_MAX_MS: String(MAX_MS),
         POSTSCRIPT_TIMEOUT_MS: "300",
