@@ -14,6 +14,7 @@ import {
   type LoopTokenCheckData,
 } from "./protocol";
 import { parseJsonBody } from "~/http/json";
+import { parseRetryAfter } from "~/http/retry-after";
 
 export type LoopFailureKind =
   /** 401: the token is wrong or was deleted in Loop (Loop answers "invalid token"). */
@@ -201,21 +202,12 @@ export class LoopClient {
       return { ok: true, value: parsed.data.data, pageInfo: parsed.data.pageInfo, status, durationMs };
     }
     const failure = classifyLoopFailure(status, message, parsed.success ? parsed.data.data : undefined);
-    const retryAfterMs = status === 429 ? retryAfterToMs(response.headers.get("retry-after")) : null;
-    return { ok: false, status, durationMs, failure: retryAfterMs === null ? failure : { ...failure, retryAfterMs } };
+    const retryAfterMs = status === 429 ? parseRetryAfter(response.headers.get("retry-after")) : undefined;
+    return { ok: false, status, durationMs, failure: retryAfterMs === undefined ? failure : { ...failure, retryAfterMs } };
   }
 }
 
 const MAX_REDIRECTS = 3;
-
-/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
-function retryAfterToMs(header: string | null): number | null {
-  if (!header) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : null;
-}
 
 const isRedirect = (status: number) => status >= 300 && status < 400;
 
