@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackfill } from "~/delivery/property-backfill.server";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { databaseKinds } from "../support/databases";
-import { setUpPipeline, waitFor, type Pipeline } from "./support";
+import { loopFaults, setUpPipeline, waitFor, type Pipeline } from "./support";
 
 const SUBSCRIPTIONS = 400; // 8 pages of 50
 
@@ -21,13 +21,6 @@ describe.each(databaseKinds)("SIGKILL during a property backfill (%s)", (kind) =
     await pipeline?.close();
   });
 
-  const loopFaults = (faults: Record<string, unknown> | null) =>
-    fetch(`${pipeline.loop.url}/__sandbox/faults`, {
-      method: faults ? "POST" : "DELETE",
-      headers: { "Content-Type": "application/json" },
-      body: faults ? JSON.stringify(faults) : undefined,
-    });
-
   it("resumes from the first unsaved page after the restart, without reading a saved page again", async () => {
     const [shop] = pipeline.shops;
     pipeline.loop.state.subscriptions.set(shop, { count: SUBSCRIPTIONS, customers: 300, seed: "crash" });
@@ -40,11 +33,11 @@ describe.each(databaseKinds)("SIGKILL during a property backfill (%s)", (kind) =
     const env = pipeline.serverEnv({ LOOP_TIMEOUT_MS: "1000" });
     app = await startAppServer(env);
     await waitFor("two pages saved", async () => (await job()).pages >= 2, 30_000, 20);
-    await loopFaults({ hold: true, methods: ["GET"] });
+    await loopFaults(pipeline, { hold: true, methods: ["GET"] });
     await waitFor("a page request held at Loop", () => pipeline.loop.state.held > 0, 15_000, 5);
     await app.stop("SIGKILL");
     await waitFor("the held request dropped with its client", () => pipeline.loop.state.held === 0, 5_000, 10);
-    await loopFaults(null);
+    await loopFaults(pipeline, null);
 
     const atKill = await job();
     expect(atKill).toMatchObject({ status: "running", nextPage: atKill.pages + 1 });

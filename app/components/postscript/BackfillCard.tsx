@@ -4,7 +4,8 @@
 import { useFetcher } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, InlineStack, ProgressBar, Text } from "@shopify/polaris";
 import { useEffect } from "react";
-import type { BackfillProgressData, PostscriptActionData } from "./types";
+import type { BackfillProgress } from "~/delivery/property-backfill.server";
+import type { PostscriptActionData } from "./types";
 
 export const BACKFILL_FETCHER_KEY = "postscript-backfill";
 export const BACKFILL_PROGRESS_PATH = "/app/integrations/postscript/backfill";
@@ -20,16 +21,16 @@ function timeLeft(seconds: number): string {
 }
 
 /** "1,200 of ~20,000 subscriptions read, 800 customers queued, about 3 min left" */
-export function backfillSummary(p: BackfillProgressData): string {
+export function backfillSummary(p: BackfillProgress): string {
   const read = p.subscriptionsTotal === null ? `${number(p.subscriptionsRead)} subscriptions read` : `${number(p.subscriptionsRead)} of ~${number(p.subscriptionsTotal)} subscriptions read`;
   const parts = [read, `${number(p.customers)} customers queued`];
   if (p.status === "running" && p.secondsLeft !== null) parts.push(timeLeft(p.secondsLeft));
   return parts.join(", ");
 }
 
-export function BackfillCard({ initial, propertySyncEnabled }: { initial: BackfillProgressData | null; propertySyncEnabled: boolean }) {
+export function BackfillCard({ initial, propertySyncEnabled }: { initial: BackfillProgress | null; propertySyncEnabled: boolean }) {
   const action = useFetcher<PostscriptActionData>({ key: BACKFILL_FETCHER_KEY });
-  const poll = useFetcher<{ backfill: BackfillProgressData | null }>();
+  const poll = useFetcher<{ backfill: BackfillProgress | null }>();
   const progress = poll.data?.backfill !== undefined ? poll.data.backfill : initial;
   const running = progress?.status === "running";
   const pollState = poll.state;

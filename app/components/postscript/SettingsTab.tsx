@@ -9,7 +9,8 @@ import { FlowSettings, type FlowTriggerData } from "./FlowSettings";
 import { BackfillCard } from "./BackfillCard";
 import { PropertySettings } from "./PropertySettings";
 import { SettingsForm } from "./SettingsForm";
-import type { BackfillProgressData, PostscriptConnectionData } from "./types";
+import type { BackfillProgress } from "~/delivery/property-backfill.server";
+import type { PostscriptConnectionData } from "./types";
 
 export interface SettingsData {
   disabledEventTypes: string[];
@@ -36,7 +37,7 @@ export function SettingsTab({
   connection: PostscriptConnectionData;
   settings: SettingsData;
   flowTriggers: FlowTriggerData[];
-  backfill: BackfillProgressData | null;
+  backfill: BackfillProgress | null;
 }) {
   return (
     <SettingsForm>

@@ -24,14 +24,3 @@ export function isPostscriptTab(value: unknown): value is PostscriptTab {
   return POSTSCRIPT_TABS.some((tab) => tab.id === value);
 }
 
-/** The Settings tab's view of the latest backfill (app/delivery/property-backfill.server.ts BackfillProgress). */
-export interface BackfillProgressData {
-  status: "running" | "done" | "cancelled" | "failed";
-  subscriptionsRead: number;
-  subscriptionsTotal: number | null;
-  customers: number;
-  startedAt: string;
-  finishedAt: string | null;
-  secondsLeft: number | null;
-  message: string | null;
-}
