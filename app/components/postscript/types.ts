@@ -23,4 +23,3 @@ export type PostscriptTab = (typeof POSTSCRIPT_TABS)[number]["id"];
 export function isPostscriptTab(value: unknown): value is PostscriptTab {
   return POSTSCRIPT_TABS.some((tab) => tab.id === value);
 }
-
