@@ -130,6 +130,21 @@ describe("Loop Admin API stand-in", () => {
     }
   });
 
+  it("/__sandbox/subscriptions and /__sandbox/options set a store's subscriptions and the list's rate at run time", async () => {
+    const post = (path: string, body: unknown) => fetch(`${loop.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    expect((await post("/__sandbox/subscriptions", { shopDomain: "nope.myshopify.com", count: 3 })).status).toBe(400);
+    expect((await post("/__sandbox/subscriptions", { shopDomain: DEMO_SHOP, count: 3, customers: 0 })).status).toBe(400);
+    expect((await post("/__sandbox/subscriptions", { shopDomain: DEMO_SHOP, count: 3, customers: 2, seed: "run-time" })).status).toBe(200);
+    expect((await post("/__sandbox/options", { listRatePerSecond: 0 })).status).toBe(200);
+    try {
+      const listed = await api("GET", "/subscription?pageNo=1&pageSize=50", DEMO_TOKEN);
+      expect(listed.json.data.map((s: { id: number }) => s.id)).toEqual([80000000, 80000001, 80000002]);
+    } finally {
+      loop.state.subscriptions.clear();
+      loop.state.listRatePerSecond = 3;
+    }
+  });
+
   it("answers 429 with Retry-After once a store goes over the list's rate", async () => {
     loop.state.listRatePerSecond = 2;
     const statuses: number[] = [];
