@@ -209,7 +209,7 @@ async function carryOut(deps: BackfillDependencies, shopDomain: string, signal?:
       else unreadable++;
     }
     if (unreadable > 0) log.warn("property backfill: subscriptions Loop listed that could not be read", { shop: shopDomain, page, unreadable });
-    const plan = await planSubscriptionFacts(db, shopDomain, facts, readAt, policy.coalesceMs);
+    const plan = await planSubscriptionFacts(db, shopDomain, facts, readAt, policy.coalesceMs, { yieldToOthers: true });
     const finished = !result.value.hasNextPage || result.value.subscriptions.length === 0;
     const progress = held(deps, shopDomain)
       .where("nextPage", "=", page)

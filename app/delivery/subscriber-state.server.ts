@@ -67,7 +67,7 @@ function storedSubscription(row: StateRow): StoredSubscription {
  * window ride along), or left at a later time already set (a retry delay, a not-a-subscriber re-check).
  */
 export async function recordSubscriptionFact(db: Database, shopDomain: string, fact: SubscriptionFact, now: Date, coalesceMs: number): Promise<boolean> {
-  const plan = await planSubscriptionFacts(db, shopDomain, [fact], now, coalesceMs);
+  const plan = await planSubscriptionFacts(db, shopDomain, [fact], now, coalesceMs, { yieldToOthers: false });
   for (const write of plan.writes) await getSql(db).execute(write);
   return plan.changedCustomers.size > 0;
 }
@@ -83,11 +83,20 @@ export interface FactPlan {
 
 /**
  * What recording several facts writes, read in one query and returned as statements rather than run, so a
- * caller can commit them together with its own progress (the backfill saves its next page with them). An
- * update applies only while the row is as it was read, and an insert only while there is none: a webhook
- * recorded in between wins (it is the more recent word on that subscription).
+ * caller can commit them together with its own progress (the backfill saves its next page with them).
+ * `yieldToOthers` (the backfill, which runs beside the event worker without its lease): an update applies only
+ * while the row is as it was read, and an insert only while there is none, so a webhook recorded in between
+ * wins. Without it (the event worker, the one writer under the shop's lease) the webhook's row is written
+ * whatever a backfill wrote meanwhile.
  */
-export async function planSubscriptionFacts(db: Database, shopDomain: string, facts: readonly SubscriptionFact[], now: Date, coalesceMs: number): Promise<FactPlan> {
+export async function planSubscriptionFacts(
+  db: Database,
+  shopDomain: string,
+  facts: readonly SubscriptionFact[],
+  now: Date,
+  coalesceMs: number,
+  { yieldToOthers }: { yieldToOthers: boolean },
+): Promise<FactPlan> {
   const sql = getSql(db);
   const plan: FactPlan = { writes: [], changedCustomers: new Set(), customers: new Set() };
   if (facts.length === 0) return plan;
@@ -105,14 +114,17 @@ export async function planSubscriptionFacts(db: Database, shopDomain: string, fa
     const values = stateValues(next, now);
     if (written.has(fact.subscriptionId) || before) {
       let update = sql.db.updateTable("LoopSubscriptionState").set(values).where("shopDomain", "=", shopDomain).where("subscriptionId", "=", fact.subscriptionId);
-      if (!written.has(fact.subscriptionId) && before?.readAt) update = update.where("stateUpdatedAt", "=", before.readAt);
+      if (yieldToOthers && !written.has(fact.subscriptionId) && before?.readAt) update = update.where("stateUpdatedAt", "=", before.readAt);
       plan.writes.push(update.compile());
     } else {
       plan.writes.push(
         sql.db
           .insertInto("LoopSubscriptionState")
           .values({ shopDomain, subscriptionId: fact.subscriptionId, ...values })
-          .onConflict((oc) => oc.columns(["shopDomain", "subscriptionId"]).doNothing())
+          .onConflict((oc) => {
+            const conflict = oc.columns(["shopDomain", "subscriptionId"]);
+            return yieldToOthers ? conflict.doNothing() : conflict.doUpdateSet(values);
+          })
           .compile(),
       );
     }
