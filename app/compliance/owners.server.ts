@@ -86,8 +86,13 @@ const subscriberPropertyRecords: PersonalDataOwner = {
     return syncs.count + states.count;
   },
   async redactShop(db, shop) {
-    const [syncs, states] = await db.$transaction([db.subscriberSync.deleteMany({ where: { shopDomain: shop } }), db.loopSubscriptionState.deleteMany({ where: { shopDomain: shop } })]);
-    return syncs.count + states.count;
+    // The backfill's row holds only counts, but it is the shop's and goes with the rest.
+    const [syncs, states, backfills] = await db.$transaction([
+      db.subscriberSync.deleteMany({ where: { shopDomain: shop } }),
+      db.loopSubscriptionState.deleteMany({ where: { shopDomain: shop } }),
+      db.propertyBackfill.deleteMany({ where: { shopDomain: shop } }),
+    ]);
+    return syncs.count + states.count + backfills.count;
   },
 };
 

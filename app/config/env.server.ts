@@ -58,6 +58,10 @@ export const configSchema = z
     POSTSCRIPT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     LOOP_API_URL: z.string().url("must be an absolute URL").default("https://api.loopsubscriptions.com"),
     LOOP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    // Loop's subscription list (the backfill reads it) is assumed, not documented: its path below the Admin API
+    // base and the page size it allows can be corrected here once a live store shows them.
+    LOOP_SUBSCRIPTION_LIST_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, "must be a path such as /subscription").default("/subscription"),
+    LOOP_SUBSCRIPTION_PAGE_SIZE: z.coerce.number().int().min(1).max(250).default(50),
     LOOP_WEBHOOK_REMOVAL_WINDOW_MS: z.coerce.number().int().min(1_000).default(86_400_000),
     LOOP_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
     // X-Loop-Webhook-Created-At further in the past than Loop's 48 h of retries (plus a margin for clocks and the

@@ -1,7 +1,7 @@
 // Each customer's Loop subscriptions as last seen, kept from the events the worker prepares, and the mark that
 // their Postscript properties need sending. The worker prepares one shop's events one after the other under
 // the shop's lease, so a read followed by a write here never races another writer of the same rows.
-import type { Selectable } from "kysely";
+import type { CompiledQuery, Selectable } from "kysely";
 import { getSql, type Database } from "~/db.server";
 import type { Tables } from "~/db/sql.server";
 import {
@@ -67,12 +67,82 @@ function storedSubscription(row: StateRow): StoredSubscription {
  * window ride along), or left at a later time already set (a retry delay, a not-a-subscriber re-check).
  */
 export async function recordSubscriptionFact(db: Database, shopDomain: string, fact: SubscriptionFact, now: Date, coalesceMs: number): Promise<boolean> {
+  const plan = await planSubscriptionFacts(db, shopDomain, [fact], now, coalesceMs, { yieldToOthers: false });
+  for (const write of plan.writes) await getSql(db).execute(write);
+  return plan.changedCustomers.size > 0;
+}
+
+export interface FactPlan {
+  /** The statements that record the facts, in order, for the caller to run (alone or inside its transaction). */
+  writes: CompiledQuery[];
+  /** Customers whose properties the facts change (their sync rows are marked by `writes`). */
+  changedCustomers: Set<string>;
+  /** Customers the facts describe, changed or not. */
+  customers: Set<string>;
+}
+
+/**
+ * What recording several facts writes, read in one query and returned as statements rather than run, so a
+ * caller can commit them together with its own progress (the backfill saves its next page with them).
+ * `yieldToOthers` (the backfill, which runs beside the event worker without its lease): an update applies only
+ * while the row is as it was read, and an insert only while there is none, so a webhook recorded in between
+ * wins. Without it (the event worker, the one writer under the shop's lease) the webhook's row is written
+ * whatever a backfill wrote meanwhile.
+ */
+export async function planSubscriptionFacts(
+  db: Database,
+  shopDomain: string,
+  facts: readonly SubscriptionFact[],
+  now: Date,
+  coalesceMs: number,
+  { yieldToOthers }: { yieldToOthers: boolean },
+): Promise<FactPlan> {
   const sql = getSql(db);
-  const found = await sql.execute(selectStates(db, shopDomain).where("subscriptionId", "=", fact.subscriptionId));
-  const existing = found.rows[0] ? storedSubscription(found.rows[0]) : null;
-  const next = applyFact(existing, fact);
-  if (!next) return false;
-  const values = {
+  const plan: FactPlan = { writes: [], changedCustomers: new Set(), customers: new Set() };
+  if (facts.length === 0) return plan;
+  const ids = [...new Set(facts.map((f) => f.subscriptionId))];
+  const found = await sql.execute(selectStates(db, shopDomain).select(["subscriptionId", "stateUpdatedAt"]).where("subscriptionId", "in", ids));
+  const known = new Map(found.rows.map((row) => [row.subscriptionId, { state: storedSubscription(row), readAt: row.stateUpdatedAt as Date | null }]));
+  /** Subscriptions this plan writes (a later fact of the same subscription builds on the earlier one). */
+  const written = new Map<string, StoredSubscription>();
+  for (const fact of facts) {
+    plan.customers.add(fact.customerKey);
+    const before = known.get(fact.subscriptionId);
+    const existing = written.get(fact.subscriptionId) ?? before?.state ?? null;
+    const next = applyFact(existing, fact);
+    if (!next) continue;
+    const values = stateValues(next, now);
+    if (written.has(fact.subscriptionId) || before) {
+      let update = sql.db.updateTable("LoopSubscriptionState").set(values).where("shopDomain", "=", shopDomain).where("subscriptionId", "=", fact.subscriptionId);
+      if (yieldToOthers && !written.has(fact.subscriptionId) && before?.readAt) update = update.where("stateUpdatedAt", "=", before.readAt);
+      plan.writes.push(update.compile());
+    } else {
+      plan.writes.push(
+        sql.db
+          .insertInto("LoopSubscriptionState")
+          .values({ shopDomain, subscriptionId: fact.subscriptionId, ...values })
+          .onConflict((oc) => {
+            const conflict = oc.columns(["shopDomain", "subscriptionId"]);
+            return yieldToOthers ? conflict.doNothing() : conflict.doUpdateSet(values);
+          })
+          .compile(),
+      );
+    }
+    written.set(fact.subscriptionId, next);
+    const moved = existing !== null && existing.customerKey !== next.customerKey;
+    if (!describesDifferently(existing as SubscriptionState | null, next) && !moved) continue;
+    plan.writes.push(markChanged(db, shopDomain, next.customerKey, fact.contact, now, coalesceMs));
+    plan.changedCustomers.add(next.customerKey);
+    if (moved) {
+      plan.writes.push(markChanged(db, shopDomain, existing.customerKey, { email: null, phone: null }, now, coalesceMs));
+      plan.changedCustomers.add(existing.customerKey);
+    }
+  }
+  return plan;
+}
+
+function stateValues(next: StoredSubscription, now: Date) {
+  return {
     customerKey: next.customerKey,
     subscriptionStatus: next.status,
     nextOrderOn: next.nextOrderOn,
@@ -87,26 +157,13 @@ export async function recordSubscriptionFact(db: Database, shopDomain: string, f
     stateAsOf: next.stateAsOf ?? NEVER,
     stateUpdatedAt: now,
   };
-  if (existing) {
-    await sql.execute(
-      sql.db.updateTable("LoopSubscriptionState").set(values).where("shopDomain", "=", shopDomain).where("subscriptionId", "=", fact.subscriptionId),
-    );
-  } else {
-    await sql.execute(sql.db.insertInto("LoopSubscriptionState").values({ shopDomain, subscriptionId: fact.subscriptionId, ...values }));
-  }
-  const moved = existing !== null && existing.customerKey !== next.customerKey;
-  if (!describesDifferently(existing as SubscriptionState | null, next) && !moved) return false;
-  await markChanged(db, shopDomain, next.customerKey, fact.contact, now, coalesceMs);
-  if (moved) await markChanged(db, shopDomain, existing.customerKey, { email: null, phone: null }, now, coalesceMs);
-  return true;
 }
 
 /** Marks a customer's properties as changed (creating their sync row), keeping a due time already set. */
-async function markChanged(db: Database, shopDomain: string, customerKey: string, contact: Contact, now: Date, coalesceMs: number) {
+function markChanged(db: Database, shopDomain: string, customerKey: string, contact: Contact, now: Date, coalesceMs: number): CompiledQuery {
   const sql = getSql(db);
   const dueAt = new Date(now.getTime() + coalesceMs);
-  await sql.execute(
-    sql.db
+  return sql.db
       .insertInto("SubscriberSync")
       .values({
         shopDomain,
@@ -126,8 +183,8 @@ async function markChanged(db: Database, shopDomain: string, customerKey: string
           dueAt: eb.fn.coalesce("SubscriberSync.dueAt", "excluded.dueAt"),
           markedAt: eb.ref("excluded.markedAt"),
         })),
-      ),
-  );
+      )
+      .compile();
 }
 
 /** The states of one customer's subscriptions. */

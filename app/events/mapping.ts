@@ -19,6 +19,7 @@
 //   One webhook yields exactly one mapped event, so a payment failure's id does not depend on its classification
 //   (re-mapping after a settings change keeps the same external_id); X-Loop-Webhook-Id is Loop's dedup key
 //   (documented; stable across Loop's retries is implied, not stated).
+import { z } from "zod";
 import { subscriptionFact, type SubscriptionFact } from "./subscriber-properties";
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import { EMAIL_RE, formatOccurredAt, type CustomEventInput, type EventPropertyValue } from "../postscript/protocol";
@@ -616,4 +617,36 @@ export function customerActivationMapped(created: MapResult, customer: ShopifyCu
 /** The extra customer_activation Custom Event for a mapped subscription_created, or null (see customerActivationMapped). */
 export function customerActivationEvent(created: MapResult, customer: ShopifyCustomerAccount): CustomEventInput | null {
   return customerActivationMapped(created, customer)?.event ?? null;
+}
+
+/** Times a listed subscription carries that the webhook normalisation does not keep. */
+const listedTimes = z.object({ updatedAt: z.string().nullish(), cancelledAt: z.string().nullish() }).passthrough();
+
+const validTime = (value: string | null | undefined): Date | null => {
+  const at = value ? new Date(value) : null;
+  return at && Number.isFinite(at.getTime()) ? at : null;
+};
+
+/**
+ * One subscription of Loop's subscription list (the Admin API object, which `subscription/*` webhooks carry
+ * too) as a fact about it, with no event: the backfill describes state, it never says something happened. The
+ * fact is as of the subscription's updatedAt (not later than when it was read), so a webhook about a later
+ * change still wins over it, and the day it was cancelled is its cancelledAt.
+ */
+export function listedSubscriptionFact(
+  subscription: unknown,
+  shopDomain: string,
+  readAt: Date,
+  defaultPhoneCountry?: string | null,
+): { ok: true; fact: SubscriptionFact } | { ok: false; issues: string[] } {
+  const parsed = parseLoopWebhook("subscription/updated", { payload: subscription, metaData: { myshopifyDomain: shopDomain } });
+  if (!parsed.ok) return parsed;
+  const times = listedTimes.safeParse(subscription);
+  const updatedAt = times.success ? validTime(times.data.updatedAt) : null;
+  const asOf = updatedAt && updatedAt <= readAt ? updatedAt : readAt;
+  const fact = subscriptionFact(parsed.value, null, asOf, identifiersFrom(parsed.value, defaultPhoneCountry).identifiers);
+  if (!fact) return { ok: false, issues: ["the subscription names no customer"] };
+  const cancelledAt = times.success ? validTime(times.data.cancelledAt) : null;
+  if (fact.status === "CANCELLED" && cancelledAt) fact.cancelledOn = cancelledAt.toISOString().slice(0, 10);
+  return { ok: true, fact };
 }

@@ -17,6 +17,24 @@ describe("Loop client", () => {
   });
   afterAll(() => loop.close());
 
+  it("lists subscriptions page by page with the configured path and page size, and says when a page is the last", async () => {
+    loop.state.subscriptions.set(DEMO_SHOP, { count: 3, customers: 2, seed: "client" });
+    loop.state.listRatePerSecond = 0;
+    const first = await client().listSubscriptions(1, { path: "/subscription", pageSize: 2 });
+    expect(first).toMatchObject({ ok: true, value: { hasNextPage: true, total: 3, subscriptions: [{ id: 80000000 }, { id: 80000001 }] } });
+    expect(loop.state.requests.at(-1)).toMatchObject({ path: "/admin/2023-10/subscription", search: "?pageNo=1&pageSize=2" });
+    expect(await client().listSubscriptions(2, { path: "/subscription", pageSize: 2 })).toMatchObject({ ok: true, value: { hasNextPage: false, subscriptions: [{ id: 80000002 }] } });
+    expect(await client().listSubscriptions(1, { path: "/subscriptions", pageSize: 2 })).toMatchObject({ ok: false, failure: { kind: "not_found" } });
+  });
+
+  it("reports Loop's 429 with how long it asked to wait", async () => {
+    loop.state.listRatePerSecond = 1;
+    await client().listSubscriptions(1, { path: "/subscription", pageSize: 2 });
+    const limited = await client().listSubscriptions(1, { path: "/subscription", pageSize: 2 });
+    loop.state.listRatePerSecond = 0;
+    expect(limited).toMatchObject({ ok: false, status: 429, failure: { kind: "rate_limited", retryAfterMs: 1000 } });
+  });
+
   it("checks a token and reads its store and scopes", async () => {
     const result = await client().checkToken();
     expect(result).toMatchObject({ ok: true, status: 200, value: { myshopifyDomain: DEMO_SHOP, token: { scopes: expect.arrayContaining(["write_webhooks"]) } } });

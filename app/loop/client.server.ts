@@ -9,10 +9,12 @@ import {
   ADMIN_BASE_PATH,
   ADMIN_PATHS,
   ALREADY_SUBSCRIBED_STATUS,
+  SUBSCRIPTION_PAGE_PARAMS,
   TOKEN_HEADER,
   type LoopTokenCheckData,
 } from "./protocol";
 import { parseJsonBody } from "~/http/json";
+import { parseRetryAfter } from "~/http/retry-after";
 
 export type LoopFailureKind =
   /** 401: the token is wrong or was deleted in Loop (Loop answers "invalid token"). */
@@ -41,6 +43,16 @@ export interface LoopFailure {
   message: string;
   /** On already_subscribed, the existing subscription's id when Loop names it. */
   existingWebhookId?: string;
+  /** On rate_limited, how long Loop asked to wait (its Retry-After), when it said. */
+  retryAfterMs?: number;
+}
+
+/** One page of the store's subscriptions: each as Loop describes it (read further by the caller's schema). */
+export interface LoopSubscriptionPage {
+  subscriptions: Array<Record<string, unknown>>;
+  hasNextPage: boolean;
+  /** How many subscriptions the store has, when Loop says. */
+  total: number | null;
 }
 
 export type LoopResult<T> = ({ ok: true; value: T } | { ok: false; failure: LoopFailure }) & {
@@ -65,7 +77,9 @@ export interface LoopSubscription {
 }
 
 // Observed in third-party clients: every answer is `{ success, message, code, data, pageInfo? }`.
-const envelope = z.object({ success: z.boolean().optional(), message: z.string().optional(), data: z.unknown() });
+const envelope = z.object({ success: z.boolean().optional(), message: z.string().optional(), data: z.unknown(), pageInfo: z.unknown().optional() });
+const pageInfo = z.object({ hasNextPage: z.boolean(), total: z.number().int().nonnegative().optional() }).passthrough();
+const subscriptionPage = z.array(z.object({ id: z.union([z.number(), z.string().min(1)]) }).passthrough());
 const webhookId = z.union([z.number(), z.string().min(1)]).transform(String);
 const subscription = z.object({
   id: webhookId,
@@ -127,6 +141,21 @@ export class LoopClient {
     return { ...result, value: null };
   }
 
+  /**
+   * One page (from 1) of the store's subscriptions. Path and page size are the caller's (configurable: the
+   * list endpoint is assumed, see protocol). Without pageInfo, a full page means there may be another.
+   */
+  async listSubscriptions(pageNo: number, options: { path: string; pageSize: number }): Promise<LoopResult<LoopSubscriptionPage>> {
+    const query = new URLSearchParams({ [SUBSCRIPTION_PAGE_PARAMS.page]: String(pageNo), [SUBSCRIPTION_PAGE_PARAMS.size]: String(options.pageSize) });
+    const result = await this.request("GET", `${options.path}?${query}`);
+    if (!result.ok) return result;
+    const parsed = subscriptionPage.safeParse(result.value);
+    if (!parsed.success) return malformed(result.status, result.durationMs);
+    const info = pageInfo.safeParse(result.pageInfo);
+    const hasNextPage = info.success ? info.data.hasNextPage : parsed.data.length >= options.pageSize;
+    return { ok: true, status: result.status, durationMs: result.durationMs, value: { subscriptions: parsed.data, hasNextPage, total: info.success ? (info.data.total ?? null) : null } };
+  }
+
   private send(method: string, url: string, body: unknown) {
     return timedFetch(
       this.fetchImpl,
@@ -143,7 +172,7 @@ export class LoopClient {
     );
   }
 
-  private async request(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<LoopResult<unknown>> {
+  private async request(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<LoopResult<unknown> & { pageInfo?: unknown }> {
     let url = `${this.baseUrl}${path}`;
     let sent = await this.send(method, url, body);
     // fetch would follow a redirect anywhere and keep X-Loop-Token on it (it strips only Authorization), handing
@@ -170,9 +199,11 @@ export class LoopClient {
       if (parsed.data.success === false) {
         return { ok: false, status, durationMs, failure: { kind: "rejected", status, message: message ?? "Loop refused the request" } };
       }
-      return { ok: true, value: parsed.data.data, status, durationMs };
+      return { ok: true, value: parsed.data.data, pageInfo: parsed.data.pageInfo, status, durationMs };
     }
-    return { ok: false, status, durationMs, failure: classifyLoopFailure(status, message, parsed.success ? parsed.data.data : undefined) };
+    const failure = classifyLoopFailure(status, message, parsed.success ? parsed.data.data : undefined);
+    const retryAfterMs = status === 429 ? parseRetryAfter(response.headers.get("retry-after")) : undefined;
+    return { ok: false, status, durationMs, failure: retryAfterMs === undefined ? failure : { ...failure, retryAfterMs } };
   }
 }
 

@@ -31,7 +31,23 @@ export const ADMIN_PATHS = {
   webhooks: "/webhook",
   webhookTopics: "/webhook/topics",
   webhookById: (id: string | number) => `/webhook/${encodeURIComponent(String(id))}`,
+  subscriptions: "/subscription",
 } as const;
+
+/**
+ * The subscription list (the backfill reads it). Observed: `GET /subscription/{id}` and a paginated
+ * `GET /order?pageNo=&pageSize=` (pageSize at most 50) in third-party clients. Assumed: the list itself at
+ * `GET /subscription` with the same `pageNo` / `pageSize` parameters, the same limit and a `pageInfo` envelope.
+ * The app takes the path and page size from its configuration so a live store can correct them.
+ */
+export const SUBSCRIPTION_PAGE_PARAMS = { page: "pageNo", size: "pageSize" } as const;
+export const SUBSCRIPTION_PAGE_SIZE_MAX = 50;
+
+/**
+ * Observed: "3 req/sec" per store in a third-party client; Loop's rate-limit page exists but was not captured.
+ * Assumed: an exceeded limit answers 429 with Retry-After in seconds, like most APIs.
+ */
+export const LOOP_REQUESTS_PER_SECOND = 3;
 
 /**
  * Token scopes. Documented: tokens are generated with scopes in Loop admin → Settings → API Tokens.
@@ -261,4 +277,5 @@ export const SANDBOX_PATHS = {
   state: "/__sandbox/state",
   requests: "/__sandbox/requests",
   faults: "/__sandbox/faults",
+  subscriptions: "/__sandbox/subscriptions",
 } as const;

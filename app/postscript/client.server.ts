@@ -4,6 +4,7 @@
 // failure class the delivery worker and the screens act on), because each outcome has a different remedy.
 // The wire contract lives in ./protocol (shared with the local stand-in).
 import { z } from "zod";
+import { parseRetryAfter } from "~/http/retry-after";
 import { timedFetch } from "~/http/timed-fetch.server";
 import { PATHS, SHOP_TOKEN_HEADER, type CustomEventInput, type SubscriberPropertyValue } from "./protocol";
 import { parseJsonBody } from "~/http/json";
@@ -223,14 +224,6 @@ export function postscriptErrorMessage(body: unknown): string | undefined {
   if (typeof record.error_message === "string") return record.error_message;
   if (typeof record.error === "string") return record.error;
   return undefined;
-}
-
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 export function classifyFailure(status: number, body: unknown, retryAfter: string | null): PostscriptFailure {

@@ -11,7 +11,10 @@ import { adminFetchRequest, installShop, runRoute } from "../../tests/support/sh
 import { action, loader } from "./app.integrations.postscript";
 import { markPostscriptKeyRejected, postscriptConnectionStatus, postscriptCredentials, postscriptFailureMessage } from "~/connections/postscript.server";
 import { setLogSink } from "~/logging/logger.server";
-import { openSecret } from "~/secrets/secrets.server";
+import { openSecret, sealSecret } from "~/secrets/secrets.server";
+import { loopTokenContext } from "~/connections/secret-contexts";
+import { createAppBackfillWorker } from "~/delivery/property-backfill.server";
+import { DEMO_SHOP, DEMO_TOKEN } from "../../sandbox/loop/server";
 import { waitFor } from "../../tests/support/wait";
 
 const SHOP = "ps-shop.myshopify.com";
@@ -247,6 +250,35 @@ describe.each(databaseKinds)("Postscript connection (%s)", (kind) => {
     expect((await load()).settings.propertySyncEnabled).toBe(false);
     const history = await database.db.configurationChange.findMany({ where: { shopDomain: SHOP, action: "settings.property_sync_saved" }, orderBy: { createdAt: "asc" } });
     expect(history.map((h) => JSON.parse(h.details))).toEqual([{ enabled: true }, { enabled: false }]);
+  });
+
+  it("starts a backfill of current subscriptions (with syncing on and a Loop token), shows its progress, and cancels it", async () => {
+    expect(await submit({ intent: "start-backfill" })).toMatchObject({ ok: false, message: expect.stringMatching(/Switch subscriber property syncing on/) });
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "on" })).toMatchObject({ ok: true });
+    expect(await submit({ intent: "start-backfill" })).toMatchObject({ ok: false, message: expect.stringMatching(/Connect Loop with a token/) });
+    // The token's store (the stand-in's demo shop) has 60 subscriptions of 25 customers.
+    standIns.loop.state.subscriptions.set(DEMO_SHOP, { count: 60, customers: 25, seed: "route" });
+    const sealed = sealSecret(DEMO_TOKEN, loopTokenContext(SHOP));
+    await database.db.loopConnection.create({ data: { shopDomain: SHOP, status: "connected", mode: "api", tokenCiphertext: sealed.ciphertext, tokenKeyId: sealed.keyId } });
+    expect(await submit({ intent: "start-backfill" })).toMatchObject({ ok: true, message: "Backfill started" });
+    expect((await load()).backfill).toMatchObject({ status: "running", subscriptionsRead: 0 });
+
+    // The worker the app runs, with the app's configuration (Loop's address, the stored token).
+    const stop = new AbortController();
+    const running = createAppBackfillWorker(database.db).run(stop.signal);
+    await waitFor("the backfill to finish", async () => (await load()).backfill?.status === "done", 10_000);
+    stop.abort();
+    await running;
+    expect((await load()).backfill).toMatchObject({ status: "done", subscriptionsRead: 60, subscriptionsTotal: 60, customers: 25, message: null });
+    expect(await database.db.event.count({ where: { shopDomain: SHOP } })).toBe(0);
+    expect(await submit({ intent: "cancel-backfill" })).toMatchObject({ ok: false, message: "The backfill had already finished." });
+
+    expect(await submit({ intent: "start-backfill" })).toMatchObject({ ok: true });
+    expect(await submit({ intent: "cancel-backfill" })).toMatchObject({ ok: true, message: "Backfill cancelled" });
+    expect((await load()).backfill).toMatchObject({ status: "cancelled" });
+    expect((await load(OTHER_SHOP)).backfill).toBeNull();
+    await database.db.loopConnection.delete({ where: { shopDomain: SHOP } });
+    expect(await submit({ intent: "save-property-sync", propertySyncEnabled: "off" })).toMatchObject({ ok: true });
   });
 
   it("sends a test event of a type to the test recipient through the connected key", async () => {

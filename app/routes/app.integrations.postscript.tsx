@@ -11,6 +11,7 @@ import { useLiveRefresh } from "~/components/common/useLiveRefresh";
 import { StatusBadge } from "~/components/common/StatusBadge";
 import { OverviewTab } from "~/components/postscript/OverviewTab";
 import { SEND_TEST_FETCHER_KEY } from "~/components/postscript/EventSettings";
+import { BACKFILL_FETCHER_KEY } from "~/components/postscript/BackfillCard";
 import { SettingsTab } from "~/components/postscript/SettingsTab";
 import { SetUpTab } from "~/components/postscript/SetUpTab";
 import { isPostscriptTab, POSTSCRIPT_TABS, type PostscriptActionData, type PostscriptTab } from "~/components/postscript/types";
@@ -25,6 +26,7 @@ import {
 } from "~/connections/postscript.server";
 import { sentence } from "~/connections/sentence";
 import { getDatabase } from "~/db.server";
+import { backfillProgress, cancelBackfill, startBackfill } from "~/delivery/property-backfill.server";
 import { sendTestEvent, sendTestEventToNewRecipient } from "~/delivery/test-events.server";
 import { setupChecklist } from "~/integrations/checklist.server";
 import { readShopSettings, saveEventChoices, savePaymentRetryCount, savePropertySync, saveTestRecipient } from "~/settings/shop-settings.server";
@@ -40,11 +42,12 @@ export const meta: MetaFunction = () => [{ title: "Postscript · Loop → Postsc
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const db = getDatabase();
-  const [connection, settings, loopState, flowTriggers] = await Promise.all([
+  const [connection, settings, loopState, flowTriggers, backfill] = await Promise.all([
     postscriptConnectionView(db, session.shop),
     readShopSettings(db, session.shop),
     loopConnectionStatus(db, session.shop),
     flowTriggerViews(db, session.shop),
+    backfillProgress(db, session.shop),
   ]);
   // The Integration overview's statistics are read only when that tab is shown (the default once connected).
   const url = new URL(request.url);
@@ -71,7 +74,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     const timeZone = await statisticsTimeZone(db, session.shop);
     overview = await loadOverview(db, session.shop, { timeZone, postscript: connection, loopStatus: loopState, settings }, url.searchParams);
   }
-  return { connection, settings, loopState, overview, health, flowTriggers, checklist };
+  return { connection, settings, loopState, overview, health, flowTriggers, checklist, backfill };
 };
 
 
@@ -84,6 +87,7 @@ const FETCHER_KEYS = [
   "postscript-save-retry-count",
   "postscript-save-test-recipient",
   "postscript-save-property-sync",
+  BACKFILL_FETCHER_KEY,
   SEND_TEST_FETCHER_KEY,
 ] as const;
 
@@ -120,6 +124,12 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
     }
     case "save-property-sync":
       return respond(await savePropertySync(db, shop, form.get("propertySyncEnabled")));
+    case "start-backfill": {
+      const started = await startBackfill(db, shop);
+      return respond(started.ok ? { ok: true, message: "Backfill started" } : started);
+    }
+    case "cancel-backfill":
+      return respond((await cancelBackfill(db, shop)) ? { ok: true, message: "Backfill cancelled" } : { ok: false, message: "The backfill had already finished." });
     case "save-test-recipient":
       return respond(
         await saveTestRecipient(db, shop, { testEmail: form.get("testEmail"), testPhone: form.get("testPhone") }, async (contact) => {
@@ -140,7 +150,7 @@ const IntegrationOverview = lazy(() => import("~/components/overview/Integration
 const TABS = POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }));
 
 export default function PostscriptIntegration() {
-  const { connection, settings, loopState, overview, health, flowTriggers, checklist } = useLoaderData<typeof loader>();
+  const { connection, settings, loopState, overview, health, flowTriggers, checklist, backfill } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const navigate = useNavigate();
   const navigation = useNavigation();
@@ -219,7 +229,7 @@ export default function PostscriptIntegration() {
               )}
             </Layout.Section>
           ) : null}
-          {tab === "settings" ? <SettingsTab connection={connection} settings={settings} flowTriggers={flowTriggers} /> : null}
+          {tab === "settings" ? <SettingsTab connection={connection} settings={settings} flowTriggers={flowTriggers} backfill={backfill} /> : null}
         </div>
       </Layout>
     </Page>

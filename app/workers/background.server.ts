@@ -4,6 +4,7 @@
 import { getConfig } from "~/config/env.server";
 import { createAppLoopWebhookRemovalWorker } from "~/connections/loop-webhook-removal.server";
 import { getDatabase } from "~/db.server";
+import { createAppBackfillWorker } from "~/delivery/property-backfill.server";
 import { createAppDeliveryWorkers } from "~/delivery/runtime.server";
 import { createAppFlowTriggerWorker } from "~/flow/runtime.server";
 import type { BackgroundWorker } from "~/jobs/background-worker";
@@ -18,6 +19,7 @@ export function appWorkers(): BackgroundWorker[] {
   return [
     delivery,
     propertySync,
+    createAppBackfillWorker(),
     retentionWorker(getDatabase, { eventRetentionDays: config.EVENT_RETENTION_DAYS, rollupRetentionDays: config.ROLLUP_RETENTION_DAYS }),
     statisticsDaysWorker(getDatabase),
     createAppLoopWebhookRemovalWorker(),

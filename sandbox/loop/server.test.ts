@@ -108,6 +108,58 @@ describe("Loop Admin API stand-in", () => {
     expect((await api("DELETE", `/webhook/${id}`, DEMO_TOKEN)).status).toBe(404);
   });
 
+  it("lists the store's subscriptions page by page, the same every time, and needs the read scope", async () => {
+    loop.state.subscriptions.set(DEMO_SHOP, { count: 7, customers: 3, seed: "list", now: Date.UTC(2026, 0, 1) });
+    loop.state.listRatePerSecond = 0;
+    try {
+      const first = await fetch(`${loop.url}/admin/2023-10/subscription?pageNo=1&pageSize=5`, { headers: { "X-Loop-Token": DEMO_TOKEN } });
+      const body = (await first.json()) as { data: Array<{ id: number; customer: { id: number } }>; pageInfo: Record<string, unknown> };
+      expect(body.data.map((s) => s.id)).toEqual([80000000, 80000001, 80000002, 80000003, 80000004]);
+      expect(body.data[0].customer.id).toBe(body.data[3].customer.id); // customer 0 owns subscriptions 0 and 3
+      expect(body.pageInfo).toMatchObject({ hasNextPage: true, pageNo: 1, pageSize: 5, total: 7 });
+      const again = await fetch(`${loop.url}/admin/2023-10/subscription?pageNo=1&pageSize=5`, { headers: { "X-Loop-Token": DEMO_TOKEN } });
+      expect((await again.json()).data).toEqual(body.data);
+      const last = await api("GET", "/subscription?pageNo=2&pageSize=5", DEMO_TOKEN);
+      expect(last.json.data).toHaveLength(2);
+      expect((last.json as unknown as { pageInfo: { hasNextPage: boolean } }).pageInfo.hasNextPage).toBe(false);
+      expect((await api("GET", "/subscription?pageNo=1&pageSize=51", DEMO_TOKEN)).status).toBe(400);
+      expect((await api("GET", "/subscription?pageNo=1&pageSize=5", SECOND_TOKEN)).json.data).toEqual([]);
+    } finally {
+      loop.state.subscriptions.clear();
+      loop.state.listRatePerSecond = 3;
+    }
+  });
+
+  it("/__sandbox/subscriptions and /__sandbox/options set a store's subscriptions and the list's rate at run time", async () => {
+    const post = (path: string, body: unknown) => fetch(`${loop.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    expect((await post("/__sandbox/subscriptions", { shopDomain: "nope.myshopify.com", count: 3 })).status).toBe(400);
+    expect((await post("/__sandbox/subscriptions", { shopDomain: DEMO_SHOP, count: 3, customers: 0 })).status).toBe(400);
+    expect((await post("/__sandbox/subscriptions", { shopDomain: DEMO_SHOP, count: 3, customers: 2, seed: "run-time" })).status).toBe(200);
+    expect((await post("/__sandbox/options", { listRatePerSecond: 0 })).status).toBe(200);
+    try {
+      const listed = await api("GET", "/subscription?pageNo=1&pageSize=50", DEMO_TOKEN);
+      expect(listed.json.data.map((s: { id: number }) => s.id)).toEqual([80000000, 80000001, 80000002]);
+    } finally {
+      loop.state.subscriptions.clear();
+      loop.state.listRatePerSecond = 3;
+    }
+  });
+
+  it("answers 429 with Retry-After once a store goes over the list's rate", async () => {
+    loop.state.listRatePerSecond = 2;
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${loop.url}/admin/2023-10/subscription?pageNo=1&pageSize=5`, { headers: { "X-Loop-Token": SECOND_TOKEN } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get("retry-after");
+    }
+    loop.state.listRatePerSecond = 3;
+    expect(statuses.slice(0, 2)).toEqual([200, 200]);
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
   it("validates topic and address", async () => {
     expect((await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/nope", address: "https://x.example" })).status).toBe(400);
     expect((await api("POST", "/webhook", DEMO_TOKEN, { topic: "order/upcoming" })).status).toBe(400);

@@ -11,8 +11,11 @@ import {
   ALL_SCOPES,
   INVALID_TOKEN_MESSAGE,
   LOOP_API_VERSION,
+  LOOP_REQUESTS_PER_SECOND,
   SANDBOX_PATHS,
   SCOPES,
+  SUBSCRIPTION_PAGE_PARAMS,
+  SUBSCRIPTION_PAGE_SIZE_MAX,
   TOKEN_HEADER,
   isConsumedTopic,
   isKnownTopic,
@@ -24,6 +27,7 @@ import {
 } from "../../app/loop/protocol";
 import { generatePayload, type GenerateOptions } from "./payloads";
 import { createPrng, hashSeed } from "./prng";
+import { cataloguePage, type SubscriptionCatalogue } from "./subscriptions";
 import { createLoopSender, startEventStream, summarize, type DeliveryResult, type EventStream, type LoopSender, type LoopSenderOptions } from "./sender";
 import type { KnownLoopTopic, TopicMix } from "./topics";
 
@@ -82,6 +86,8 @@ export interface ApiRequestLog {
   path: string;
   shopDomain: string | null;
   status: number;
+  /** The query string ("?pageNo=2&pageSize=50"), when there was one. */
+  search?: string;
 }
 
 /**
@@ -115,6 +121,10 @@ export interface LoopStandInState {
   faults: AdminFaults | null;
   /** Admin requests held by a `hold` fault right now. */
   held: number;
+  /** Each store's subscriptions (sandbox/loop/subscriptions.ts); a store without one has none. */
+  subscriptions: Map<string, SubscriptionCatalogue>;
+  /** Subscription list requests per second and store before Loop answers 429 (0: no limit). */
+  listRatePerSecond: number;
 }
 
 /**
@@ -146,6 +156,10 @@ export interface LoopStandInOptions {
   webhookSecrets?: WebhookSecretScope;
   maxDeliveries?: number;
   log?: (line: string) => void;
+  /** Each store's subscriptions, by shop domain. */
+  subscriptions?: Record<string, SubscriptionCatalogue>;
+  /** Subscription list requests per second and store; default LOOP_REQUESTS_PER_SECOND, 0 = unlimited. */
+  listRatePerSecond?: number;
 }
 
 export interface LoopStandIn {
@@ -256,7 +270,27 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     },
     faults: null,
     held: 0,
+    subscriptions: new Map(Object.entries(opts.subscriptions ?? {})),
+    listRatePerSecond: opts.listRatePerSecond ?? LOOP_REQUESTS_PER_SECOND,
   };
+  /** Per store: when its list-rate bucket was last filled, and how many requests it holds. */
+  const listBuckets = new Map<string, { at: number; tokens: number }>();
+
+  /** Loop's per-store limit on the list: null when the request may go, else the seconds to wait. */
+  function listRetryAfter(shop: string): number | null {
+    const rate = state.listRatePerSecond;
+    if (rate <= 0) return null;
+    const now = Date.now();
+    const bucket = listBuckets.get(shop) ?? { at: now, tokens: rate };
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    listBuckets.set(shop, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return null;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+  }
   /** Releases every held request (when faults are cleared or the stand-in closes). */
   const releases = new Set<() => void>();
   const storeSecrets = new Map<string, string>();
@@ -366,7 +400,7 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
 
   // ---- Admin API ----------------------------------------------------------------------------------------
 
-  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<{ status: number; shop: string | null }> {
+  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams): Promise<{ status: number; shop: string | null }> {
     const method = req.method ?? "GET";
     const auth = findToken(str(req.headers[TOKEN_HEADER]));
     if (!auth) return { status: loopResponse(res, 401, INVALID_TOKEN_MESSAGE, null), shop: null };
@@ -387,6 +421,8 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
         shop,
       };
     }
+
+    if (sub === ADMIN_PATHS.subscriptions && method === "GET") return { status: listSubscriptions(res, auth, query), shop };
 
     const isWebhookPath = sub === ADMIN_PATHS.webhooks || sub.startsWith(ADMIN_PATHS.webhooks + "/");
     if (isWebhookPath && !auth.token.scopes.includes(SCOPES.webhooks)) {
@@ -439,6 +475,26 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     }
 
     return { status: loopResponse(res, 404, "not found", null), shop };
+  }
+
+  function listSubscriptions(res: http.ServerResponse, auth: { store: LoopStore; token: StoreToken }, query: URLSearchParams): number {
+    const shop = auth.store.shopDomain;
+    if (!auth.token.scopes.includes(SCOPES.readSubscriptions)) return loopResponse(res, 403, `token does not have the required scope: ${SCOPES.readSubscriptions}`, null);
+    const retryAfter = listRetryAfter(shop);
+    if (retryAfter !== null) {
+      res.setHeader("Retry-After", String(retryAfter));
+      return loopResponse(res, 429, "Too many requests", null);
+    }
+    const pageNo = Number(query.get(SUBSCRIPTION_PAGE_PARAMS.page) ?? "1");
+    const pageSize = Number(query.get(SUBSCRIPTION_PAGE_PARAMS.size) ?? "10");
+    if (!(Number.isInteger(pageNo) && pageNo >= 1)) return loopResponse(res, 400, `${SUBSCRIPTION_PAGE_PARAMS.page} must be a whole number from 1`, null);
+    if (!(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= SUBSCRIPTION_PAGE_SIZE_MAX)) {
+      return loopResponse(res, 400, `${SUBSCRIPTION_PAGE_PARAMS.size} must be 1..${SUBSCRIPTION_PAGE_SIZE_MAX}`, null);
+    }
+    const catalogue = state.subscriptions.get(shop);
+    const total = catalogue?.count ?? 0;
+    const data = catalogue ? cataloguePage(shop, catalogue, pageNo, pageSize) : [];
+    return loopResponse(res, 200, "Subscriptions fetched", data, { hasNextPage: pageNo * pageSize < total, hasPreviousPage: pageNo > 1, pageNo, pageSize, total });
   }
 
   // ---- Sandbox control ----------------------------------------------------------------------------------
@@ -519,6 +575,20 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
       }
     }
 
+    // The store's subscriptions for the list endpoint: { shopDomain, count, customers, seed }.
+    if (path === SANDBOX_PATHS.subscriptions && method === "POST") {
+      const body = await readJson(req);
+      const shopDomain = str(body.shopDomain);
+      if (!shopDomain || !state.stores.has(shopDomain)) throw new HttpError(400, "shopDomain must be a store of this stand-in");
+      const count = num(body.count) ?? 0;
+      const customers = num(body.customers) ?? Math.max(1, count);
+      if (!(Number.isInteger(count) && count >= 0 && count <= 1_000_000)) throw new HttpError(400, "count must be 0..1000000");
+      if (!(Number.isInteger(customers) && customers >= 1)) throw new HttpError(400, "customers must be a whole number from 1");
+      const catalogue = { count, customers, seed: (str(body.seed) ?? num(body.seed) ?? seed) as string | number, now: num(body.now) ?? Date.now() };
+      state.subscriptions.set(shopDomain, catalogue);
+      return sendJson(res, 200, { shopDomain, ...catalogue });
+    }
+
     if (path === SANDBOX_PATHS.options) {
       if (method === "POST") {
         const body = await readJson(req);
@@ -541,6 +611,11 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
         if (body.duplicateSubscribe === "reject" || body.duplicateSubscribe === "idempotent") state.settings.duplicateSubscribe = body.duplicateSubscribe;
         if (typeof body.requireHttps === "boolean") state.settings.requireHttps = body.requireHttps;
         if (body.webhookSecrets === "per-webhook" || body.webhookSecrets === "per-store") state.settings.webhookSecrets = body.webhookSecrets;
+        if (body.listRatePerSecond !== undefined) {
+          const rate = Number(body.listRatePerSecond);
+          if (!(Number.isFinite(rate) && rate >= 0)) throw new HttpError(400, "listRatePerSecond must be a number from 0");
+          state.listRatePerSecond = rate;
+        }
         try {
           sender.setOptions(patch);
         } catch (e) {
@@ -666,12 +741,12 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
     });
   }
 
-  async function faultedAdmin(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<{ status: number; shop: string | null }> {
+  async function faultedAdmin(req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams): Promise<{ status: number; shop: string | null }> {
     const fault = faultFor(req.method ?? "GET");
     // 499: the client closed the connection before an answer (nginx's code), here a held request dropped.
     if (fault?.hold && !(await hold(req, res))) return { status: 499, shop: null };
     if (fault?.status) return { status: loopResponse(res, fault.status, "Service temporarily unavailable (stand-in fault)", null), shop: null };
-    return handleAdmin(req, res, path);
+    return handleAdmin(req, res, path, query);
   }
 
   function optionsView() {
@@ -700,12 +775,12 @@ export async function startLoopStandIn(opts: LoopStandInOptions = {}): Promise<L
       if (path.startsWith("/admin/")) {
         let outcome: { status: number; shop: string | null } = { status: 500, shop: null };
         try {
-          outcome = await faultedAdmin(req, res, path);
+          outcome = await faultedAdmin(req, res, path, url.searchParams);
         } catch (e) {
           const status = e instanceof HttpError ? e.status : 500;
           outcome = { status: loopResponse(res, status, (e as Error).message, null), shop: null };
         }
-        state.requests.push({ at: new Date().toISOString(), method: req.method ?? "GET", path, shopDomain: outcome.shop, status: outcome.status });
+        state.requests.push({ at: new Date().toISOString(), method: req.method ?? "GET", path, shopDomain: outcome.shop, status: outcome.status, ...(url.search ? { search: url.search } : {}) });
         if (state.requests.length > 2_000) state.requests.splice(0, state.requests.length - 2_000);
         return;
       }

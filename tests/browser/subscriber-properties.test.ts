@@ -1,7 +1,8 @@
 // Subscriber properties as a merchant meets them, in Chromium, on the app as the demo runs it: switching the sync
 // on in Settings through Shopify's contextual save bar, the list of properties, and the sync figures with a
 // problem group on the Integration Overview. Workers are off (PROCESS_ROLE=web), so the seeded sync rows stay as
-// seeded. Screenshots: docs/images/settings-subscriber-properties.png, docs/images/overview-subscriber-properties.png.
+// seeded. Screenshots: docs/images/settings-subscriber-properties.png, settings-backfill-running.png,
+// settings-backfill-cancelled.png, overview-subscriber-properties.png.
 import { copyFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -73,6 +74,29 @@ describe("subscriber properties in a browser", () => {
     await page.locator("#subscriber-properties").scrollIntoViewIfNeeded();
     await expect(toggle.isChecked()).resolves.toBe(true);
     await shot("settings-subscriber-properties");
+  });
+
+  it("shows a running backfill's progress in words, cancels it, and explains why one cannot start without a Loop token", async () => {
+    // Workers are off, so the job stays as seeded: 1,200 of 20,000 read in the first minute.
+    await db.propertyBackfill.create({
+      data: { shopDomain: DEMO_SHOP, status: "running", nextPage: 25, pages: 24, subscriptionsRead: 1_200, subscriptionsTotal: 20_000, customers: 800, startedAt: new Date(Date.now() - 60_000), nextAttemptAt: new Date() },
+    });
+    await openAdminPage(page, app.server.url, SETTINGS, { heading: "Postscript" });
+    const progress = page.getByText(/1,200 of ~20,000 subscriptions read, 800 customers queued, about 16 min left/);
+    await progress.waitFor();
+    await progress.scrollIntoViewIfNeeded();
+    await shot("settings-backfill-running");
+
+    await page.getByRole("button", { name: "Cancel backfill" }).click();
+    await page.locator("[data-dev-toast]").getByText("Backfill cancelled").waitFor();
+    await page.getByText(/^Cancelled: 1,200 of ~20,000 subscriptions read/).waitFor();
+    expect((await db.propertyBackfill.findUniqueOrThrow({ where: { shopDomain: DEMO_SHOP } })).status).toBe("cancelled");
+
+    // This shop's Loop connection has no API token (webhooks set up by hand): the backfill cannot read Loop.
+    await page.getByRole("button", { name: "Backfill current subscriptions" }).click();
+    await page.getByText("A backfill reads subscriptions with a Loop API token. Connect Loop with a token first.").waitFor();
+    await page.getByText(/^Cancelled: 1,200/).scrollIntoViewIfNeeded();
+    await shot("settings-backfill-cancelled");
   });
 
   it("shows the sync figures and the problems, in plain words, on the Integration Overview", async () => {

@@ -183,3 +183,12 @@ export function deliveredCounts(ps: PostscriptStandIn): Map<string, number> {
 export { openEvents } from "../support/end-to-end";
 
 export const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+/** Sets (or, with null, clears) the Loop stand-in's Admin API faults. */
+export function loopFaults(pipeline: Pipeline, faults: Record<string, unknown> | null) {
+  return fetch(`${pipeline.loop.url}/__sandbox/faults`, {
+    method: faults ? "POST" : "DELETE",
+    headers: { "Content-Type": "application/json" },
+    body: faults ? JSON.stringify(faults) : undefined,
+  });
+}

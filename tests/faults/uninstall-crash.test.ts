@@ -6,7 +6,7 @@ import { recentChanges } from "~/connections/history.server";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { databaseKinds } from "../support/databases";
 import { webhookRequest } from "../support/shopify";
-import { setUpPipeline, waitFor, type Pipeline } from "./support";
+import { loopFaults, setUpPipeline, waitFor, type Pipeline } from "./support";
 
 describe.each(databaseKinds)("SIGKILL while removing the webhooks at Loop after an uninstall (%s)", (kind) => {
   let pipeline: Pipeline;
@@ -19,13 +19,6 @@ describe.each(databaseKinds)("SIGKILL while removing the webhooks at Loop after 
     await pipeline?.close();
   });
 
-  const loopFaults = (faults: Record<string, unknown> | null) =>
-    fetch(`${pipeline.loop.url}/__sandbox/faults`, {
-      method: faults ? "POST" : "DELETE",
-      headers: { "Content-Type": "application/json" },
-      body: faults ? JSON.stringify(faults) : undefined,
-    });
-
   it("removes them after the restart, and records it", async () => {
     const [shop] = pipeline.shops;
     const atLoop = () => [...pipeline.loop.state.webhooks.values()].filter((w) => w.shopDomain === shop);
@@ -34,7 +27,7 @@ describe.each(databaseKinds)("SIGKILL while removing the webhooks at Loop after 
     // A claim lasts twice the Loop timeout: a restarted worker takes the dead one's job over 4 s after its claim.
     const env = pipeline.serverEnv({ LOOP_TIMEOUT_MS: "2000" });
     app = await startAppServer(env);
-    await loopFaults({ hold: true, methods: ["DELETE"] });
+    await loopFaults(pipeline, { hold: true, methods: ["DELETE"] });
 
     const uninstall = webhookRequest("/webhooks/app/uninstalled", "app/uninstalled", shop, { id: 1 });
     const answer = await fetch(new URL("/webhooks/app/uninstalled", app.url), { method: "POST", headers: uninstall.headers, body: await uninstall.text() });
@@ -42,7 +35,7 @@ describe.each(databaseKinds)("SIGKILL while removing the webhooks at Loop after 
     await waitFor("a removal request held at Loop", () => pipeline.loop.state.held > 0, 15_000, 5);
     await app.stop("SIGKILL");
     await waitFor("the held request dropped with its client", () => pipeline.loop.state.held === 0, 5_000, 10);
-    await loopFaults(null);
+    await loopFaults(pipeline, null);
 
     // The kill cut the removal off: every webhook is still at Loop, the token is gone from the connection, and
     // only the job remembers what is left to do.

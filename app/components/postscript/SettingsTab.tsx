@@ -1,13 +1,15 @@
 // Settings, as Shopify's own settings pages lay them out: a title and explanation on the left, the controls on
 // the right. Connection management, the event types, the payment retry count, the test recipient and Shopify Flow;
 // the event types, payment retries and test recipient are one form with Shopify's contextual save bar (SettingsForm).
-import { Layout } from "@shopify/polaris";
+import { BlockStack, Layout } from "@shopify/polaris";
 import { ConnectionSettings } from "./ConnectionSettings";
 import { PaymentRetrySettings, TestRecipientSettings } from "./DeliverySettings";
 import { EventSettings } from "./EventSettings";
 import { FlowSettings, type FlowTriggerData } from "./FlowSettings";
+import { BackfillCard } from "./BackfillCard";
 import { PropertySettings } from "./PropertySettings";
 import { SettingsForm } from "./SettingsForm";
+import type { BackfillProgress } from "~/delivery/property-backfill.server";
 import type { PostscriptConnectionData } from "./types";
 
 export interface SettingsData {
@@ -26,7 +28,17 @@ function testUnavailableReason(connection: PostscriptConnectionData, settings: S
 }
 
 /** Layout sections (render inside a Polaris Layout). Keys remount a form after a save, so it shows what was stored. */
-export function SettingsTab({ connection, settings, flowTriggers }: { connection: PostscriptConnectionData; settings: SettingsData; flowTriggers: FlowTriggerData[] }) {
+export function SettingsTab({
+  connection,
+  settings,
+  flowTriggers,
+  backfill,
+}: {
+  connection: PostscriptConnectionData;
+  settings: SettingsData;
+  flowTriggers: FlowTriggerData[];
+  backfill: BackfillProgress | null;
+}) {
   return (
     <SettingsForm>
       <Layout.AnnotatedSection
@@ -67,7 +79,10 @@ export function SettingsTab({ connection, settings, flowTriggers }: { connection
         title="Subscriber properties"
         description="Each subscriber's Loop subscriptions as properties in Postscript, kept up to date from every Loop event, for segments such as “has an active subscription” or “next order within 3 days”. Updates use only what your events leave of Postscript's rate limit, so events are never delayed."
       >
-        <PropertySettings key={`properties-${settings.propertySyncEnabled}`} propertySyncEnabled={settings.propertySyncEnabled} />
+        <BlockStack gap="400">
+          <PropertySettings key={`properties-${settings.propertySyncEnabled}`} propertySyncEnabled={settings.propertySyncEnabled} />
+          <BackfillCard initial={backfill} propertySyncEnabled={settings.propertySyncEnabled} />
+        </BlockStack>
       </Layout.AnnotatedSection>
       <Layout.AnnotatedSection
         id="shopify-flow"
