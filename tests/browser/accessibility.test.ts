@@ -3,7 +3,7 @@
 // violations, a <title> and one main landmark. Each page's findings are printed, so a failure says what and where.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { seriousAxeViolations, type AxeFinding } from "../support/axe";
 import { launchBrowser, MERCHANT_PAGES, newPage, openAdminPage } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
@@ -35,7 +35,7 @@ describe("accessibility (axe-core) in a browser", () => {
       for (const f of list) console.log(`[axe]   ${f.impact} ${f.id}: ${f.help}\n[axe]     ${f.targets.join("\n[axe]     ")}`);
     }
     await browser?.close();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await app?.close();
   });
 

@@ -8,7 +8,7 @@
 import { loadavg } from "node:os";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent } from "~/statistics/seed.testutil";
 import { launchBrowser, newPage, openAdminPage } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
@@ -82,7 +82,7 @@ describe(`interaction timings at ${CPU_SLOWDOWN}× CPU slowdown`, () => {
     const load = loadavg().map((n) => n.toFixed(1)).join(", ");
     console.log(`[timing] INP-style interaction timings at ${CPU_SLOWDOWN}× CPU slowdown (target: under 200 ms; machine load ${load}):\n${results.map((r) => `[timing]   ${r}`).join("\n")}`);
     await browser?.close();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await app?.close();
   });
 

@@ -7,7 +7,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP_KEY } from "../../sandbox/postscript/seed";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent } from "~/statistics/seed.testutil";
 import { launchBrowser, newPage, openAdminPage, screenshot } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
@@ -30,7 +30,7 @@ describe("live delivery status in a browser", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await app?.close();
   });
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { seedEvent, type SeedEvent } from "~/statistics/seed.testutil";
 import { launchBrowser, newPage, openAdminPage, screenshot } from "../support/browser";
 import { DEMO_SHOP, startDemoApp, type DemoApp } from "../support/demo-app";
@@ -68,7 +68,7 @@ describe("Integration Overview and event log in a browser", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await app?.close();
   });
 

@@ -3,7 +3,7 @@
 // day can be clicked, with Apply on screen. Screenshots: phone-*.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { launchBrowser, MERCHANT_PAGES, newPage, openAdminPage, screenshot } from "../support/browser";
 import { startDemoApp, type DemoApp } from "../support/demo-app";
 import { seedMerchantData } from "../support/merchant-data";
@@ -29,7 +29,7 @@ describe(`the merchant's pages at ${WIDTH} px`, () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await app?.close();
   });
 

@@ -7,7 +7,7 @@ import { copyFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { SUBSCRIBER_PROPERTIES } from "~/events/subscriber-properties";
 import { seedEvent } from "~/statistics/seed.testutil";
 import { launchBrowser, newPage, openAdminPage, screenshot } from "../support/browser";
@@ -47,7 +47,7 @@ describe("subscriber properties in a browser", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await app?.close();
   });
 

@@ -4,7 +4,7 @@
 // screenshots/support-*.png. Any CSP violation or page error fails the test.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { totpCode } from "~/support/totp.server";
 import { enableTotp, newTotpEnrolment } from "~/support/users.server";
 import { baseServerEnv, startAppServer, type AppServer } from "../support/app-server";
@@ -59,7 +59,7 @@ describe("support console in a browser", () => {
   afterAll(async () => {
     await browser?.close();
     await app?.stop();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await database?.drop();
   });
 

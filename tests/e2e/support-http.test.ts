@@ -4,7 +4,7 @@
 // cookie do not open each other's routes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJwt, API_KEY, API_SECRET_KEY } from "@shopify/shopify-api/test-helpers";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { baseServerEnv, startAppServer, type AppServer } from "../support/app-server";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../support/databases";
 import { addStaff, SECRETS, seedShopWithSecrets, STAFF_PASSWORD } from "../support/support-console";
@@ -104,7 +104,7 @@ describe.each(databaseKinds)("support console over HTTP (%s)", (kind) => {
 
   afterAll(async () => {
     await app?.stop();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await database?.drop();
   });
 

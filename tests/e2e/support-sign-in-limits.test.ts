@@ -3,7 +3,7 @@
 // at the same moment are checked no more often than the limit allows, and a flood of refused signed-out posts
 // neither writes an audit entry each nor a row each past the per-minute limit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseClient, type Database } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient, type Database } from "~/db.server";
 import { baseServerEnv, startAppServer, type AppServer } from "../support/app-server";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../support/databases";
 import { addStaff, STAFF_PASSWORD } from "../support/support-console";
@@ -48,7 +48,7 @@ describe.each(databaseKinds)("support sign-in limits over HTTP (%s)", (kind) => 
 
   afterAll(async () => {
     await app?.stop();
-    await db?.$disconnect();
+    if (db) await closeDatabaseClient(db);
     await database?.drop();
   });
 

@@ -3,7 +3,7 @@
 // as the demo does, and returns them so tests can inspect or fault them.
 import { startLoopStandIn, type LoopStandIn } from "../../sandbox/loop/server";
 import { startPostscriptStandIn, type PostscriptStandIn } from "../../sandbox/postscript/server";
-import { createDatabaseClient } from "~/db.server";
+import { closeDatabaseClient, createDatabaseClient } from "~/db.server";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases";
 import { baseServerEnv, startAppServer, type AppServer } from "./app-server";
 import { installShop } from "./shopify";
@@ -30,7 +30,7 @@ export async function startDemoApp(kind: DatabaseKind = "sqlite", options: DemoA
   const database = await createTestDatabase(kind);
   const db = createDatabaseClient(database.url);
   await installShop(db, DEMO_SHOP);
-  await db.$disconnect();
+  await closeDatabaseClient(db);
   const postscript = standIns ? await startPostscriptStandIn() : undefined;
   const loop = standIns ? await startLoopStandIn() : undefined;
   const server = await startAppServer({
