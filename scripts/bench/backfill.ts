@@ -1,12 +1,12 @@
 // npm run bench:backfill — a shop's backfill of subscriber properties from Loop's subscription list, through
 // to Postscript, against both stand-ins at their real limits (Loop's list: 3 requests/s per store; Postscript:
-// 15 requests/s per key, the app pacing itself at its default 14/s).
+// 15 requests/s per key, the app pacing itself at its configured rate, 15/s by default).
 //
 // For each database: one shop connected to Loop (its store holding --subscriptions subscriptions of
 // --customers customers) and to Postscript (every customer a subscriber there, found by e-mail, or by phone for
 // the personas). The app's own workers run in this process — the backfill and the property sync, exactly as
 // the worker process builds them — until the backfill is done and every customer is synced. Prints the
-// duration against the ideal the two limits allow (max of Loop pages / 3 s and Postscript requests / 14 s, at
+// duration against the ideal the two limits allow (max of Loop pages / 3 s and Postscript requests / 15 s, at
 // one lookup and one update per customer), Postscript requests per synced subscriber, Loop's 429s and the
 // peak RSS of this process (which also holds both stand-ins, so it overstates the app's own).
 //
@@ -17,6 +17,7 @@ import { PERSONAS } from "../../sandbox/loop/personas";
 import { startLoopStandIn } from "../../sandbox/loop/server";
 import { numberedCustomerEmail } from "../../sandbox/loop/subscriptions";
 import { startPostscriptStandIn } from "../../sandbox/postscript/server";
+import { getConfig } from "../../app/config/env.server";
 import { disconnectDatabase } from "../../app/db.server";
 import { createAppBackfillWorker, startBackfill } from "../../app/delivery/property-backfill.server";
 import { createAppDeliveryWorkers } from "../../app/delivery/runtime.server";
@@ -34,10 +35,9 @@ const kinds = databaseKindsFlag(flags.db);
 const subscriptions = Number(flags.subscriptions ?? 20_000);
 const customers = Number(flags.customers ?? Math.round(subscriptions * 0.75));
 const timeoutMs = Number(flags.timeout ?? 3_600) * 1000;
-/** The app's default pace per Postscript key (POSTSCRIPT_RATE_LIMIT_PER_SECOND). */
-const POSTSCRIPT_PACE = 14;
-
 benchEnvironment({ PROPERTY_SYNC_DELAY_MS: "1000" });
+/** The app's pace per Postscript key (POSTSCRIPT_RATE_LIMIT_PER_SECOND). */
+const POSTSCRIPT_PACE = getConfig().POSTSCRIPT_RATE_LIMIT_PER_SECOND;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
