@@ -4,7 +4,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation, useNavigate, useNavigation, useSearchParams } from "@remix-run/react";
 import { Banner, InlineStack, Layout, Page, Spinner, Tabs, Text } from "@shopify/polaris";
-import { lazy, Suspense, useCallback, useState } from "react";
+import { useCallback, useState } from "react";
 import { FetcherToasts } from "~/components/common/FetcherToasts";
 import { HealthLine } from "~/components/common/HealthLine";
 import { useLiveRefresh } from "~/components/common/useLiveRefresh";
@@ -36,6 +36,7 @@ import { statisticsTimeZone } from "~/statistics/time-zone.server";
 import { flowTriggerViews } from "~/flow/usage.server";
 import { shopTimeZone } from "~/shopify/time-zone.server";
 import { authenticate } from "~/shopify.server";
+import { IntegrationOverview } from "~/components/overview/IntegrationOverview";
 
 export const meta: MetaFunction = () => [{ title: "Postscript · Loop → Postscript" }];
 
@@ -142,9 +143,6 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<Postscrip
   }
 };
 
-// The overview (its chart, period picker and tables) is a chunk of its own, loaded only when its tab shows.
-const IntegrationOverview = lazy(() => import("~/components/overview/IntegrationOverview").then((module) => ({ default: module.IntegrationOverview })));
-
 // One array for the page's life: Polaris Tabs measures every tab again (a layout of the whole page, about 100 ms
 // on a slow phone) whenever it is handed a new one, which a page render (a refresh, a navigation) would do.
 const TABS = POSTSCRIPT_TABS.map((t) => ({ ...t, panelID: `${t.id}-panel` }));
@@ -221,9 +219,7 @@ export default function PostscriptIntegration() {
           {tab === "overview" ? (
             <Layout.Section>
               {overview ? (
-                <Suspense fallback={<Loading />}>
-                  <IntegrationOverview data={overview} showConnectionBanner={false} />
-                </Suspense>
+                <IntegrationOverview data={overview} showConnectionBanner={false} />
               ) : (
                 <OverviewTab postscriptState={connection.status} loopState={loopState} />
               )}

@@ -249,22 +249,6 @@ describe("Integration Overview and event log in a browser", () => {
     await shot("event-detail-invalid");
   });
 
-  it("loads the overview's code (its chart among it) only when the overview tab shows", async () => {
-    const scripts: string[] = [];
-    const record = (request: { url(): string }) => void (request.url().includes("/build/") && scripts.push(request.url()));
-    page.on("request", record);
-    try {
-      await open("/app/integrations/postscript?tab=settings");
-      await page.getByRole("tab", { name: "Settings", selected: true }).waitFor();
-      expect(scripts.filter((url) => url.includes("IntegrationOverview"))).toEqual([]);
-      await page.getByRole("tab", { name: "Integration overview" }).click();
-      await page.getByRole("heading", { name: "Events over time" }).waitFor();
-      expect(scripts.filter((url) => url.includes("IntegrationOverview"))).toHaveLength(1);
-    } finally {
-      page.off("request", record);
-    }
-  });
-
   it("downloads the filtered log as CSV", async () => {
     await open("/app/events?outcome=skipped");
     await page.getByRole("heading", { name: "Event log", level: 1 }).waitFor();
