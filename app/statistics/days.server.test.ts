@@ -116,8 +116,8 @@ describe.each(databaseKinds)("statistics days (%s)", (kind) => {
     }) as unknown as Database;
     await loadOverview(counted, SHOP, context, new URLSearchParams("period=90d"), NOW);
     // The list of days, then per series of the period the days (all seeded days are in it) and the hours around
-    // them (the days before the first event, and the last two days with today): the 11 reads of an overview + 4
-    // of days + 4 of a second span of hours.
+    // them (the days before the first event, and the last two days with today): the 10 reads of an overview, the
+    // list, 4 of days and 4 of a second span of hours.
     expect(reads.filter((r) => r.startsWith("StatisticsDay"))).toEqual(["StatisticsDay.findMany"]);
     expect(reads.filter((r) => r.includes("RollupDay.")).sort()).toEqual(["EventRollupDay.groupBy", "EventRollupDay.groupBy", "LatencyRollupDay.groupBy", "ReasonRollupDay.groupBy"]);
     expect(reads).toHaveLength(19);

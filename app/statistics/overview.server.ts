@@ -27,6 +27,7 @@ import { formatBucketLabel, formatDateRange, formatDateTime, formatTime } from "
 import {
   dayStart,
   formatOffset,
+  HOUR_MS,
   hasPartHourOffset,
   PERIOD_PRESETS,
   readPeriodParams,
@@ -165,8 +166,9 @@ export async function loadOverview(db: Database, shopDomain: string, context: Ov
   const end = period.end!;
   const previousStart = period.previousStart!;
   const sums = { received: true, delivered: true, skipped: true, failed: true } as const;
-  // Long periods read the days already added up (days.server.ts) as one row per day, and hours for the rest.
-  const days = period.granularity === "day" ? await readSettledDays(db, shopDomain, zone.name, previousStart, end) : [];
+  // Long periods read the days already added up (days.server.ts) as one row per day, and hours for the rest;
+  // up to two weeks the hours cost less than the extra reads.
+  const days = end.getTime() - start.getTime() > 14 * 24 * HOUR_MS ? await readSettledDays(db, shopDomain, zone.name, previousStart, end) : [];
   const inPeriod = split(start, end, days);
   const inPrevious = split(previousStart, start, days);
   // One read per span (normally one of hours and one of days): SQLite reads each as a range of the primary key.
