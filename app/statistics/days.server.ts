@@ -101,44 +101,57 @@ export async function addUpSettledDays(db: Database, shopDomain: string, now = n
 /** One day's hourly rows added up and the day listed, in one transaction; false if another worker did it first. */
 async function addUpDay(db: Database, shopDomain: string, timeZone: string, start: Date, end: Date): Promise<boolean> {
   const postgres = getSql(db).kind === "postgres";
-  return db.$transaction(async (tx) => {
-    if (postgres) await tx.$executeRawUnsafe(`LOCK TABLE "StatisticsDay" IN SHARE ROW EXCLUSIVE MODE`);
-    // A write first, so SQLite takes the write lock before anything is read.
-    const day = { shopDomain, dayStart: { gte: start, lt: end } };
-    await tx.eventRollupDay.deleteMany({ where: day });
-    if (await tx.statisticsDay.findUnique({ where: { shopDomain_dayStart: { shopDomain, dayStart: start } }, select: { dayStart: true } })) return false;
-    await tx.reasonRollupDay.deleteMany({ where: day });
-    await tx.latencyRollupDay.deleteMany({ where: day });
-    const hours = { shopDomain, hourStart: { gte: start, lt: end } };
-    const [types, reasons, latency] = await Promise.all([
-      tx.eventRollup.groupBy({ by: ["eventType"], where: hours, _sum: { received: true, delivered: true, skipped: true, failed: true }, _max: { lastSeenAt: true } }),
-      tx.reasonRollup.groupBy({ by: ["reason"], where: hours, _sum: { count: true }, _max: { lastAt: true } }),
-      tx.latencyRollup.groupBy({ by: ["bucketMs"], where: hours, _sum: { count: true } }),
-    ]);
-    const at = { shopDomain, dayStart: start };
-    if (types.length) {
-      await tx.eventRollupDay.createMany({
-        data: types.map((t) => ({
-          ...at,
-          eventType: t.eventType,
-          received: t._sum.received ?? 0,
-          delivered: t._sum.delivered ?? 0,
-          skipped: t._sum.skipped ?? 0,
-          failed: t._sum.failed ?? 0,
-          lastSeenAt: t._max.lastSeenAt,
-        })),
-      });
-    }
-    const reasonRows = reasons.filter((r) => r._max.lastAt);
-    if (reasonRows.length) await tx.reasonRollupDay.createMany({ data: reasonRows.map((r) => ({ ...at, reason: r.reason, count: r._sum.count ?? 0, lastAt: r._max.lastAt! })) });
-    if (latency.length) await tx.latencyRollupDay.createMany({ data: latency.map((l) => ({ ...at, bucketMs: l.bucketMs, count: l._sum.count ?? 0 })) });
-    await tx.statisticsDay.create({ data: { ...at, dayEnd: end, timeZone } });
-    return true;
-  });
+  try {
+    return await db.$transaction(async (tx) => addUpDayIn(tx, postgres, shopDomain, timeZone, start, end));
+  } catch (error) {
+    if (error instanceof AlreadyListed) return false;
+    throw error;
+  }
 }
 
-/** Forgets every added-up day of the shop (a zone change, a shop's data erased). */
-export async function dropDays(db: Database, shopDomain: string) {
+/** Thrown inside the transaction to roll it back: the day's daily rows were deleted before it was seen listed. */
+class AlreadyListed extends Error {}
+
+type Tx = Parameters<Parameters<Database["$transaction"]>[0]>[0];
+
+async function addUpDayIn(tx: Tx, postgres: boolean, shopDomain: string, timeZone: string, start: Date, end: Date): Promise<true> {
+  if (postgres) await tx.$executeRawUnsafe(`LOCK TABLE "StatisticsDay" IN SHARE ROW EXCLUSIVE MODE`);
+  // A write first, so SQLite takes the write lock before anything is read; if another worker listed the day
+  // meanwhile, the transaction is rolled back so its daily rows stay.
+  const day = { shopDomain, dayStart: { gte: start, lt: end } };
+  await tx.eventRollupDay.deleteMany({ where: day });
+  if (await tx.statisticsDay.findUnique({ where: { shopDomain_dayStart: { shopDomain, dayStart: start } }, select: { dayStart: true } })) throw new AlreadyListed();
+  await tx.reasonRollupDay.deleteMany({ where: day });
+  await tx.latencyRollupDay.deleteMany({ where: day });
+  const hours = { shopDomain, hourStart: { gte: start, lt: end } };
+  const [types, reasons, latency] = await Promise.all([
+    tx.eventRollup.groupBy({ by: ["eventType"], where: hours, _sum: { received: true, delivered: true, skipped: true, failed: true }, _max: { lastSeenAt: true } }),
+    tx.reasonRollup.groupBy({ by: ["reason"], where: hours, _sum: { count: true }, _max: { lastAt: true } }),
+    tx.latencyRollup.groupBy({ by: ["bucketMs"], where: hours, _sum: { count: true } }),
+  ]);
+  const at = { shopDomain, dayStart: start };
+  if (types.length) {
+    await tx.eventRollupDay.createMany({
+      data: types.map((t) => ({
+        ...at,
+        eventType: t.eventType,
+        received: t._sum.received ?? 0,
+        delivered: t._sum.delivered ?? 0,
+        skipped: t._sum.skipped ?? 0,
+        failed: t._sum.failed ?? 0,
+        lastSeenAt: t._max.lastSeenAt,
+      })),
+    });
+  }
+  const reasonRows = reasons.filter((r) => r._max.lastAt);
+  if (reasonRows.length) await tx.reasonRollupDay.createMany({ data: reasonRows.map((r) => ({ ...at, reason: r.reason, count: r._sum.count ?? 0, lastAt: r._max.lastAt! })) });
+  if (latency.length) await tx.latencyRollupDay.createMany({ data: latency.map((l) => ({ ...at, bucketMs: l.bucketMs, count: l._sum.count ?? 0 })) });
+  await tx.statisticsDay.create({ data: { ...at, dayEnd: end, timeZone } });
+  return true;
+}
+
+/** Forgets every added-up day of the shop (it changed time zone). */
+async function dropDays(db: Database, shopDomain: string) {
   await db.$transaction([
     db.statisticsDay.deleteMany({ where: { shopDomain } }),
     db.eventRollupDay.deleteMany({ where: { shopDomain } }),
